@@ -1,0 +1,3 @@
+module github.com/sockkit/sockkit
+
+go 1.26

@@ -1,0 +1,52 @@
+package sock
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors a Session reports in [Reason].Err or returns from [Conn.Send]. Test
+// for them with errors.Is.
+var (
+	// ErrClosed is returned by [Conn.Send] once the connection has terminated.
+	ErrClosed = errors.New("sock: connection closed")
+	// ErrMailboxFull is returned by [Conn.Send] when the connection's mailbox
+	// holds [Options].MailboxSize undelivered messages. The message is dropped;
+	// the sender decides whether to retry, drop or disconnect the receiver.
+	ErrMailboxFull = errors.New("sock: mailbox full")
+	// ErrProtocol is a violation of RFC 6455 by the peer; the connection closes
+	// with 1002.
+	ErrProtocol = errors.New("sock: protocol violation")
+	// ErrInvalidUTF8 is a text message that is not valid UTF-8; the connection
+	// closes with 1007.
+	ErrInvalidUTF8 = errors.New("sock: text message is not valid UTF-8")
+	// ErrMessageTooBig is a message over [Options].MaxMessageSize; the
+	// connection closes with 1009.
+	ErrMessageTooBig = errors.New("sock: message too big")
+	// ErrBadResult is a Result a handler may not return: a close code or reason
+	// that cannot be sent, or a frame that cannot be pushed. The connection
+	// closes with 1011 and none of that Result's frames are written.
+	ErrBadResult = errors.New("sock: invalid handler result")
+	// ErrWriteTimeout is a write that did not finish within
+	// [Options].WriteTimeout, typically a peer that stopped reading.
+	ErrWriteTimeout = errors.New("sock: write timeout")
+	// ErrConnectionLost is a transport that ended without a closing handshake.
+	ErrConnectionLost = errors.New("sock: connection lost")
+)
+
+// PanicError is a panic recovered from a handler callback. The connection
+// closes with 1011 and Terminate receives it in [Reason].Err.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the goroutine's stack where it panicked
+}
+
+// Error returns "sock: handler panic: VALUE".
+func (e *PanicError) Error() string { return fmt.Sprintf("sock: handler panic: %v", e.Value) }
+
+// Unwrap returns the panic value if it is an error, so errors.Is and
+// errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}

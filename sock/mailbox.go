@@ -1,0 +1,55 @@
+package sock
+
+import "sync"
+
+// mailbox is the bounded, goroutine-safe queue behind [Conn.Send]. Senders
+// never block: a full or closed mailbox refuses the message at once.
+type mailbox struct {
+	mu     sync.Mutex
+	queue  []any
+	spare  []any // the drained queue, kept to be reused
+	limit  int
+	closed bool
+	ready  chan struct{} // holds a token while the queue is not empty
+}
+
+func newMailbox(limit int) *mailbox {
+	return &mailbox{limit: limit, ready: make(chan struct{}, 1)}
+}
+
+func (m *mailbox) put(info any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.closed:
+		return ErrClosed
+	case len(m.queue) >= m.limit:
+		return ErrMailboxFull
+	}
+	m.queue = append(m.queue, info)
+	select {
+	case m.ready <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// take returns every queued message in arrival order. The slice is valid until
+// the next call.
+func (m *mailbox) take() []any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	got := m.queue
+	clear(m.spare)
+	m.queue, m.spare = m.spare[:0], got
+	return got
+}
+
+// close refuses every later put and drops what is queued.
+func (m *mailbox) close() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	clear(m.queue)
+	m.queue = m.queue[:0]
+}

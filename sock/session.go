@@ -1,0 +1,401 @@
+package sock
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+	"unicode/utf8"
+)
+
+// Session is the lifecycle of one connection as a state machine that never
+// touches a socket, a goroutine or the wall clock. A driver — [Serve] for real
+// transports, the simulator for virtual ones — feeds it events, each with the
+// current time, then writes the frames [Session.Output] returns, closes the
+// transport once [Session.Done] reports true, and calls [Session.Tick] at
+// [Session.Deadline].
+//
+// The Session calls the handler's callbacks, validates their results, recovers
+// their panics, checks text for UTF-8 and messages for size, answers pings,
+// runs the closing handshake and enforces the timeouts of [Options].
+//
+// A Session is not safe for concurrent use: one goroutine at a time drives it,
+// and that goroutine runs the callbacks.
+type Session struct {
+	handler Handler
+	init    InitHandler
+	control ControlHandler
+	info    InfoHandler
+	term    TerminateHandler
+
+	opts  Options
+	conn  Conn
+	state state
+	now   time.Time
+	out   []Frame
+
+	timers   timerHeap
+	timerSeq uint64
+
+	lastRead time.Time // when the peer last sent anything
+	nextPing time.Time // when the next keepalive ping is due; zero without keepalive
+	pongDue  time.Time // when an unanswered keepalive ping times out; zero if none is
+	closeDue time.Time // when the closing handshake times out
+
+	reason Reason
+}
+
+type state uint8
+
+const (
+	stateNew     state = iota
+	stateOpen          // callbacks run
+	stateClosing       // Terminate ran and a close frame was sent: waiting for the peer's
+	stateDone          // the transport is to be closed; events are ignored
+)
+
+// NewSession returns a Session for handler h on the connection described by
+// info. Nothing happens until [Session.Open].
+func NewSession(h Handler, info ConnInfo, opts *Options) *Session {
+	if h == nil {
+		panic("sock: NewSession with a nil Handler")
+	}
+	if info.ID == 0 {
+		info.ID = lastConnID.Add(1)
+	}
+	s := &Session{handler: h, opts: opts.withDefaults()}
+	s.init, _ = h.(InitHandler)
+	s.control, _ = h.(ControlHandler)
+	s.info, _ = h.(InfoHandler)
+	s.term, _ = h.(TerminateHandler)
+	s.conn = Conn{
+		info:    info,
+		logger:  s.opts.Logger.With("conn", info.ID),
+		mail:    newMailbox(s.opts.MailboxSize),
+		session: s,
+	}
+	return s
+}
+
+// Conn returns the connection the handler sees.
+func (s *Session) Conn() *Conn { return &s.conn }
+
+// Options returns the options in force, defaults filled in.
+func (s *Session) Options() Options { return s.opts }
+
+// Output returns the frames to write, in order, queued since the previous
+// call. The slice is reused: it is valid until the next call of any Session
+// method, and the driver may clear it once written.
+func (s *Session) Output() []Frame {
+	out := s.out
+	s.out = s.out[:0]
+	return out
+}
+
+// Done reports whether the connection is over: Terminate has run and the
+// driver should write the last Output and close the transport. Later events
+// are ignored.
+func (s *Session) Done() bool { return s.state == stateDone }
+
+// Reason returns why the connection ended, or the zero Reason while it has
+// not.
+func (s *Session) Reason() Reason { return s.reason }
+
+// Deadline returns when the Session next wants [Session.Tick] called: the
+// earliest timer, keepalive ping, pong, idle or closing-handshake deadline. It
+// is the zero time when nothing is pending.
+func (s *Session) Deadline() time.Time {
+	switch s.state {
+	case stateClosing:
+		return s.closeDue
+	case stateOpen:
+		d := s.timers.next()
+		for _, t := range [...]time.Time{s.pongDue, s.nextPing, s.idleDue()} {
+			if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+				d = t
+			}
+		}
+		return d
+	}
+	return time.Time{}
+}
+
+func (s *Session) idleDue() time.Time {
+	if s.opts.IdleTimeout < 0 {
+		return time.Time{}
+	}
+	return s.lastRead.Add(s.opts.IdleTimeout)
+}
+
+// Open starts the connection and runs Init.
+func (s *Session) Open(now time.Time) {
+	if s.state != stateNew {
+		panic("sock: Session opened twice")
+	}
+	s.now, s.lastRead, s.state = now, now, stateOpen
+	if s.opts.PingInterval > 0 {
+		s.nextPing = now.Add(s.opts.PingInterval)
+	}
+	if s.init != nil {
+		s.apply(s.call(callInit, Frame{}, nil))
+	}
+}
+
+// Receive handles a frame read from the peer: a whole text or binary message,
+// a ping, a pong or a close frame.
+func (s *Session) Receive(now time.Time, f Frame) {
+	if !s.advance(now) {
+		return
+	}
+	s.lastRead = now
+	if s.state == stateClosing {
+		if f.Op == OpClose { // the peer's answer completes the closing handshake
+			s.state = stateDone
+		}
+		return
+	}
+	if f.Op.isControl() && len(f.Payload) > maxControlPayload {
+		s.fail(CloseProtocolError, fmt.Errorf("%w: %s frame of %d bytes", ErrProtocol, f.Op, len(f.Payload)))
+		return
+	}
+	switch f.Op {
+	case OpText, OpBinary:
+		if int64(len(f.Payload)) > s.opts.MaxMessageSize {
+			s.fail(CloseTooBig, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooBig, len(f.Payload), s.opts.MaxMessageSize))
+			return
+		}
+		if f.Op == OpText && !utf8.Valid(f.Payload) {
+			s.fail(CloseInvalidPayload, ErrInvalidUTF8)
+			return
+		}
+		s.apply(s.call(callIn, f, nil))
+	case OpPing:
+		pong := f.Payload
+		if s.control != nil { // the handler may keep and change f.Payload
+			pong = append([]byte(nil), pong...)
+		}
+		s.out = append(s.out, Frame{Op: OpPong, Payload: pong})
+		s.handleControl(f)
+	case OpPong:
+		s.pongDue = time.Time{}
+		s.handleControl(f)
+	case OpClose:
+		code, text, err := parseClose(f.Payload)
+		if err != nil {
+			s.fail(CloseProtocolError, err)
+			return
+		}
+		s.out = append(s.out, CloseFrame(code, ""))
+		s.terminate(Reason{Kind: ReasonRemote, Code: code, Text: text, Err: &CloseError{Code: code, Reason: text}})
+		s.state = stateDone
+	default:
+		s.fail(CloseProtocolError, fmt.Errorf("%w: unexpected %s frame", ErrProtocol, f.Op))
+	}
+}
+
+func (s *Session) handleControl(f Frame) {
+	if s.control != nil {
+		s.apply(s.call(callControl, f, nil))
+	}
+}
+
+// DeliverMail hands every message queued by [Conn.Send] to HandleInfo, in
+// arrival order. Drivers call it when [Session.Mailbox] is ready.
+func (s *Session) DeliverMail(now time.Time) {
+	if !s.advance(now) || s.state != stateOpen {
+		return
+	}
+	for _, info := range s.conn.mail.take() {
+		if s.state != stateOpen {
+			return
+		}
+		s.deliver(info)
+	}
+}
+
+// Mailbox returns a channel that receives a value whenever messages sent with
+// [Conn.Send] are waiting for [Session.DeliverMail].
+func (s *Session) Mailbox() <-chan struct{} { return s.conn.mail.ready }
+
+func (s *Session) deliver(info any) {
+	if s.info == nil {
+		s.conn.logger.Debug("sock: info dropped: handler has no HandleInfo", "info", info)
+		return
+	}
+	s.apply(s.call(callInfo, Frame{}, info))
+}
+
+// Tick fires what is due at now: timers, keepalive pings, and the pong, idle
+// and closing-handshake timeouts.
+func (s *Session) Tick(now time.Time) {
+	if !s.advance(now) {
+		return
+	}
+	if s.state == stateClosing {
+		if !now.Before(s.closeDue) {
+			s.state = stateDone
+		}
+		return
+	}
+	for s.state == stateOpen && len(s.timers) > 0 && !now.Before(s.timers[0].when) {
+		s.deliver(heap.Pop(&s.timers).(*Timer).info)
+	}
+	if s.state != stateOpen {
+		return
+	}
+	switch {
+	case !s.pongDue.IsZero() && !now.Before(s.pongDue):
+		s.closeNow(Reason{Kind: ReasonTimeout, Code: CloseGoingAway, Text: "pong timeout"})
+	case s.opts.IdleTimeout >= 0 && !now.Before(s.idleDue()):
+		s.closeNow(Reason{Kind: ReasonTimeout, Code: CloseGoingAway, Text: "idle timeout"})
+	case !s.nextPing.IsZero() && !now.Before(s.nextPing):
+		s.out = append(s.out, Frame{Op: OpPing})
+		s.nextPing = now.Add(s.opts.PingInterval)
+		if s.pongDue.IsZero() {
+			s.pongDue = now.Add(s.opts.PongTimeout)
+		}
+	}
+}
+
+// Fail reports that the transport failed: a read or write error, a protocol
+// violation it detected (wrap [ErrProtocol]), an oversize message
+// ([ErrMessageTooBig]) or a write timeout ([ErrWriteTimeout]). A nil err means
+// the transport ended without a closing handshake.
+func (s *Session) Fail(now time.Time, err error) {
+	if !s.advance(now) {
+		return
+	}
+	if s.state == stateClosing {
+		s.state = stateDone
+		return
+	}
+	switch {
+	case errors.Is(err, ErrProtocol):
+		s.fail(CloseProtocolError, err)
+	case errors.Is(err, ErrMessageTooBig):
+		s.fail(CloseTooBig, err)
+	case errors.Is(err, ErrInvalidUTF8):
+		s.fail(CloseInvalidPayload, err)
+	default:
+		switch {
+		case err == nil:
+			err = ErrConnectionLost
+		case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost):
+			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		}
+		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: err})
+		s.state = stateDone
+	}
+}
+
+// Shutdown closes the connection because the server is going away: close
+// 1001, Terminate with [ReasonShutdown], then the closing handshake.
+func (s *Session) Shutdown(now time.Time) {
+	if s.advance(now) && s.state == stateOpen {
+		s.closeWithHandshake(Reason{Kind: ReasonShutdown, Code: CloseGoingAway, Text: "server shutdown"})
+	}
+}
+
+// advance sets the clock for an event and reports whether the Session still
+// takes events.
+func (s *Session) advance(now time.Time) bool {
+	if s.state == stateNew {
+		panic("sock: Session used before Open")
+	}
+	s.now = now
+	return s.state != stateDone
+}
+
+// apply carries out a callback's result.
+func (s *Session) apply(r Result) {
+	if err := r.check(); err != nil {
+		s.conn.logger.Error("sock: handler bug", "err", err)
+		s.closeWithHandshake(Reason{Kind: ReasonError, Code: CloseInternalError, Err: err})
+		return
+	}
+	if r.pushed {
+		s.out = append(s.out, r.first)
+		s.out = append(s.out, r.more...)
+	}
+	switch r.stop {
+	case stopNormal, stopClose:
+		s.closeWithHandshake(Reason{Kind: ReasonNormal, Code: r.code, Text: r.reason})
+	case stopError:
+		s.closeWithHandshake(Reason{Kind: ReasonError, Code: r.code, Text: r.reason, Err: r.err})
+	}
+}
+
+// closeWithHandshake sends the close frame for r, runs Terminate and waits
+// for the peer's close frame until the CloseTimeout.
+func (s *Session) closeWithHandshake(r Reason) {
+	s.out = append(s.out, CloseFrame(r.Code, r.Text))
+	s.terminate(r)
+	s.state, s.closeDue = stateClosing, s.now.Add(s.opts.CloseTimeout)
+}
+
+// closeNow sends the close frame for r, runs Terminate and closes the
+// transport without waiting for the peer.
+func (s *Session) closeNow(r Reason) {
+	s.out = append(s.out, CloseFrame(r.Code, r.Text))
+	s.terminate(r)
+	s.state = stateDone
+}
+
+// fail closes at once because the peer broke a rule.
+func (s *Session) fail(code CloseCode, err error) {
+	s.closeNow(Reason{Kind: ReasonError, Code: code, Err: err})
+}
+
+// terminate ends the handler's life: no more mail or timers, then Terminate.
+func (s *Session) terminate(r Reason) {
+	s.reason = r
+	s.state = stateClosing // no callback runs from here on, whatever the caller sets next
+	s.conn.mail.close()
+	for _, t := range s.timers {
+		t.index = -1
+	}
+	s.timers = nil
+	if r.Kind == ReasonError {
+		s.conn.logger.Debug("sock: connection failed", "reason", r)
+	}
+	if s.term == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			s.conn.logger.Error("sock: Terminate panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	s.term.Terminate(&s.conn, r)
+}
+
+type callback uint8
+
+const (
+	callInit callback = iota
+	callIn
+	callControl
+	callInfo
+)
+
+// call runs one callback, turning a panic into a close with 1011.
+func (s *Session) call(cb callback, f Frame, info any) (r Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			p := &PanicError{Value: v, Stack: debug.Stack()}
+			s.conn.logger.Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
+			r = Result{stop: stopError, code: CloseInternalError, err: p}
+		}
+	}()
+	switch cb {
+	case callInit:
+		return s.init.Init(&s.conn)
+	case callIn:
+		return s.handler.HandleIn(&s.conn, f)
+	case callControl:
+		return s.control.HandleControl(&s.conn, f)
+	default:
+		return s.info.HandleInfo(&s.conn, info)
+	}
+}
