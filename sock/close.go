@@ -14,21 +14,21 @@ type CloseCode uint16
 // 1000–1003, 1007–1014 and 3000–4999; CloseNoStatus, CloseAbnormal and
 // CloseTLSHandshake only describe what happened and never travel in a frame.
 const (
-	CloseNormal           CloseCode = 1000
-	CloseGoingAway        CloseCode = 1001
-	CloseProtocolError    CloseCode = 1002
-	CloseUnsupportedData  CloseCode = 1003
-	CloseNoStatus         CloseCode = 1005
-	CloseAbnormal         CloseCode = 1006
-	CloseInvalidPayload   CloseCode = 1007
-	ClosePolicyViolation  CloseCode = 1008
-	CloseTooBig           CloseCode = 1009
-	CloseMandatoryExt     CloseCode = 1010
-	CloseInternalError    CloseCode = 1011
-	CloseServiceRestart   CloseCode = 1012
-	CloseTryAgainLater    CloseCode = 1013
-	CloseBadGateway       CloseCode = 1014
-	CloseTLSHandshake     CloseCode = 1015
+	CloseNormal          CloseCode = 1000
+	CloseGoingAway       CloseCode = 1001
+	CloseProtocolError   CloseCode = 1002
+	CloseUnsupportedData CloseCode = 1003
+	CloseNoStatus        CloseCode = 1005
+	CloseAbnormal        CloseCode = 1006
+	CloseInvalidPayload  CloseCode = 1007
+	ClosePolicyViolation CloseCode = 1008
+	CloseTooBig          CloseCode = 1009
+	CloseMandatoryExt    CloseCode = 1010
+	CloseInternalError   CloseCode = 1011
+	CloseServiceRestart  CloseCode = 1012
+	CloseTryAgainLater   CloseCode = 1013
+	CloseBadGateway      CloseCode = 1014
+	CloseTLSHandshake    CloseCode = 1015
 )
 
 var closeCodeNames = map[CloseCode]string{
