@@ -1,0 +1,98 @@
+package sockhttp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// transport carries a Session over a gorilla/websocket connection.
+//
+// gorilla answers pings and close frames itself and does not check text for
+// UTF-8; transport turns all of that off and hands every frame to the Session,
+// which owns those rules.
+type transport struct {
+	ws *websocket.Conn
+}
+
+var _ sock.Transport = (*transport)(nil)
+
+func newTransport(ws *websocket.Conn, maxMessageSize int64) *transport {
+	ws.SetReadLimit(maxMessageSize)
+	return &transport{ws: ws}
+}
+
+// ReadFrames implements [sock.Transport].
+func (t *transport) ReadFrames(emit func(sock.Frame)) error {
+	control := func(op sock.Opcode) func(string) error {
+		return func(data string) error {
+			emit(sock.Frame{Op: op, Payload: []byte(data)})
+			return nil
+		}
+	}
+	t.ws.SetPingHandler(control(sock.OpPing))
+	t.ws.SetPongHandler(control(sock.OpPong))
+	t.ws.SetCloseHandler(func(int, string) error { return nil }) // the Session answers
+	for {
+		op, r, err := t.ws.NextReader()
+		if err != nil {
+			return readError(err, emit)
+		}
+		payload, err := io.ReadAll(r)
+		if err != nil {
+			return readError(err, emit)
+		}
+		emit(sock.Frame{Op: sock.Opcode(op), Payload: payload})
+	}
+}
+
+// readError turns what gorilla's readers return into a close frame for the
+// Session or an error wrapping the sock sentinel it stands for.
+func readError(err error, emit func(sock.Frame)) error {
+	var closeErr *websocket.CloseError
+	switch {
+	case errors.As(err, &closeErr) && closeErr.Code == websocket.CloseAbnormalClosure:
+		return io.ErrUnexpectedEOF // gorilla's name for a connection cut mid-frame
+	case errors.As(err, &closeErr):
+		emit(sock.CloseFrame(sock.CloseCode(closeErr.Code), closeErr.Text))
+		return nil
+	case errors.Is(err, websocket.ErrReadLimit):
+		return fmt.Errorf("%w: %w", sock.ErrMessageTooBig, err)
+	case isIOError(err):
+		return err
+	}
+	// Everything else gorilla reports while reading is a frame that breaks
+	// RFC 6455 (bad opcode, RSV bits, unmasked or fragmented control frame,
+	// stray continuation...), for which it has already sent close 1002.
+	return fmt.Errorf("%w: %w", sock.ErrProtocol, err)
+}
+
+func isIOError(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &netErr)
+}
+
+// WriteFrame implements [sock.Transport].
+func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
+	if f.Op == sock.OpText || f.Op == sock.OpBinary {
+		if err := t.ws.SetWriteDeadline(deadline); err != nil {
+			return err
+		}
+		return t.ws.WriteMessage(int(f.Op), f.Payload)
+	}
+	err := t.ws.WriteControl(int(f.Op), f.Payload, deadline)
+	if f.Op == sock.OpClose && errors.Is(err, websocket.ErrCloseSent) {
+		return nil // gorilla already closed for a protocol error or an oversize message
+	}
+	return err
+}
+
+// Close implements [sock.Transport].
+func (t *transport) Close() error { return t.ws.Close() }
