@@ -1,0 +1,161 @@
+package sockhttp_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+const (
+	opContinuation = 0x0
+	opText         = 0x1
+	opBinary       = 0x2
+	opClose        = 0x8
+	opPing         = 0x9
+	opPong         = 0xA
+)
+
+// TestRawProtocolViolations sends frames no client library would and expects
+// close 1002, a closed socket and Terminate with ErrProtocol.
+func TestRawProtocolViolations(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		send func(c *rawConn)
+	}{
+		{"reserved opcode", func(c *rawConn) { c.send(0x3, []byte("x")) }},
+		{"reserved control opcode", func(c *rawConn) { c.send(0xB, nil) }},
+		{"RSV1 without extension", func(c *rawConn) {
+			c.write(rawHeader{fin: true, rsv: 0x40, opcode: opText, masked: true}, []byte("x"))
+		}},
+		{"RSV2", func(c *rawConn) {
+			c.write(rawHeader{fin: true, rsv: 0x20, opcode: opBinary, masked: true}, []byte("x"))
+		}},
+		{"unmasked frame", func(c *rawConn) {
+			c.write(rawHeader{fin: true, opcode: opText}, []byte("x"))
+		}},
+		{"fragmented ping", func(c *rawConn) {
+			c.write(rawHeader{fin: false, opcode: opPing, masked: true}, []byte("x"))
+		}},
+		{"ping over 125 bytes", func(c *rawConn) { c.send(opPing, make([]byte, 126)) }},
+		{"stray continuation", func(c *rawConn) { c.send(opContinuation, []byte("x")) }},
+		{"new message inside a fragmented one", func(c *rawConn) {
+			c.write(rawHeader{fin: false, opcode: opText, masked: true}, []byte("a"))
+			c.write(rawHeader{fin: true, opcode: opText, masked: true}, []byte("b"))
+		}},
+		{"close reason not UTF-8", func(c *rawConn) { c.send(opClose, []byte{0x03, 0xE8, 0xff}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProbe(nil)
+			srv, _ := serve(t, p, nil)
+			c := dialRaw(t, srv.URL)
+			tc.send(c)
+			f := c.mustRead()
+			if f.opcode != opClose || f.closeCode() != 1002 {
+				t.Errorf("server sent opcode %d code %d, want close 1002", f.opcode, f.closeCode())
+			}
+			c.expectClosed()
+			if r := p.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrProtocol) {
+				t.Errorf("Terminate reason = %v, want an error wrapping ErrProtocol", r)
+			}
+		})
+	}
+}
+
+func TestRawFragmentedMessageWithPingBetween(t *testing.T) {
+	srv, _ := serve(t, newProbe(nil), nil)
+	c := dialRaw(t, srv.URL)
+	c.write(rawHeader{fin: false, opcode: opText, masked: true}, []byte("hel"))
+	c.send(opPing, []byte("mid"))
+	if f := c.mustRead(); f.opcode != opPong || string(f.payload) != "mid" {
+		t.Fatalf("first frame = opcode %d %q, want the pong \"mid\" before the message ends", f.opcode, f.payload)
+	}
+	c.write(rawHeader{fin: false, opcode: opContinuation, masked: true}, []byte("lo "))
+	c.write(rawHeader{fin: true, opcode: opContinuation, masked: true}, []byte("wörld"))
+	if f := c.mustRead(); f.opcode != opText || !f.fin || string(f.payload) != "hello wörld" {
+		t.Errorf("echo = opcode %d fin %v %q, want one text frame \"hello wörld\"", f.opcode, f.fin, f.payload)
+	}
+}
+
+func TestRawInvalidUTF8SplitAcrossFragments(t *testing.T) {
+	p := newProbe(nil)
+	srv, _ := serve(t, p, nil)
+	c := dialRaw(t, srv.URL)
+	euro := []byte("€") // 3 bytes; split between fragments it is still valid
+	c.write(rawHeader{fin: false, opcode: opText, masked: true}, euro[:1])
+	c.write(rawHeader{fin: true, opcode: opContinuation, masked: true}, euro[1:])
+	if f := c.mustRead(); string(f.payload) != "€" {
+		t.Fatalf("echo = %q, want €", f.payload)
+	}
+	c.write(rawHeader{fin: false, opcode: opText, masked: true}, euro[:1])
+	c.write(rawHeader{fin: true, opcode: opContinuation, masked: true}, []byte("x"))
+	if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 1007 {
+		t.Errorf("server sent opcode %d code %d, want close 1007", f.opcode, f.closeCode())
+	}
+}
+
+func TestRawClientNeverAnswersClose(t *testing.T) {
+	p := newProbe(func(*sock.Conn, sock.Frame) sock.Result { return sock.Close(4000, "bye") })
+	srv, _ := serve(t, p, &sockhttp.Options{Session: &sock.Options{CloseTimeout: 100 * time.Millisecond}})
+	c := dialRaw(t, srv.URL)
+	c.send(opText, []byte("close please"))
+	if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 4000 || string(f.payload[2:]) != "bye" {
+		t.Fatalf("server sent opcode %d %q, want close 4000 bye", f.opcode, f.payload)
+	}
+	start := time.Now()
+	c.expectClosed()
+	if waited := time.Since(start); waited < 50*time.Millisecond {
+		t.Errorf("socket closed after %v, before the 100ms close timeout", waited)
+	}
+	if r := p.reason(t); r.Kind != sock.ReasonNormal || r.Code != 4000 {
+		t.Errorf("Terminate reason = %v, want normal 4000", r)
+	}
+}
+
+func TestRawClientAnswersClose(t *testing.T) {
+	p := newProbe(func(*sock.Conn, sock.Frame) sock.Result { return sock.Push(sock.Text("last")).Stop() })
+	srv, _ := serve(t, p, &sockhttp.Options{Session: &sock.Options{CloseTimeout: time.Hour}})
+	c := dialRaw(t, srv.URL)
+	c.send(opBinary, []byte("go"))
+	if f := c.mustRead(); f.opcode != opText || string(f.payload) != "last" {
+		t.Fatalf("first frame = opcode %d %q, want text last", f.opcode, f.payload)
+	}
+	if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 1000 {
+		t.Fatalf("second frame = opcode %d code %d, want close 1000", f.opcode, f.closeCode())
+	}
+	c.send(opClose, []byte{0x03, 0xE8})
+	c.expectClosed() // at once, not after the hour-long close timeout
+}
+
+func TestRawConnectionDropped(t *testing.T) {
+	p := newProbe(nil)
+	srv, _ := serve(t, p, nil)
+	c := dialRaw(t, srv.URL)
+	c.write(rawHeader{fin: true, opcode: opText, masked: true}, nil)
+	c.mustRead()
+	c.nc.Close()
+	r := p.reason(t)
+	if r.Kind != sock.ReasonError || r.Code != sock.CloseAbnormal || !errors.Is(r.Err, sock.ErrConnectionLost) {
+		t.Errorf("Terminate reason = %v, want error 1006 wrapping ErrConnectionLost", r)
+	}
+}
+
+func TestWriteTimeoutWhenClientStopsReading(t *testing.T) {
+	big := bytes.Repeat([]byte("z"), 1<<20)
+	p := newProbe(func(*sock.Conn, sock.Frame) sock.Result {
+		frames := make([]sock.Frame, 64) // 64 MiB: more than loopback buffers hold
+		for i := range frames {
+			frames[i] = sock.Binary(big)
+		}
+		return sock.Push(frames[0], frames[1:]...)
+	})
+	srv, _ := serve(t, p, &sockhttp.Options{Session: &sock.Options{WriteTimeout: 100 * time.Millisecond}})
+	c := dialRaw(t, srv.URL)
+	c.send(opText, []byte("flood me")) // and never read
+	if r := p.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrWriteTimeout) {
+		t.Errorf("Terminate reason = %v, want an error wrapping ErrWriteTimeout", r)
+	}
+}

@@ -1,0 +1,169 @@
+package sockhttp_test
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawConn is a WebSocket client that writes frames byte by byte, so tests can
+// send what a well-behaved client library refuses to: bad opcodes, RSV bits,
+// unmasked frames, fragmented control frames, stray continuations.
+type rawConn struct {
+	t  testing.TB
+	nc net.Conn
+	br *bufio.Reader
+}
+
+// rawHeader describes the first two bytes of a frame.
+type rawHeader struct {
+	fin    bool
+	rsv    byte // RSV1..3 as the top bits 0x40, 0x20, 0x10
+	opcode byte
+	masked bool
+}
+
+// dialRaw opens a TCP connection to url (an http:// test server URL) and
+// completes the opening handshake.
+func dialRaw(t testing.TB, url string) *rawConn {
+	t.Helper()
+	addr := strings.TrimPrefix(url, "http://")
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	key := make([]byte, 16)
+	rand.Read(key)
+	fmt.Fprintf(nc, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", addr, base64.StdEncoding.EncodeToString(key))
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("read handshake response: %v", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake status = %d, want 101", resp.StatusCode)
+	}
+	return &rawConn{t: t, nc: nc, br: br}
+}
+
+// write sends one frame with header h and payload p, masking it if h says so.
+func (c *rawConn) write(h rawHeader, p []byte) {
+	c.t.Helper()
+	b0 := h.rsv | h.opcode
+	if h.fin {
+		b0 |= 0x80
+	}
+	frame := []byte{b0}
+	var maskBit byte
+	if h.masked {
+		maskBit = 0x80
+	}
+	switch n := len(p); {
+	case n < 126:
+		frame = append(frame, maskBit|byte(n))
+	case n <= 0xFFFF:
+		frame = append(frame, maskBit|126)
+		frame = binary.BigEndian.AppendUint16(frame, uint16(n))
+	default:
+		frame = append(frame, maskBit|127)
+		frame = binary.BigEndian.AppendUint64(frame, uint64(n))
+	}
+	body := append([]byte(nil), p...)
+	if h.masked {
+		key := []byte{0x12, 0x34, 0x56, 0x78}
+		frame = append(frame, key...)
+		for i := range body {
+			body[i] ^= key[i%4]
+		}
+	}
+	if _, err := c.nc.Write(append(frame, body...)); err != nil {
+		c.t.Fatalf("write frame: %v", err)
+	}
+}
+
+// send writes a final, masked frame: what a correct client sends.
+func (c *rawConn) send(opcode byte, p []byte) {
+	c.t.Helper()
+	c.write(rawHeader{fin: true, opcode: opcode, masked: true}, p)
+}
+
+// rawFrame is a frame read from the server.
+type rawFrame struct {
+	fin     bool
+	opcode  byte
+	payload []byte
+}
+
+// closeCode returns the code of a close frame, or 1005 if it has none.
+func (f rawFrame) closeCode() int {
+	if len(f.payload) < 2 {
+		return 1005
+	}
+	return int(binary.BigEndian.Uint16(f.payload))
+}
+
+// read reads one frame from the server. Server frames are never masked.
+func (c *rawConn) read() (rawFrame, error) {
+	var hdr [2]byte
+	if _, err := io.ReadFull(c.br, hdr[:]); err != nil {
+		return rawFrame{}, err
+	}
+	if hdr[1]&0x80 != 0 {
+		return rawFrame{}, fmt.Errorf("server frame is masked")
+	}
+	n := uint64(hdr[1] & 0x7F)
+	switch n {
+	case 126:
+		var ext [2]byte
+		if _, err := io.ReadFull(c.br, ext[:]); err != nil {
+			return rawFrame{}, err
+		}
+		n = uint64(binary.BigEndian.Uint16(ext[:]))
+	case 127:
+		var ext [8]byte
+		if _, err := io.ReadFull(c.br, ext[:]); err != nil {
+			return rawFrame{}, err
+		}
+		n = binary.BigEndian.Uint64(ext[:])
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return rawFrame{}, err
+	}
+	return rawFrame{fin: hdr[0]&0x80 != 0, opcode: hdr[0] & 0x0F, payload: p}, nil
+}
+
+// mustRead reads one frame or fails the test.
+func (c *rawConn) mustRead() rawFrame {
+	c.t.Helper()
+	f, err := c.read()
+	if err != nil {
+		c.t.Fatalf("read frame: %v", err)
+	}
+	return f
+}
+
+// expectClosed reads until the server closes the TCP connection, failing if
+// that does not happen before the connection's deadline.
+func (c *rawConn) expectClosed() {
+	c.t.Helper()
+	for {
+		if _, err := c.read(); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				c.t.Fatalf("server did not close the connection: %v", err)
+			}
+			return
+		}
+	}
+}
