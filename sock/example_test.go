@@ -111,3 +111,15 @@ func ExampleStopWith() {
 	// [close 4001 ""]
 	// error 4001 true
 }
+
+func ExampleResult_String() {
+	fmt.Println(sock.Continue())
+	fmt.Println(sock.Push(sock.Text("hi"), sock.Binary([]byte{7})))
+	fmt.Println(sock.Push(sock.Text("bye")).Close(4000, "done"))
+	fmt.Println(sock.StopWith(errors.New("db gone")))
+	// Output:
+	// continue
+	// push [text "hi", binary 07]
+	// push [text "bye"] then close 4000 "done"
+	// stop with error 1011: db gone
+}

@@ -1,6 +1,10 @@
 package sock
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Result tells the Session what a callback wants done: frames to push and
 // whether to keep going or close. The zero Result keeps the connection open and
@@ -76,6 +80,40 @@ func (r Result) StopWith(err error) Result {
 func (r Result) Close(code CloseCode, reason string) Result {
 	r.stop, r.code, r.reason, r.err = stopClose, code, reason, nil
 	return r
+}
+
+// String describes r for logs and traces, e.g. `push [text "hi"] then close
+// 4000 "bye"`, `continue` or `stop with error: EOF`.
+func (r Result) String() string {
+	var b strings.Builder
+	if r.pushed {
+		b.WriteString("push [")
+		r.frames(func(f Frame) {
+			if b.Len() > len("push [") {
+				b.WriteString(", ")
+			}
+			b.WriteString(f.String())
+		})
+		b.WriteString("]")
+	}
+	var end string
+	switch r.stop {
+	case keepGoing:
+		if b.Len() == 0 {
+			return "continue"
+		}
+		return b.String()
+	case stopNormal:
+		end = "stop"
+	case stopClose:
+		end = "close " + strconv.Itoa(int(r.code)) + " " + strconv.Quote(r.reason)
+	case stopError:
+		end = fmt.Sprintf("stop with error %d: %v", int(r.code), r.err)
+	}
+	if b.Len() == 0 {
+		return end
+	}
+	return b.String() + " then " + end
 }
 
 // frames calls write for each pushed frame in order.
