@@ -11,6 +11,7 @@ type mailbox struct {
 	limit  int
 	closed bool
 	ready  chan struct{} // holds a token while the queue is not empty
+	notify func()        // called when the queue stops being empty; set before use
 }
 
 func newMailbox(limit int) *mailbox {
@@ -19,17 +20,23 @@ func newMailbox(limit int) *mailbox {
 
 func (m *mailbox) put(info any) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	switch {
 	case m.closed:
+		m.mu.Unlock()
 		return ErrClosed
 	case len(m.queue) >= m.limit:
+		m.mu.Unlock()
 		return ErrMailboxFull
 	}
+	first := len(m.queue) == 0
 	m.queue = append(m.queue, info)
 	select {
 	case m.ready <- struct{}{}:
 	default:
+	}
+	m.mu.Unlock()
+	if first && m.notify != nil {
+		m.notify()
 	}
 	return nil
 }

@@ -214,6 +214,12 @@ func (s *Session) DeliverMail(now time.Time) {
 	}
 }
 
+// NotifyMail makes the Session call notify whenever [Conn.Send] puts a
+// message into an empty mailbox, so the driver knows to call
+// [Session.DeliverMail]. notify runs on the sending goroutine: it must not
+// block and must not call the Session. Set it before [Session.Open].
+func (s *Session) NotifyMail(notify func()) { s.conn.mail.notify = notify }
+
 // Mailbox returns a channel that receives a value whenever messages sent with
 // [Conn.Send] are waiting for [Session.DeliverMail].
 func (s *Session) Mailbox() <-chan struct{} { return s.conn.mail.ready }

@@ -1,0 +1,324 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// DefaultBufferSize is how many bytes of server writes a peer that stopped
+// reading absorbs before the server's writes block, standing in for socket
+// buffers.
+const DefaultBufferSize = 64 << 10
+
+// Conn is one simulated connection: the server side runs the real
+// [sock.Session] around the handler, the client side is a peer the test
+// scripts. Peer methods act at the world's current time and settle the world
+// before they return.
+type Conn struct {
+	world   *World
+	n       int
+	session *sock.Session
+
+	// The peer.
+	reading     bool            // it reads what the server writes
+	ignoreClose bool            // it never answers the server's close frame
+	toAnswer    *sock.CloseCode // the code of a server close frame it has read
+	closeSent   bool            // it has sent a close frame
+	bufferSize  int
+	received    []sock.Frame // read by the peer, not yet taken by the test
+	unread      []sock.Frame // written by the server while the peer was not reading
+	unreadBytes int
+
+	// The server's write side.
+	stalled      []sock.Frame // frames the server's loop is stuck writing
+	blockedSince time.Time
+	waiting      []func() // peer frames the stuck loop has not read yet
+	closed       bool     // the transport is closed
+
+	terminations int
+	reason       sock.Reason
+}
+
+// ID returns the connection's number in its world, from 1.
+func (c *Conn) ID() int { return c.n }
+
+// Session returns the connection's Session.
+func (c *Conn) Session() *sock.Session { return c.session }
+
+// Closed reports whether the transport has been closed.
+func (c *Conn) Closed() bool { return c.closed }
+
+// Terminations returns how many times Terminate has run: 0 or 1 in a correct
+// Session.
+func (c *Conn) Terminations() int { return c.terminations }
+
+// Reason returns the reason Terminate received, or the zero Reason.
+func (c *Conn) Reason() sock.Reason { return c.reason }
+
+// Received returns the frames the peer has read and the test has not yet
+// taken with [Conn.Read].
+func (c *Conn) Received() []sock.Frame { return slices.Clone(c.received) }
+
+// Read takes the oldest frame the peer has read, reporting false if there is
+// none.
+func (c *Conn) Read() (sock.Frame, bool) {
+	if len(c.received) == 0 {
+		return sock.Frame{}, false
+	}
+	f := c.received[0]
+	c.received = c.received[1:]
+	return f, true
+}
+
+// SendText sends a text message. s need not be valid UTF-8: invalid text is
+// how a test provokes close 1007.
+func (c *Conn) SendText(s string) { c.SendFrame(sock.Frame{Op: sock.OpText, Payload: []byte(s)}) }
+
+// SendBinary sends a binary message.
+func (c *Conn) SendBinary(b []byte) { c.SendFrame(sock.Binary(b)) }
+
+// Ping sends a ping with payload p.
+func (c *Conn) Ping(p []byte) { c.SendFrame(sock.Frame{Op: sock.OpPing, Payload: p}) }
+
+// Pong sends an unsolicited pong with payload p.
+func (c *Conn) Pong(p []byte) { c.SendFrame(sock.Frame{Op: sock.OpPong, Payload: p}) }
+
+// Close sends a close frame with code and reason, valid or not:
+// sock.CloseNoStatus sends an empty close frame.
+func (c *Conn) Close(code sock.CloseCode, reason string) { c.SendFrame(sock.CloseFrame(code, reason)) }
+
+// SendFrame sends f exactly as given, as a transport would hand it to the
+// Session: any opcode, any payload.
+func (c *Conn) SendFrame(f sock.Frame) {
+	c.act(func() {
+		c.record(ClientSent, f.String())
+		c.deliver(f)
+	})
+}
+
+// SendFragmented sends one message of type op in fragments, with the control
+// frames between arriving after the first fragment. The Session sees the
+// control frames first, then the whole message, as from a real transport.
+func (c *Conn) SendFragmented(op sock.Opcode, fragments [][]byte, between ...sock.Frame) {
+	c.act(func() {
+		var whole []byte
+		for i, p := range fragments {
+			c.record(ClientSent, fmt.Sprintf("fragment %d/%d of %v", i+1, len(fragments), sock.Frame{Op: op, Payload: p}))
+			whole = append(whole, p...)
+			if i == 0 {
+				for _, f := range between {
+					c.record(ClientSent, f.String())
+					c.deliver(f)
+				}
+			}
+		}
+		c.deliver(sock.Frame{Op: op, Payload: whole})
+	})
+}
+
+// Violate makes the peer break RFC 6455 (a reserved opcode, RSV bits, an
+// unmasked frame...) as a transport reports it: the Session fails with
+// [sock.ErrProtocol].
+func (c *Conn) Violate(what string) {
+	c.act(func() {
+		c.record(ClientFault, "protocol violation: "+what)
+		c.session.Fail(c.world.now, fmt.Errorf("%w: %s", sock.ErrProtocol, what))
+		c.flush()
+	})
+}
+
+// Drop cuts the connection without a close frame. A server loop stuck in a
+// write sees the write fail.
+func (c *Conn) Drop() {
+	if c.closed {
+		c.record(ClientFault, "drop: already closed")
+		return
+	}
+	c.record(ClientFault, "drop connection")
+	c.stalled, c.waiting = nil, nil
+	c.session.Fail(c.world.now, sock.ErrConnectionLost)
+	c.flush()
+	c.world.Settle()
+}
+
+// StopReading makes the peer stop reading: server writes pile up in the
+// buffer (see [Conn.SetBufferSize]) and then block, and the server's
+// WriteTimeout fires if the peer does not resume in time.
+func (c *Conn) StopReading() {
+	c.record(ClientFault, "stop reading")
+	c.reading = false
+}
+
+// ResumeReading makes the peer read again: it reads what piled up, which
+// unblocks the server's writes.
+func (c *Conn) ResumeReading() {
+	c.record(ClientSent, "resume reading")
+	c.reading = true
+	unread := c.unread
+	c.unread, c.unreadBytes = nil, 0
+	for _, f := range unread {
+		c.peerRead(f)
+	}
+	stalled, waiting := c.stalled, c.waiting
+	c.stalled, c.waiting = nil, nil
+	for _, f := range stalled {
+		c.write(f)
+	}
+	c.closeIfDone()
+	c.answerClose()
+	for _, act := range waiting {
+		c.act(act)
+	}
+	c.world.Settle()
+}
+
+// SetBufferSize sets how many bytes a peer that stopped reading absorbs
+// before server writes block (default [DefaultBufferSize]).
+func (c *Conn) SetBufferSize(n int) { c.bufferSize = n }
+
+// IgnoreClose makes the peer never answer the server's close frame, so the
+// server's CloseTimeout ends the closing handshake.
+func (c *Conn) IgnoreClose() {
+	c.record(ClientFault, "ignore close frames")
+	c.ignoreClose = true
+}
+
+// Send queues info for the handler's HandleInfo, as another goroutine would
+// with [sock.Conn.Send], and settles. It returns Send's error.
+func (c *Conn) Send(info any) error {
+	c.record(Info, fmt.Sprint(info))
+	err := c.session.Conn().Send(info)
+	if err != nil {
+		c.record(Info, "refused: "+err.Error())
+	}
+	c.world.Settle()
+	return err
+}
+
+// Shutdown shuts the connection down as a server going away does (close
+// 1001) and settles.
+func (c *Conn) Shutdown() {
+	if c.closed {
+		return
+	}
+	c.record(Info, "shutdown")
+	c.session.Shutdown(c.world.now)
+	c.flush()
+	c.world.Settle()
+}
+
+func (c *Conn) record(k Kind, text string) { c.world.record(c.n, k, text) }
+
+// act runs a peer action now, or later if the server's loop is stuck in a
+// write (a real server reads nothing meanwhile); on a closed connection it
+// only notes that the frame went nowhere.
+func (c *Conn) act(action func()) {
+	switch {
+	case c.closed:
+		c.record(ClientFault, "ignored: connection closed")
+		return
+	case c.blocked():
+		c.waiting = append(c.waiting, action)
+		return
+	}
+	action()
+	c.world.Settle()
+}
+
+// deliver hands a peer frame to the Session.
+func (c *Conn) deliver(f sock.Frame) {
+	if f.Op == sock.OpClose {
+		c.closeSent = true
+	}
+	c.session.Receive(c.world.now, f)
+	c.flush()
+}
+
+// flush writes what the Session asks for and closes the transport once it is
+// done.
+func (c *Conn) flush() {
+	out := slices.Clone(c.session.Output()) // answering a close calls the Session again
+	for _, f := range out {
+		c.write(f)
+	}
+	c.closeIfDone()
+	c.answerClose()
+}
+
+// answerClose answers a close frame the peer has read, as client libraries
+// do, unless told not to.
+func (c *Conn) answerClose() {
+	if c.toAnswer == nil || c.closeSent || c.closed || c.ignoreClose {
+		return
+	}
+	answer := sock.CloseFrame(*c.toAnswer, "")
+	c.record(ClientSent, answer.String())
+	c.deliver(answer)
+}
+
+// write puts one server frame on the wire: to the peer if it reads, into the
+// buffer if it does not and there is room, else the loop blocks.
+func (c *Conn) write(f sock.Frame) {
+	switch {
+	case c.blocked():
+		c.stalled = append(c.stalled, f)
+	case c.reading:
+		c.record(ServerWrote, f.String())
+		c.peerRead(f)
+	case c.unreadBytes+len(f.Payload) > c.bufferSize:
+		c.record(ServerWrote, "blocked writing "+f.String())
+		c.stalled = append(c.stalled, f)
+		c.blockedSince = c.world.now
+	default:
+		c.record(ServerWrote, f.String())
+		c.unread = append(c.unread, f)
+		c.unreadBytes += len(f.Payload)
+	}
+}
+
+func (c *Conn) peerRead(f sock.Frame) {
+	c.received = append(c.received, f)
+	if f.Op == sock.OpClose && c.toAnswer == nil {
+		code := sock.CloseNoStatus
+		if len(f.Payload) >= 2 {
+			code = sock.CloseCode(f.Payload[0])<<8 | sock.CloseCode(f.Payload[1])
+		}
+		c.toAnswer = &code
+	}
+}
+
+func (c *Conn) blocked() bool { return len(c.stalled) > 0 }
+
+func (c *Conn) closeIfDone() {
+	if c.session.Done() && !c.blocked() && !c.closed {
+		c.closed = true
+		c.record(Closed, "transport")
+	}
+}
+
+// deadline returns when the connection next needs the clock: the end of a
+// blocked write, or the Session's deadline.
+func (c *Conn) deadline() time.Time {
+	switch {
+	case c.closed:
+		return time.Time{}
+	case c.blocked():
+		return c.blockedSince.Add(c.session.Options().WriteTimeout)
+	}
+	return c.session.Deadline()
+}
+
+// tick fires what is due now.
+func (c *Conn) tick() {
+	if c.blocked() {
+		c.record(ServerWrote, "write timed out")
+		c.stalled, c.waiting = nil, nil
+		c.session.Fail(c.world.now, sock.ErrWriteTimeout)
+	} else {
+		c.session.Tick(c.world.now)
+	}
+	c.flush()
+}

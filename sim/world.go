@@ -1,0 +1,165 @@
+package sim
+
+import (
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Epoch is the virtual time at which every World starts.
+var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// World holds simulated connections that share one virtual clock and one
+// seeded scheduler. Everything happens on the goroutine that calls its
+// methods: a World is not safe for concurrent use, except that handlers' Conn.Send
+// may be called from any goroutine (such sends are not deterministic).
+//
+// After every action the World settles: it delivers the messages handlers
+// sent each other, choosing among connections with waiting mail by its seeded
+// random source, until none is left. The same seed and the same actions give
+// the same [Trace], byte for byte.
+type World struct {
+	rng   *rand.Rand
+	now   time.Time
+	conns []*Conn
+	trace Trace
+
+	mu      sync.Mutex // guards mailful: Conn.Send may run on other goroutines
+	mailful []*Conn    // connections whose mailbox went from empty to not empty
+
+	logger *slog.Logger
+}
+
+// New returns an empty World whose scheduler is seeded with seed.
+func New(seed uint64) *World {
+	return &World{
+		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		now:    Epoch,
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// Now returns the virtual time.
+func (w *World) Now() time.Time { return w.now }
+
+// Trace returns what has happened so far. The slice is shared: copy it to
+// keep it across further actions.
+func (w *World) Trace() Trace { return w.trace }
+
+// Conns returns the world's connections in the order they were opened.
+func (w *World) Conns() []*Conn { return slices.Clone(w.conns) }
+
+func (w *World) record(conn int, k Kind, text string) {
+	w.trace = append(w.trace, Event{At: w.now.Sub(Epoch), Conn: conn, Kind: k, Text: text})
+}
+
+// Connect opens a simulated connection to handler h: it runs Init and settles.
+// A nil opts means sock's defaults, except that the logger discards.
+func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
+	var o sock.Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Logger == nil {
+		o.Logger = w.logger
+	}
+	c := &Conn{world: w, n: len(w.conns) + 1, reading: true, bufferSize: DefaultBufferSize}
+	c.session = sock.NewSession(newTraced(h, c), sock.ConnInfo{ID: uint64(c.n)}, &o)
+	c.session.NotifyMail(func() { w.mailArrived(c) })
+	w.conns = append(w.conns, c)
+	w.record(c.n, ClientSent, "connect")
+	c.session.Open(w.now)
+	c.flush()
+	w.Settle()
+	return c
+}
+
+func (w *World) mailArrived(c *Conn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !slices.Contains(w.mailful, c) {
+		w.mailful = append(w.mailful, c)
+	}
+}
+
+// takeMailful removes and returns a connection with waiting mail, chosen by
+// the seeded source, or nil.
+func (w *World) takeMailful() *Conn {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.mailful) == 0 {
+		return nil
+	}
+	i := w.rng.IntN(len(w.mailful))
+	c := w.mailful[i]
+	w.mailful = slices.Delete(w.mailful, i, i+1)
+	return c
+}
+
+// Settle delivers waiting mail until there is none. Actions settle by
+// themselves; call it after sending to a handler's Conn from outside.
+func (w *World) Settle() {
+	for c := w.takeMailful(); c != nil; c = w.takeMailful() {
+		if c.blocked() {
+			continue // its loop is stuck in a write; the mail waits in its mailbox
+		}
+		c.session.DeliverMail(w.now)
+		c.flush()
+	}
+}
+
+// Advance moves the virtual clock forward by d, firing on the way, in time
+// order, every deadline that falls due: handler timers, keepalive pings,
+// idle, pong, write and closing-handshake timeouts. Deadlines due at the same
+// instant on several connections fire in an order the seeded source picks.
+func (w *World) Advance(d time.Duration) {
+	end := w.now.Add(d)
+	for {
+		due, at := w.nextDue(end)
+		if len(due) == 0 {
+			break
+		}
+		if at.After(w.now) {
+			w.record(0, Clock, "+"+at.Sub(w.now).String())
+			w.now = at
+		}
+		c := due[w.rng.IntN(len(due))]
+		c.tick()
+		w.Settle()
+	}
+	if end.After(w.now) {
+		w.record(0, Clock, "+"+end.Sub(w.now).String())
+		w.now = end
+	}
+}
+
+// nextDue returns the connections whose earliest deadline is the first one
+// not after end, and that deadline.
+func (w *World) nextDue(end time.Time) ([]*Conn, time.Time) {
+	var due []*Conn
+	var first time.Time
+	for _, c := range w.conns {
+		d := c.deadline()
+		switch {
+		case d.IsZero() || d.After(end):
+		case len(due) == 0 || d.Before(first):
+			due, first = []*Conn{c}, d
+		case d.Equal(first):
+			due = append(due, c)
+		}
+	}
+	return due, first
+}
+
+// Shutdown shuts every open connection down, as a server going away does
+// (close 1001), and settles.
+func (w *World) Shutdown() {
+	for _, c := range w.conns {
+		c.Shutdown()
+	}
+}
