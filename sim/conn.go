@@ -39,7 +39,6 @@ type Conn struct {
 	closed       bool     // the transport is closed
 
 	terminations int
-	reason       sock.Reason
 }
 
 // ID returns the connection's number in its world, from 1.
@@ -56,7 +55,7 @@ func (c *Conn) Closed() bool { return c.closed }
 func (c *Conn) Terminations() int { return c.terminations }
 
 // Reason returns the reason Terminate received, or the zero Reason.
-func (c *Conn) Reason() sock.Reason { return c.reason }
+func (c *Conn) Reason() sock.Reason { return c.session.Reason() }
 
 // Received returns the frames the peer has read and the test has not yet
 // taken with [Conn.Read].
@@ -211,6 +210,14 @@ func (c *Conn) Shutdown() {
 }
 
 func (c *Conn) record(k Kind, text string) { c.world.record(c.n, k, text) }
+
+// observe records the handler's callbacks and counts Terminate calls.
+func (c *Conn) observe(k Kind, text string) {
+	if k == Terminated {
+		c.terminations++
+	}
+	c.record(k, text)
+}
 
 // act runs a peer action now, or later if the server's loop is stuck in a
 // write (a real server reads nothing meanwhile); on a closed connection it
