@@ -212,7 +212,7 @@ func (c *Conn) Shutdown() {
 func (c *Conn) record(k Kind, text string) { c.world.record(c.n, k, text) }
 
 // observe records the handler's callbacks and counts Terminate calls.
-func (c *Conn) observe(k Kind, text string) {
+func (c *Conn) observe(_ *sock.Conn, k Kind, text string) {
 	if k == Terminated {
 		c.terminations++
 	}

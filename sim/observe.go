@@ -8,12 +8,13 @@ import (
 
 // Observe wraps h so that record hears of every callback call (kind
 // [Called]), every Result returned ([Returned]) and the Terminate reason
-// ([Terminated]), as trace text. The wrapper implements every optional
-// interface and, where h lacks one, does what the Session would do without it,
-// so h behaves as it does unwrapped. record runs on the connection's
+// ([Terminated]), as trace text, with the connection. The wrapper implements
+// every optional interface and, where h lacks one, does what the Session would
+// do without it, so h behaves as it does unwrapped; Init is always recorded,
+// so record sees the connection first thing. record runs on the connection's
 // goroutine. sim uses Observe for its traces; use it to trace a handler served
 // over a real socket in the same format.
-func Observe(h sock.Handler, record func(k Kind, text string)) sock.Handler {
+func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, text string)) sock.Handler {
 	o := &observed{inner: h, record: record}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
@@ -28,48 +29,48 @@ type observed struct {
 	control sock.ControlHandler
 	info    sock.InfoHandler
 	term    sock.TerminateHandler
-	record  func(Kind, string)
+	record  func(*sock.Conn, Kind, string)
 }
 
 // returned records r; a callback that panics records nothing here: the
 // Session's 1011 close and Terminate tell the story.
-func (o *observed) returned(r sock.Result) sock.Result {
-	o.record(Returned, r.String())
+func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
+	o.record(c, Returned, r.String())
 	return r
 }
 
 func (o *observed) Init(c *sock.Conn) sock.Result {
+	o.record(c, Called, "Init")
 	if o.init == nil {
-		return sock.Continue()
+		return o.returned(c, sock.Continue())
 	}
-	o.record(Called, "Init")
-	return o.returned(o.init.Init(c))
+	return o.returned(c, o.init.Init(c))
 }
 
 func (o *observed) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	o.record(Called, "HandleIn "+msg.String())
-	return o.returned(o.inner.HandleIn(c, msg))
+	o.record(c, Called, "HandleIn "+msg.String())
+	return o.returned(c, o.inner.HandleIn(c, msg))
 }
 
 func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 	if o.control == nil {
 		return sock.Continue()
 	}
-	o.record(Called, "HandleControl "+f.String())
-	return o.returned(o.control.HandleControl(c, f))
+	o.record(c, Called, "HandleControl "+f.String())
+	return o.returned(c, o.control.HandleControl(c, f))
 }
 
 func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if o.info == nil {
-		o.record(Called, fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))
+		o.record(c, Called, fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))
 		return sock.Continue()
 	}
-	o.record(Called, fmt.Sprintf("HandleInfo %v", info))
-	return o.returned(o.info.HandleInfo(c, info))
+	o.record(c, Called, fmt.Sprintf("HandleInfo %v", info))
+	return o.returned(c, o.info.HandleInfo(c, info))
 }
 
 func (o *observed) Terminate(c *sock.Conn, r sock.Reason) {
-	o.record(Terminated, r.String())
+	o.record(c, Terminated, r.String())
 	if o.term != nil {
 		o.term.Terminate(c, r)
 	}
