@@ -13,9 +13,10 @@ import (
 // do without it, so h behaves as it does unwrapped; Init is always recorded,
 // so record sees the connection first thing. record runs on the connection's
 // goroutine. sim uses Observe for its traces; use it to trace a handler served
-// over a real socket in the same format.
-func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, text string)) sock.Handler {
-	o := &observed{inner: h, record: record}
+// over a real socket in the same format. terminated, if not nil, also receives
+// the Terminate reason itself.
+func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, text string), terminated func(sock.Reason)) sock.Handler {
+	o := &observed{inner: h, record: record, terminated: terminated}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
 	o.info, _ = h.(sock.InfoHandler)
@@ -29,7 +30,8 @@ type observed struct {
 	control sock.ControlHandler
 	info    sock.InfoHandler
 	term    sock.TerminateHandler
-	record  func(*sock.Conn, Kind, string)
+	record     func(*sock.Conn, Kind, string)
+	terminated func(sock.Reason)
 }
 
 // returned records r; a callback that panics records nothing here: the
@@ -71,6 +73,9 @@ func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 
 func (o *observed) Terminate(c *sock.Conn, r sock.Reason) {
 	o.record(c, Terminated, r.String())
+	if o.terminated != nil {
+		o.terminated(r)
+	}
 	if o.term != nil {
 		o.term.Terminate(c, r)
 	}

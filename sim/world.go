@@ -69,7 +69,7 @@ func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
 		o.Logger = w.logger
 	}
 	c := &Conn{world: w, n: len(w.conns) + 1, reading: true, bufferSize: DefaultBufferSize}
-	c.session = sock.NewSession(Observe(h, c.observe), sock.ConnInfo{ID: uint64(c.n)}, &o)
+	c.session = sock.NewSession(Observe(h, c.observe, nil), sock.ConnInfo{ID: uint64(c.n)}, &o)
 	c.session.NotifyMail(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
 	w.record(c.n, ClientSent, "connect")
