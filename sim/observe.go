@@ -25,11 +25,11 @@ func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, text string), ter
 }
 
 type observed struct {
-	inner   sock.Handler
-	init    sock.InitHandler
-	control sock.ControlHandler
-	info    sock.InfoHandler
-	term    sock.TerminateHandler
+	inner      sock.Handler
+	init       sock.InitHandler
+	control    sock.ControlHandler
+	info       sock.InfoHandler
+	term       sock.TerminateHandler
 	record     func(*sock.Conn, Kind, string)
 	terminated func(sock.Reason)
 }
