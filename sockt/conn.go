@@ -48,6 +48,8 @@ func (o *Options) withDefaults() Options {
 
 // driver is what a Conn needs of the simulator or of a loopback socket.
 type driver interface {
+	// connect opens another connection to the same server or world.
+	connect(t testing.TB) *Conn
 	send(f sock.Frame)
 	info(v any) error
 	advance(d time.Duration)
@@ -83,6 +85,15 @@ func newConn(t testing.TB, d driver, o Options) *Conn {
 		}
 	})
 	return c
+}
+
+// Connect opens another connection to the same server (over loopback) or
+// world (in the simulator), with a handler from the same factory, for
+// handlers that talk to each other such as a chat room. Its transcript is
+// shared with c.
+func (c *Conn) Connect() *Conn {
+	c.t.Helper()
+	return c.d.connect(c.t)
 }
 
 // SendText sends a text message from the client. s need not be valid UTF-8.

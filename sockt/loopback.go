@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,61 +19,119 @@ import (
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
-// Dial serves a handler made by f behind sockhttp on a loopback httptest
-// server, connects a gorilla/websocket client to it and waits for Init. At
-// cleanup the client closes the connection if it is still open, the server
-// shuts down and waits for its connections, and the test fails unless
-// Terminate ran exactly once.
+// connHeader tells the loopback server which test connection a request is.
+const connHeader = "X-Sockt-Conn"
+
+// Dial serves handlers made by f behind sockhttp on a loopback httptest
+// server, connects a gorilla/websocket client to it and waits for Init.
+// [Conn.Connect] opens more connections to the same server. At cleanup each
+// client closes its connection if it is still open, the server shuts down and
+// waits for its connections, and the test fails unless Terminate ran exactly
+// once on each.
 func Dial(t testing.TB, f Factory, opts *Options) *Conn {
 	t.Helper()
 	o := opts.withDefaults()
-	d := &loopDriver{start: time.Now(), frames: make(chan sock.Frame, 1024),
-		opened: make(chan struct{}), ended: make(chan struct{}), quit: make(chan struct{}), readerDone: make(chan struct{})}
-	d.ws = sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
-		return sockhttp.Accept{Handler: sim.Observe(f(), d.observe, d.terminate), Options: o.Session}, nil
-	}, nil)
-	d.srv = httptest.NewServer(d.ws)
-	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(d.srv.URL, "http"), nil)
+	s := &loopServer{start: time.Now(), factory: f, opts: o, conns: map[int]*loopDriver{}}
+	s.ws = sockhttp.Handler(s.accept, nil)
+	s.srv = httptest.NewServer(s.ws)
+	return s.dial(t)
+}
+
+// loopServer is the server side shared by a test's loopback connections.
+type loopServer struct {
+	start   time.Time
+	factory Factory
+	opts    Options
+	srv     *httptest.Server
+	ws      *sockhttp.Server
+
+	mu    sync.Mutex
+	lines []string
+	conns map[int]*loopDriver // by number, from 1
+	live  int                 // connections not yet finished
+}
+
+func (s *loopServer) record(conn int, k sim.Kind, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := time.Since(s.start).Truncate(time.Millisecond)
+	s.lines = append(s.lines, sim.Event{At: at, Conn: conn, Kind: k, Text: text}.String())
+}
+
+func (s *loopServer) accept(r *http.Request) (sockhttp.Accept, error) {
+	n, _ := strconv.Atoi(r.Header.Get(connHeader))
+	s.mu.Lock()
+	d := s.conns[n]
+	s.mu.Unlock()
+	if d == nil {
+		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusNotFound, Body: "sockt: unknown test connection"}
+	}
+	return sockhttp.Accept{Handler: sim.Observe(s.factory(), d.observe, d.terminate), Options: s.opts.Session}, nil
+}
+
+// dial opens one more client connection and waits for its Init.
+func (s *loopServer) dial(t testing.TB) *Conn {
+	t.Helper()
+	s.mu.Lock()
+	s.live++
+	n := len(s.conns) + 1
+	d := &loopDriver{server: s, n: n, frames: make(chan sock.Frame, 1024), opened: make(chan struct{}),
+		ended: make(chan struct{}), quit: make(chan struct{}), readerDone: make(chan struct{})}
+	s.conns[n] = d
+	s.mu.Unlock()
+	c := newConn(t, d, s.opts) // its cleanup closes the server after the last connection
+
+	url := "ws" + strings.TrimPrefix(s.srv.URL, "http")
+	client, _, err := websocket.DefaultDialer.Dial(url, http.Header{connHeader: {strconv.Itoa(n)}})
 	if err != nil {
-		d.srv.Close()
+		close(d.readerDone)
 		t.Fatalf("sockt: dial the loopback server: %v", err)
 	}
 	d.client = client
 	go d.read()
-	c := newConn(t, d, o)
 	select {
 	case <-d.opened:
-	case <-time.After(o.Wait):
-		t.Fatalf("sockt: Init did not run within %v", o.Wait)
+	case <-time.After(s.opts.Wait):
+		t.Fatalf("sockt: Init did not run within %v", s.opts.Wait)
 	}
 	return c
+}
+
+// release shuts the server down once its last connection is finished.
+func (s *loopServer) release() error {
+	s.mu.Lock()
+	s.live--
+	last := s.live == 0
+	s.mu.Unlock()
+	if !last {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Wait)
+	defer cancel()
+	err := s.ws.Shutdown(ctx)
+	s.srv.Close()
+	return err
 }
 
 // loopDriver runs a Conn over a real socket: the client is the test's
 // goroutine plus a reader goroutine, the server is sockhttp.
 type loopDriver struct {
-	start  time.Time
-	srv    *httptest.Server
-	ws     *sockhttp.Server
+	server *loopServer
+	n      int
 	client *websocket.Conn
 	frames chan sock.Frame // what the client read, in order
 
 	mu           sync.Mutex
-	lines        []string
 	conn         *sock.Conn // the server side, known once Init runs
-	opened       chan struct{}
 	terminations int
 	reason       sock.Reason
+	opened       chan struct{} // closed by Init
 	ended        chan struct{} // closed by the first Terminate
 	quit         chan struct{} // closed when the test is over
 	readerDone   chan struct{}
 }
 
-func (d *loopDriver) record(k sim.Kind, text string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.lines = append(d.lines, sim.Event{At: time.Since(d.start).Truncate(time.Millisecond), Conn: 1, Kind: k, Text: text}.String())
-}
+func (d *loopDriver) record(k sim.Kind, text string) { d.server.record(d.n, k, text) }
 
 // observe records the handler's callbacks; it runs on the server's goroutine.
 func (d *loopDriver) observe(c *sock.Conn, k sim.Kind, text string) {
@@ -99,48 +158,50 @@ func (d *loopDriver) terminate(r sock.Reason) {
 // read runs on its own goroutine until the client's connection fails.
 func (d *loopDriver) read() {
 	defer close(d.readerDone)
-	defer close(d.frames)
-	control := func(op sock.Opcode, reply bool) func(string) error {
+	control := func(op sock.Opcode) func(string) error {
 		return func(data string) error {
-			d.record(sim.ServerWrote, sock.Frame{Op: op, Payload: []byte(data)}.String())
-			d.deliver(sock.Frame{Op: op, Payload: []byte(data)})
-			if reply { // answer pings as gorilla's default handler does
-				err := d.client.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-				if errors.Is(err, websocket.ErrCloseSent) {
-					return nil
-				}
-				return err
+			d.received(sock.Frame{Op: op, Payload: []byte(data)})
+			if op != sock.OpPing {
+				return nil
 			}
-			return nil
+			// Answer as gorilla's default ping handler does.
+			err := d.client.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+			if errors.Is(err, websocket.ErrCloseSent) {
+				return nil
+			}
+			return err
 		}
 	}
-	d.client.SetPingHandler(control(sock.OpPing, true))
-	d.client.SetPongHandler(control(sock.OpPong, false))
+	d.client.SetPingHandler(control(sock.OpPing))
+	d.client.SetPongHandler(control(sock.OpPong))
 	for {
 		op, p, err := d.client.ReadMessage()
 		var ce *websocket.CloseError
 		switch {
 		case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
-			f := sock.CloseFrame(sock.CloseCode(ce.Code), ce.Text)
-			d.record(sim.ServerWrote, f.String())
-			d.deliver(f) // gorilla's close handler has answered it
+			d.received(sock.CloseFrame(sock.CloseCode(ce.Code), ce.Text)) // gorilla has answered it
 			return
 		case err != nil:
 			d.record(sim.Closed, "transport: "+err.Error())
 			return
 		}
-		f := sock.Frame{Op: sock.Opcode(op), Payload: p}
-		d.record(sim.ServerWrote, f.String())
-		d.deliver(f)
+		d.received(sock.Frame{Op: sock.Opcode(op), Payload: p})
 	}
 }
 
-// deliver passes a frame to the test, unless the test is over.
-func (d *loopDriver) deliver(f sock.Frame) {
+// received records a frame the client read and passes it to the test,
+// unless the test is over.
+func (d *loopDriver) received(f sock.Frame) {
+	d.record(sim.ServerWrote, f.String())
 	select {
 	case d.frames <- f:
 	case <-d.quit:
 	}
+}
+
+func (d *loopDriver) connect(t testing.TB) *Conn {
+	t.Helper()
+	return d.server.dial(t)
 }
 
 func (d *loopDriver) send(f sock.Frame) {
@@ -176,19 +237,19 @@ func (d *loopDriver) advance(t time.Duration) {
 
 func (d *loopDriver) shutdown() {
 	d.record(sim.Info, "shutdown")
-	go d.ws.Shutdown(context.Background()) // returns once the connection is over
+	go d.server.ws.Shutdown(context.Background()) // returns once the connections are over
 }
 
 func (d *loopDriver) transcript() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.lines...)
+	d.server.mu.Lock()
+	defer d.server.mu.Unlock()
+	return append([]string(nil), d.server.lines...)
 }
 
 func (d *loopDriver) next(wait time.Duration) (sock.Frame, bool) {
 	select {
-	case f, ok := <-d.frames:
-		return f, ok
+	case f := <-d.frames:
+		return f, true
 	case <-time.After(wait):
 		return sock.Frame{}, false
 	}
@@ -205,20 +266,22 @@ func (d *loopDriver) terminated(wait time.Duration) (sock.Reason, int) {
 }
 
 func (d *loopDriver) finish(o *Options) string {
-	if _, n := d.terminated(0); n == 0 {
-		d.send(sock.CloseFrame(sock.CloseNormal, "test over"))
+	var n int
+	if d.client != nil {
+		if _, n = d.terminated(0); n == 0 {
+			d.send(sock.CloseFrame(sock.CloseNormal, "test over"))
+		}
+		_, n = d.terminated(o.Wait)
 	}
-	_, n := d.terminated(o.Wait)
-	ctx, cancel := context.WithTimeout(context.Background(), o.Wait)
-	defer cancel()
-	shutdownErr := d.ws.Shutdown(ctx)
 	close(d.quit)
-	d.client.Close()
-	d.srv.Close()
+	if d.client != nil {
+		d.client.Close()
+	}
 	<-d.readerDone
+	shutdownErr := d.server.release()
 	switch {
 	case n != 1:
-		return fmt.Sprintf("Terminate ran %d times, want exactly once", n)
+		return fmt.Sprintf("connection %d: Terminate ran %d times, want exactly once", d.n, n)
 	case shutdownErr != nil:
 		return "the server's connections did not end: " + shutdownErr.Error()
 	}

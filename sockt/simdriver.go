@@ -15,14 +15,23 @@ import (
 func New(t testing.TB, f Factory, opts *Options) *Conn {
 	t.Helper()
 	o := opts.withDefaults()
-	w := sim.New(o.Seed)
-	return newConn(t, &simDriver{world: w, conn: w.Connect(f(), o.Session)}, o)
+	d := &simDriver{world: sim.New(o.Seed), factory: f, opts: o}
+	d.conn = d.world.Connect(f(), o.Session)
+	return newConn(t, d, o)
 }
 
 // simDriver runs a Conn in the simulator: everything happens at once.
 type simDriver struct {
-	world *sim.World
-	conn  *sim.Conn
+	world   *sim.World
+	factory Factory
+	opts    Options
+	conn    *sim.Conn
+}
+
+func (d *simDriver) connect(t testing.TB) *Conn {
+	next := &simDriver{world: d.world, factory: d.factory, opts: d.opts}
+	next.conn = d.world.Connect(d.factory(), d.opts.Session)
+	return newConn(t, next, d.opts)
 }
 
 func (d *simDriver) send(f sock.Frame)       { d.conn.SendFrame(f) }
@@ -46,9 +55,9 @@ func (d *simDriver) finish(*Options) string {
 	}
 	switch n := d.conn.Terminations(); {
 	case n != 1:
-		return fmt.Sprintf("Terminate ran %d times, want exactly once", n)
+		return fmt.Sprintf("connection %d: Terminate ran %d times, want exactly once", d.conn.ID(), n)
 	case !d.conn.Closed():
-		return "the transport was never closed"
+		return fmt.Sprintf("connection %d: the transport was never closed", d.conn.ID())
 	}
 	return ""
 }

@@ -1,0 +1,203 @@
+package sockt_test
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+// fakeT is a testing.TB that records failures instead of failing, so the
+// tests below can show that each assertion fails when it should.
+type fakeT struct {
+	testing.TB // the real test, for what fakeT does not override
+
+	mu       sync.Mutex
+	failures []string
+	cleanups []func()
+}
+
+func (f *fakeT) Helper() {}
+
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = append(f.failures, fmt.Sprintf(format, args...))
+}
+
+func (f *fakeT) Fatalf(format string, args ...any) {
+	f.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (f *fakeT) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+
+// run calls body with a fakeT on a goroutine of its own (Fatalf ends it, as
+// in a real test), runs the cleanups, and returns the failures.
+func run(t *testing.T, body func(t testing.TB)) []string {
+	f := &fakeT{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			for i := len(f.cleanups) - 1; i >= 0; i-- {
+				f.cleanups[i]()
+			}
+		}()
+		body(f)
+	}()
+	<-done
+	return f.failures
+}
+
+type connect func(t testing.TB, f sockt.Factory, o *sockt.Options) *sockt.Conn
+
+var modes = []struct {
+	name string
+	open connect
+}{
+	{"sim", sockt.New},
+	{"loopback", sockt.Dial},
+}
+
+func TestAssertionsFail(t *testing.T) {
+	fast := &sockt.Options{Wait: 200 * time.Millisecond}
+	for _, tc := range []struct {
+		name  string
+		body  func(c *sockt.Conn)
+		wants []string // substrings of the failure message
+	}{
+		{"ExpectText wrong text", func(c *sockt.Conn) {
+			c.SendText("hello")
+			c.ExpectText("goodbye")
+		}, []string{"(-want +got)", `-`, `"goodbye"`, `+`, `"hello"`, "transcript", `HandleIn text "hello"`}},
+		{"ExpectText binary instead", func(c *sockt.Conn) {
+			c.SendBinary([]byte("hello"))
+			c.ExpectText("hello")
+		}, []string{"(-want +got)", "binary 68656c6c6f"}},
+		{"ExpectPush nothing pushed", func(c *sockt.Conn) {
+			c.ExpectPush(sockt.Any())
+		}, []string{"nothing was pushed"}},
+		{"ExpectPush contains", func(c *sockt.Conn) {
+			c.SendText("hello")
+			c.ExpectPush(sockt.Contains("bye"))
+		}, []string{`text containing "bye"`}},
+		{"ExpectPush regexp", func(c *sockt.Conn) {
+			c.SendText("hello")
+			c.ExpectPush(sockt.Regexp(`^\d+$`))
+		}, []string{`text matching /^\d+$/`}},
+		{"ExpectPush JSON", func(c *sockt.Conn) {
+			c.SendText(`{"a": 1, "b": [true]}`)
+			c.ExpectPush(sockt.JSON(map[string]any{"a": 2, "b": []bool{true}}))
+		}, []string{`JSON {"a":2,"b":[true]}`}},
+		{"ExpectPush after close", func(c *sockt.Conn) {
+			c.SendText(string([]byte{0xff}))
+			c.ExpectText("x")
+		}, []string{"the server closed: close 1007"}},
+		{"RefutePush", func(c *sockt.Conn) {
+			c.SendText("hello")
+			c.RefutePush()
+		}, []string{`RefutePush: the handler pushed text "hello"`}},
+		{"ExpectPong wrong payload", func(c *sockt.Conn) {
+			c.Ping([]byte("a"))
+			c.ExpectPong([]byte("b"))
+		}, []string{"ExpectPong", "-", "pong 62", "+", "pong 61"}},
+		{"ExpectClose none", func(c *sockt.Conn) {
+			c.ExpectClose(sock.CloseNormal, "")
+		}, []string{"the server sent no close frame"}},
+		{"ExpectClose wrong code", func(c *sockt.Conn) {
+			c.SendText(string([]byte{0xff}))
+			c.ExpectClose(sock.CloseNormal, "")
+		}, []string{"-", "close 1000", "+", "close 1007"}},
+		{"ExpectTerminate not yet", func(c *sockt.Conn) {
+			c.ExpectTerminate(sock.ReasonNormal)
+		}, []string{"Terminate has not run"}},
+		{"ExpectTerminate wrong kind", func(c *sockt.Conn) {
+			c.Close(sock.CloseNormal, "")
+			c.ExpectTerminate(sock.ReasonNormal)
+		}, []string{"-", "normal", "+", "remote"}},
+	} {
+		for _, m := range modes {
+			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
+				failures := run(t, func(ft testing.TB) { tc.body(m.open(ft, func() sock.Handler { return echo{} }, fast)) })
+				if len(failures) != 1 {
+					t.Fatalf("got %d failures, want 1: %q", len(failures), failures)
+				}
+				for _, want := range tc.wants {
+					if !strings.Contains(failures[0], want) {
+						t.Errorf("failure message does not contain %q:\n%s", want, failures[0])
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestAssertionsPass(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			failures := run(t, func(ft testing.TB) {
+				c := m.open(ft, func() sock.Handler { return echo{} }, nil)
+				c.SendText(`{"b": [1, 2], "a": "x"}`)
+				c.ExpectPush(sockt.JSON(`{"a":"x","b":[1,2]}`))
+				c.SendText("order 66")
+				c.ExpectPush(sockt.Regexp(`^order \d+$`))
+				c.SendText("hello world")
+				c.ExpectPush(sockt.Contains("world"))
+				c.SendBinary(nil)
+				c.ExpectPush(sockt.Any())
+				c.RefutePush()
+			})
+			if len(failures) != 0 {
+				t.Errorf("failures: %q", failures)
+			}
+		})
+	}
+}
+
+// A test that leaves its connection open gets it closed by the client at
+// cleanup, and Terminate checked.
+func TestCleanupClosesAndChecksTerminate(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			p := &terminations{}
+			failures := run(t, func(ft testing.TB) { m.open(ft, func() sock.Handler { return p }, nil) })
+			if len(failures) != 0 {
+				t.Errorf("failures: %q", failures)
+			}
+			if p.n != 1 || p.last.Kind != sock.ReasonRemote {
+				t.Errorf("Terminate ran %d times, last with %v; want once, remote", p.n, p.last)
+			}
+		})
+	}
+}
+
+type terminations struct {
+	n    int
+	last sock.Reason
+}
+
+func (*terminations) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
+func (p *terminations) Terminate(_ *sock.Conn, r sock.Reason)     { p.n++; p.last = r }
+
+func TestGolden(t *testing.T) {
+	c := sockt.New(t, func() sock.Handler { return &counter{period: time.Second} }, nil)
+	c.SendText("hi")
+	c.Advance(2 * time.Second)
+	c.SendText("stop")
+	c.ExpectText("tick 1")
+	c.ExpectText("tick 2")
+	c.ExpectClose(4000, "stopped at 2")
+	sockt.Golden(t, "testdata/counter.golden", c.Transcript())
+
+	t.Setenv(sockt.UpdateEnv, "") // compare, even when the run updates goldens
+	failures := run(t, func(ft testing.TB) { sockt.Golden(ft, "testdata/counter.golden", []string{"something else"}) })
+	if len(failures) != 1 || !strings.Contains(failures[0], "(-want +got)") {
+		t.Errorf("Golden with another transcript: failures %q, want one diff", failures)
+	}
+}

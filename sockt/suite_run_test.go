@@ -1,0 +1,94 @@
+package sockt_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+var quiet = &sockt.Options{Session: &sock.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+
+// The simulator and a real socket agree on each handler of the suite.
+
+func TestEchoBothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("hello")
+		c.ExpectText("hello")
+		c.SendBinary([]byte{1, 2, 3})
+		c.ExpectBinary([]byte{1, 2, 3})
+		c.Ping([]byte("hb"))
+		c.ExpectPong([]byte("hb"))
+		c.RefutePush()
+		c.SendText(string([]byte{0xff}))
+		c.ExpectClose(sock.CloseInvalidPayload, "")
+		r := c.ExpectTerminate(sock.ReasonError)
+		if !errors.Is(r.Err, sock.ErrInvalidUTF8) {
+			t.Errorf("Terminate reason = %v, want ErrInvalidUTF8", r)
+		}
+	})
+}
+
+func TestCloseWith4000BothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return &counter{period: time.Hour} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("stop")
+		c.ExpectClose(4000, "stopped at 0")
+		r := c.ExpectTerminate(sock.ReasonNormal)
+		if r.Code != 4000 {
+			t.Errorf("Terminate code = %d, want 4000", r.Code)
+		}
+	})
+}
+
+func TestPanicBothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return panicky{} }, quiet, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("fine")
+		c.ExpectText("fine")
+		c.SendText("boom")
+		c.ExpectClose(sock.CloseInternalError, "")
+		r := c.ExpectTerminate(sock.ReasonError)
+		var pe *sock.PanicError
+		if !errors.As(r.Err, &pe) || pe.Value != "boom" {
+			t.Errorf("Terminate reason = %v, want a *PanicError boom", r)
+		}
+	})
+}
+
+func TestTimersBothWays(t *testing.T) {
+	// Over loopback Advance sleeps: the period is short but longer than the
+	// 50ms RefutePush watches.
+	const period = 120 * time.Millisecond
+	sockt.Run(t, func() sock.Handler { return &counter{period: period} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.RefutePush()
+		c.Advance(period)
+		c.ExpectText("tick 1")
+		c.Advance(period)
+		c.ExpectText("tick 2")
+		c.SendText("stop")
+		c.ExpectClose(4000, "stopped at 2")
+	})
+}
+
+func TestChatRoomBothWays(t *testing.T) {
+	r := &room{}
+	sockt.Run(t, func() sock.Handler { return &chatter{room: r} }, nil, func(t *testing.T, ada *sockt.Conn) {
+		bob := ada.Connect()
+		ada.ExpectText("name?")
+		bob.ExpectText("name?")
+		ada.SendText("ada")
+		ada.ExpectText("hello ada")
+		bob.SendText("bob")
+		bob.ExpectText("hello bob")
+		ada.SendText("hi bob")
+		bob.ExpectText("ada: hi bob")
+		ada.RefutePush()
+		bob.Close(sock.CloseNormal, "")
+		bob.ExpectTerminate(sock.ReasonRemote)
+		ada.SendText("anyone?")
+		ada.RefutePush()
+	})
+}
