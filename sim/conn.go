@@ -16,7 +16,8 @@ const DefaultBufferSize = 64 << 10
 // Conn is one simulated connection: the server side runs the real
 // [sock.Session] around the handler, the client side is a peer the test
 // scripts. Peer methods act at the world's current time and settle the world
-// before they return.
+// before they return. Like a client library, the peer answers the server's
+// pings and close frame by itself unless told not to.
 type Conn struct {
 	world   *World
 	n       int
@@ -25,6 +26,8 @@ type Conn struct {
 	// The peer.
 	reading     bool            // it reads what the server writes
 	ignoreClose bool            // it never answers the server's close frame
+	ignorePings bool            // it never answers the server's pings
+	toPong      [][]byte        // payloads of server pings it has read and not answered
 	toAnswer    *sock.CloseCode // the code of a server close frame it has read
 	closeSent   bool            // it has sent a close frame
 	bufferSize  int
@@ -167,7 +170,7 @@ func (c *Conn) ResumeReading() {
 		c.write(f)
 	}
 	c.closeIfDone()
-	c.answerClose()
+	c.answer()
 	for _, act := range waiting {
 		c.act(act)
 	}
@@ -183,6 +186,13 @@ func (c *Conn) SetBufferSize(n int) { c.bufferSize = n }
 func (c *Conn) IgnoreClose() {
 	c.record(ClientFault, "ignore close frames")
 	c.ignoreClose = true
+}
+
+// IgnorePings makes the peer never answer the server's keepalive pings, so
+// the server's PongTimeout fires.
+func (c *Conn) IgnorePings() {
+	c.record(ClientFault, "ignore pings")
+	c.ignorePings = true
 }
 
 // Send queues info for the handler's HandleInfo, as another goroutine would
@@ -252,13 +262,19 @@ func (c *Conn) flush() {
 		c.write(f)
 	}
 	c.closeIfDone()
-	c.answerClose()
+	c.answer()
 }
 
-// answerClose answers a close frame the peer has read, as client libraries
-// do, unless told not to.
-func (c *Conn) answerClose() {
-	if c.toAnswer == nil || c.closeSent || c.closed || c.ignoreClose {
+// answer answers the pings and the close frame the peer has read, as client
+// libraries do, unless told not to.
+func (c *Conn) answer() {
+	for len(c.toPong) > 0 && !c.closed && !c.closeSent && !c.blocked() {
+		pong := sock.Frame{Op: sock.OpPong, Payload: c.toPong[0]}
+		c.toPong = c.toPong[1:]
+		c.record(ClientSent, pong.String())
+		c.deliver(pong)
+	}
+	if c.toAnswer == nil || c.closeSent || c.closed || c.ignoreClose || c.blocked() {
 		return
 	}
 	answer := sock.CloseFrame(*c.toAnswer, "")
@@ -288,6 +304,9 @@ func (c *Conn) write(f sock.Frame) {
 
 func (c *Conn) peerRead(f sock.Frame) {
 	c.received = append(c.received, f)
+	if f.Op == sock.OpPing && !c.ignorePings {
+		c.toPong = append(c.toPong, f.Payload)
+	}
 	if f.Op == sock.OpClose && c.toAnswer == nil {
 		code := sock.CloseNoStatus
 		if len(f.Payload) >= 2 {

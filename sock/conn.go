@@ -26,7 +26,7 @@ var lastConnID atomic.Uint64
 // logger, the mailbox other goroutines send to, and timers.
 //
 // ID, Request, Subprotocol, Logger and Send may be called from any goroutine;
-// After only from the connection's own callbacks.
+// Now and After only from the connection's own callbacks.
 type Conn struct {
 	info    ConnInfo
 	logger  *slog.Logger
@@ -54,6 +54,12 @@ func (c *Conn) Logger() *slog.Logger { return c.logger }
 // connection has terminated. A nil error means queued, not delivered: a
 // connection that terminates first drops what is still queued.
 func (c *Conn) Send(info any) error { return c.mail.put(info) }
+
+// Now returns the time of the event being handled, on the session's clock:
+// the wall clock under [Serve], virtual time in the simulator. Handlers that
+// use it instead of time.Now stay deterministic in simulation. Call it only
+// from the connection's callbacks.
+func (c *Conn) Now() time.Time { return c.session.now }
 
 // After arranges for info to reach HandleInfo once d has passed on the
 // session's clock (virtual in the simulator). Timers due at the same time fire

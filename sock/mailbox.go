@@ -10,13 +10,10 @@ type mailbox struct {
 	spare  []any // the drained queue, kept to be reused
 	limit  int
 	closed bool
-	ready  chan struct{} // holds a token while the queue is not empty
-	notify func()        // called when the queue stops being empty; set before use
+	notify func() // called when the queue stops being empty; set before use
 }
 
-func newMailbox(limit int) *mailbox {
-	return &mailbox{limit: limit, ready: make(chan struct{}, 1)}
-}
+func newMailbox(limit int) *mailbox { return &mailbox{limit: limit} }
 
 func (m *mailbox) put(info any) error {
 	m.mu.Lock()
@@ -30,10 +27,6 @@ func (m *mailbox) put(info any) error {
 	}
 	first := len(m.queue) == 0
 	m.queue = append(m.queue, info)
-	select {
-	case m.ready <- struct{}{}:
-	default:
-	}
 	m.mu.Unlock()
 	if first && m.notify != nil {
 		m.notify()
@@ -42,12 +35,11 @@ func (m *mailbox) put(info any) error {
 }
 
 // take returns every queued message in arrival order. The slice is valid until
-// the next call.
+// the next call; the caller clears it once delivered.
 func (m *mailbox) take() []any {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	got := m.queue
-	clear(m.spare)
 	m.queue, m.spare = m.spare[:0], got
 	return got
 }
@@ -58,5 +50,5 @@ func (m *mailbox) close() {
 	defer m.mu.Unlock()
 	m.closed = true
 	clear(m.queue)
-	m.queue = m.queue[:0]
+	m.queue, m.spare = nil, nil
 }

@@ -83,7 +83,7 @@ func (r Result) Close(code CloseCode, reason string) Result {
 }
 
 // String describes r for logs and traces, e.g. `push [text "hi"] then close
-// 4000 "bye"`, `continue` or `stop with error: EOF`.
+// 4000 "bye"`, `continue` or `stop with error 1011: EOF`.
 func (r Result) String() string {
 	var b strings.Builder
 	if r.pushed {

@@ -54,6 +54,13 @@ func Serve(ctx context.Context, t Transport, s *Session) error {
 		})
 	}()
 
+	mail := make(chan struct{}, 1)
+	s.NotifyMail(func() {
+		select {
+		case mail <- struct{}{}:
+		default: // a token is waiting already
+		}
+	})
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	s.Open(time.Now())
@@ -66,7 +73,7 @@ func Serve(ctx context.Context, t Transport, s *Session) error {
 		case err := <-readErr:
 			readErr = nil // the reader is gone; nothing more arrives
 			s.Fail(time.Now(), err)
-		case <-s.Mailbox():
+		case <-mail:
 			s.DeliverMail(time.Now())
 		case <-timer.C:
 			s.Tick(time.Now())

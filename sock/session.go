@@ -201,12 +201,14 @@ func (s *Session) handleControl(f Frame) {
 }
 
 // DeliverMail hands every message queued by [Conn.Send] to HandleInfo, in
-// arrival order. Drivers call it when [Session.Mailbox] is ready.
+// arrival order. Drivers call it after [Session.NotifyMail] said mail waits.
 func (s *Session) DeliverMail(now time.Time) {
 	if !s.advance(now) || s.state != stateOpen {
 		return
 	}
-	for _, info := range s.conn.mail.take() {
+	batch := s.conn.mail.take()
+	defer clear(batch) // delivered messages are the handler's to keep, not ours
+	for _, info := range batch {
 		if s.state != stateOpen {
 			return
 		}
@@ -219,10 +221,6 @@ func (s *Session) DeliverMail(now time.Time) {
 // [Session.DeliverMail]. notify runs on the sending goroutine: it must not
 // block and must not call the Session. Set it before [Session.Open].
 func (s *Session) NotifyMail(notify func()) { s.conn.mail.notify = notify }
-
-// Mailbox returns a channel that receives a value whenever messages sent with
-// [Conn.Send] are waiting for [Session.DeliverMail].
-func (s *Session) Mailbox() <-chan struct{} { return s.conn.mail.ready }
 
 func (s *Session) deliver(info any) {
 	if s.info == nil {
@@ -244,7 +242,10 @@ func (s *Session) Tick(now time.Time) {
 		}
 		return
 	}
-	for s.state == stateOpen && len(s.timers) > 0 && !now.Before(s.timers[0].when) {
+	// Only timers set before this Tick fire now: a handler that keeps setting
+	// After(0) cannot keep the Session from returning.
+	last := s.timerSeq
+	for s.state == stateOpen && len(s.timers) > 0 && !now.Before(s.timers[0].when) && s.timers[0].seq <= last {
 		s.deliver(heap.Pop(&s.timers).(*Timer).info)
 	}
 	if s.state != stateOpen {
