@@ -58,18 +58,22 @@ func TestPanicBothWays(t *testing.T) {
 	})
 }
 
-func TestTimersBothWays(t *testing.T) {
-	// Over loopback Advance sleeps: the period is short but longer than the
-	// 50ms RefutePush watches.
-	const period = 120 * time.Millisecond
+func TestCounter(t *testing.T) {
+	// Over loopback Advance sleeps: the period is short, but well above the
+	// 50ms for which RefutePush watches.
+	const period = 300 * time.Millisecond
 	sockt.Run(t, func() sock.Handler { return &counter{period: period} }, nil, func(t *testing.T, c *sockt.Conn) {
-		c.RefutePush()
-		c.Advance(period)
+		c.SendText("hello")
+		c.RefutePush()    // counter ignores messages
+		c.Advance(period) // virtual in "sim", a real sleep in "loopback"
 		c.ExpectText("tick 1")
 		c.Advance(period)
-		c.ExpectText("tick 2")
+		c.ExpectPush(sockt.Regexp(`^tick \d+$`)) // also Contains, JSON, Any
+		c.Ping([]byte("hb"))
+		c.ExpectPong([]byte("hb"))
 		c.SendText("stop")
 		c.ExpectClose(4000, "stopped at 2")
+		c.ExpectTerminate(sock.ReasonNormal)
 	})
 }
 
