@@ -13,8 +13,9 @@ type ConnInfo struct {
 	// ID names the connection in logs. Zero means: take the next number of a
 	// process-wide counter.
 	ID uint64
-	// Request is the upgrade request. Its Body is not readable. Nil for
-	// connections that had none, such as simulated ones.
+	// Request is the upgrade request. Its Body belongs to the upgraded
+	// connection: do not read it. Nil for connections that had none, such as
+	// simulated ones.
 	Request *http.Request
 	// Subprotocol is the negotiated subprotocol, or "".
 	Subprotocol string
@@ -29,7 +30,8 @@ var lastConnID atomic.Uint64
 // Now and After only from the connection's own callbacks.
 type Conn struct {
 	info    ConnInfo
-	logger  *slog.Logger
+	base    *slog.Logger                // [Options].Logger
+	logger  atomic.Pointer[slog.Logger] // base with the conn attribute, made on first use
 	mail    *mailbox
 	session *Session
 }
@@ -39,14 +41,20 @@ type Conn struct {
 func (c *Conn) ID() uint64 { return c.info.ID }
 
 // Request returns the upgrade request, or nil if there was none. Treat it as
-// read-only.
+// read-only, and do not read its Body.
 func (c *Conn) Request() *http.Request { return c.info.Request }
 
 // Subprotocol returns the negotiated subprotocol, or "" if none.
 func (c *Conn) Subprotocol() string { return c.info.Subprotocol }
 
 // Logger returns the connection's logger.
-func (c *Conn) Logger() *slog.Logger { return c.logger }
+func (c *Conn) Logger() *slog.Logger {
+	if l := c.logger.Load(); l != nil {
+		return l
+	}
+	c.logger.CompareAndSwap(nil, c.base.With("conn", c.info.ID))
+	return c.logger.Load()
+}
 
 // Send queues info for the handler's HandleInfo. Messages from one goroutine
 // arrive in the order sent. Send never blocks: it returns [ErrMailboxFull]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -11,8 +12,8 @@ import (
 // host sock handlers on any WebSocket library; sockhttp implements it on
 // gorilla/websocket.
 //
-// Serve calls ReadFrames on one goroutine and WriteFrame and Close on
-// another; a Transport must allow that.
+// Serve calls ReadFrames on one goroutine and WriteFrame and Close on any,
+// one at a time, possibly from within emit; a Transport must allow that.
 type Transport interface {
 	// ReadFrames reads until the connection fails or a close frame arrives,
 	// calling emit for every whole text or binary message (fragments joined,
@@ -34,65 +35,118 @@ type Transport interface {
 }
 
 // Serve drives s over t until the connection is over, then closes t. It opens
-// the Session, feeds it what t reads, the messages of its mailbox, its timers
-// and — when ctx is cancelled — a shutdown (close 1001), and writes what it
-// asks for. It uses one goroutine besides the caller's and returns only after
-// that goroutine has exited.
+// the Session and feeds it what t reads, the messages of its mailbox, its
+// timers and — when ctx is cancelled — a shutdown (close 1001), writing what
+// it asks for.
+//
+// Serve reads on the calling goroutine and starts none of its own while the
+// connection is idle: an idle connection costs one goroutine. Timers fire on
+// the runtime's timer goroutine and mail is delivered on a short-lived
+// goroutine per burst; a mutex makes every callback run one at a time, and
+// whichever goroutine holds the Session writes its frames. Serve returns once
+// t's reader has stopped; a timer or delivery that raced with the end may
+// still be returning, without touching the Session.
 //
 // Serve returns nil when the connection ended normally, by the peer, by
 // shutdown or by timeout, and [Reason].Err when it failed.
 func Serve(ctx context.Context, t Transport, s *Session) error {
-	frames := make(chan Frame)
-	readErr := make(chan error, 1)
-	stop := make(chan struct{})
-	go func() {
-		readErr <- t.ReadFrames(func(f Frame) {
-			select {
-			case frames <- f:
-			case <-stop:
-			}
-		})
-	}()
-
-	mail := make(chan struct{}, 1)
-	s.NotifyMail(func() {
-		select {
-		case mail <- struct{}{}:
-		default: // a token is waiting already
-		}
-	})
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	d := &driver{t: t, s: s}
+	d.mu.Lock()
+	d.timer = time.AfterFunc(time.Hour, d.tick)
+	d.timer.Stop()
+	s.NotifyMail(func() { go d.deliverMail() })
+	stopShutdown := context.AfterFunc(ctx, d.shutdown)
+	defer stopShutdown()
 	s.Open(time.Now())
-	writeOutput(t, s)
-	for !s.Done() {
-		armTimer(timer, s.Deadline())
-		select {
-		case f := <-frames:
-			s.Receive(time.Now(), f)
-		case err := <-readErr:
-			readErr = nil // the reader is gone; nothing more arrives
-			s.Fail(time.Now(), err)
-		case <-mail:
-			s.DeliverMail(time.Now())
-		case <-timer.C:
-			s.Tick(time.Now())
-		case <-ctx.Done():
-			ctx = context.Background() // shut down once
-			s.Shutdown(time.Now())
-		}
-		writeOutput(t, s)
-	}
+	d.flush()
+	d.mu.Unlock()
 
-	close(stop)
-	t.Close()
-	if readErr != nil {
-		<-readErr
-	}
+	err := t.ReadFrames(d.receive)
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s.Fail(time.Now(), err) // a no-op if the Session is done already
+	d.flush()
+	d.finished = true
 	if r := s.Reason(); r.Kind == ReasonError {
 		return r.Err
 	}
 	return nil
+}
+
+// driver holds what Serve shares between the goroutines that take turns
+// with the Session.
+type driver struct {
+	t Transport
+
+	mu       sync.Mutex // held while the Session runs
+	s        *Session
+	timer    *time.Timer
+	armed    time.Time // when timer fires; zero when stopped
+	closed   bool      // t is closed
+	finished bool      // Serve has returned or is returning
+}
+
+// receive hands a frame read by t to the Session.
+func (d *driver) receive(f Frame) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.s.Receive(time.Now(), f)
+	d.flush()
+}
+
+// tick runs on the timer's goroutine.
+func (d *driver) tick() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.finished {
+		return
+	}
+	d.armed = time.Time{}
+	d.s.Tick(time.Now())
+	d.flush()
+}
+
+// deliverMail runs on a goroutine of its own, started when mail arrives in an
+// empty mailbox.
+func (d *driver) deliverMail() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.finished {
+		d.s.DeliverMail(time.Now())
+		d.flush()
+	}
+}
+
+// shutdown runs when Serve's context is cancelled.
+func (d *driver) shutdown() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.finished {
+		d.s.Shutdown(time.Now())
+		d.flush()
+	}
+}
+
+// flush writes what the Session asks for, closes t once the Session is done,
+// and otherwise makes sure the timer fires by the Session's deadline. The
+// caller holds d.mu.
+func (d *driver) flush() {
+	writeOutput(d.t, d.s)
+	if d.s.Done() {
+		d.timer.Stop()
+		if !d.closed {
+			d.closed = true
+			d.t.Close() // ends ReadFrames
+		}
+		return
+	}
+	// Re-arm only for an earlier deadline: a timer that fires early finds
+	// nothing due and re-arms, which is cheaper than a reset per message.
+	if next := d.s.Deadline(); !next.IsZero() && (d.armed.IsZero() || next.Before(d.armed)) {
+		d.armed = next
+		d.timer.Reset(time.Until(next))
+	}
 }
 
 // writeOutput writes what s asks for, reporting a failed write back to s.
@@ -120,13 +174,4 @@ func writeError(err error) error {
 		return fmt.Errorf("%w: %w", ErrWriteTimeout, err)
 	}
 	return err
-}
-
-// armTimer makes timer fire at deadline, or not at all for the zero time.
-func armTimer(timer *time.Timer, deadline time.Time) {
-	if deadline.IsZero() {
-		timer.Stop()
-		return
-	}
-	timer.Reset(time.Until(deadline))
 }

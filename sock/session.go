@@ -71,7 +71,7 @@ func NewSession(h Handler, info ConnInfo, opts *Options) *Session {
 	s.term, _ = h.(TerminateHandler)
 	s.conn = Conn{
 		info:    info,
-		logger:  s.opts.Logger.With("conn", info.ID),
+		base:    s.opts.Logger,
 		mail:    newMailbox(s.opts.MailboxSize),
 		session: s,
 	}
@@ -224,7 +224,7 @@ func (s *Session) NotifyMail(notify func()) { s.conn.mail.notify = notify }
 
 func (s *Session) deliver(info any) {
 	if s.info == nil {
-		s.conn.logger.Debug("sock: info dropped: handler has no HandleInfo", "info", info)
+		s.conn.Logger().Debug("sock: info dropped: handler has no HandleInfo", "info", info)
 		return
 	}
 	s.apply(s.call(callInfo, Frame{}, info))
@@ -317,7 +317,7 @@ func (s *Session) advance(now time.Time) bool {
 // apply carries out a callback's result.
 func (s *Session) apply(r Result) {
 	if err := r.check(); err != nil {
-		s.conn.logger.Error("sock: handler bug", "err", err)
+		s.conn.Logger().Error("sock: handler bug", "err", err)
 		s.closeWithHandshake(Reason{Kind: ReasonError, Code: CloseInternalError, Err: err})
 		return
 	}
@@ -364,14 +364,14 @@ func (s *Session) terminate(r Reason) {
 	}
 	s.timers = nil
 	if r.Kind == ReasonError {
-		s.conn.logger.Debug("sock: connection failed", "reason", r)
+		s.conn.Logger().Debug("sock: connection failed", "reason", r)
 	}
 	if s.term == nil {
 		return
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			s.conn.logger.Error("sock: Terminate panicked", "panic", v, "stack", string(debug.Stack()))
+			s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
 	s.term.Terminate(&s.conn, r)
@@ -391,7 +391,7 @@ func (s *Session) call(cb callback, f Frame, info any) (r Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &PanicError{Value: v, Stack: debug.Stack()}
-			s.conn.logger.Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
+			s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
 			r = Result{stop: stopError, code: CloseInternalError, err: p}
 		}
 	}()

@@ -156,21 +156,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
+	if acc, ok := s.accept(w, r); ok {
+		_ = upgrade(s.ctx, w, r, acc, &s.opts, &s.upgrader, s.track)
+	}
+}
+
+// accept asks the factory about r and answers a refusal or a failure itself.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) (Accept, bool) {
 	acc, err := s.factory(r)
 	var refusal *Refusal
 	switch {
 	case errors.As(err, &refusal):
 		refusal.write(w)
-		return
+		return acc, false
 	case err != nil:
 		s.logger.Error("sockhttp: factory failed", "err", err)
 		http.Error(w, "sockhttp: internal error", http.StatusInternalServerError)
-		return
+		return acc, false
 	}
 	if acc.Options == nil {
 		acc.Options = s.opts.Session
 	}
-	_ = upgrade(s.ctx, w, r, acc, &s.opts, &s.upgrader, s.track)
+	return acc, true
 }
 
 // join registers one more request unless the server is shutting down.
@@ -261,13 +268,32 @@ func checkOrigin(w http.ResponseWriter, r *http.Request, o *Options) bool {
 
 // upgrade completes the handshake for acc and serves the connection until it
 // ends. track, if not nil, registers the live transport.
+//
+// The goroutine parks in here for the connection's life: the work that needs
+// a deep stack happens in handshake, which has returned by then, so that an
+// idle connection keeps a small stack.
 func upgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, acc Accept, o *Options,
 	u *websocket.Upgrader, track func(*transport) func()) error {
+	ws, sub, err := handshake(w, r, acc, o, u)
+	if err != nil {
+		return err
+	}
+	sess := sock.NewSession(acc.Handler, sock.ConnInfo{Request: r, Subprotocol: sub}, acc.Options)
+	t := newTransport(ws, sess.Options().MaxMessageSize)
+	if track != nil {
+		defer track(t)()
+	}
+	return sock.Serve(ctx, t, sess)
+}
+
+// handshake checks what the factory accepted, chooses the subprotocol and
+// switches protocols. On failure the client has its answer.
+func handshake(w http.ResponseWriter, r *http.Request, acc Accept, o *Options, u *websocket.Upgrader) (*websocket.Conn, string, error) {
 	logger := loggerOf(acc.Options)
 	if acc.Handler == nil {
 		logger.Error("sockhttp: factory accepted with a nil Handler")
 		http.Error(w, "sockhttp: internal error", http.StatusInternalServerError)
-		return errors.New("sockhttp: nil Handler")
+		return nil, "", errors.New("sockhttp: nil Handler")
 	}
 	header := acc.Header.Clone()
 	sub := acc.Subprotocol
@@ -277,7 +303,7 @@ func upgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, acc Ac
 	case !offered(r, sub):
 		logger.Error("sockhttp: factory chose a subprotocol the client did not offer", "subprotocol", sub)
 		http.Error(w, "sockhttp: internal error", http.StatusInternalServerError)
-		return fmt.Errorf("sockhttp: subprotocol %q not offered", sub)
+		return nil, "", fmt.Errorf("sockhttp: subprotocol %q not offered", sub)
 	}
 	if sub != "" {
 		if header == nil {
@@ -286,16 +312,5 @@ func upgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, acc Ac
 		header.Set("Sec-WebSocket-Protocol", sub)
 	}
 	ws, err := u.Upgrade(w, r, header)
-	if err != nil {
-		return err // gorilla has answered the client
-	}
-
-	req := *r // a snapshot for the handler; the body belongs to the hijacked socket
-	req.Body = http.NoBody
-	sess := sock.NewSession(acc.Handler, sock.ConnInfo{Request: &req, Subprotocol: sub}, acc.Options)
-	t := newTransport(ws, sess.Options().MaxMessageSize)
-	if track != nil {
-		defer track(t)()
-	}
-	return sock.Serve(ctx, t, sess)
+	return ws, sub, err // on error gorilla has answered the client
 }
