@@ -55,7 +55,7 @@ func run(t *testing.T, body func(t testing.TB)) []string {
 	return f.failures
 }
 
-type connect func(t testing.TB, f sockt.Factory, o *sockt.Options) *sockt.Conn
+type connect func(t sockt.TB, f sockt.Factory, o *sockt.Options) *sockt.Conn
 
 var modes = []struct {
 	name string

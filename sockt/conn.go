@@ -3,13 +3,22 @@ package sockt
 import (
 	"fmt"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sockkit/sockkit/sock"
 )
+
+// TB is the part of testing.TB that sockt uses: *testing.T and *testing.B
+// satisfy it, and so can a reporter of your own (the examples print).
+// Fatalf must not return: testing.T's stops the test goroutine.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
 
 // Factory makes the handler for one connection.
 type Factory func() sock.Handler
@@ -49,7 +58,7 @@ func (o *Options) withDefaults() Options {
 // driver is what a Conn needs of the simulator or of a loopback socket.
 type driver interface {
 	// connect opens another connection to the same server or world.
-	connect(t testing.TB) *Conn
+	connect(t TB) *Conn
 	send(f sock.Frame)
 	info(v any) error
 	advance(d time.Duration)
@@ -71,13 +80,13 @@ type driver interface {
 // Methods must be called from the test's goroutine. Assertion failures stop
 // the test with t.Fatal and show a diff and the end of the transcript.
 type Conn struct {
-	t       testing.TB
+	t       TB
 	d       driver
 	opts    Options
 	pending []sock.Frame // frames read and skipped by ExpectPush, kept for ExpectPong
 }
 
-func newConn(t testing.TB, d driver, o Options) *Conn {
+func newConn(t TB, d driver, o Options) *Conn {
 	c := &Conn{t: t, d: d, opts: o}
 	t.Cleanup(func() {
 		if problem := d.finish(&o); problem != "" {

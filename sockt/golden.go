@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -18,7 +17,7 @@ const UpdateEnv = "SOCKT_UPDATE"
 // with a (-want +got) diff if they differ. With SOCKT_UPDATE=1 in the
 // environment it writes lines to path instead. Over loopback, transcripts
 // depend on timing: compare those only in the simulator.
-func Golden(t testing.TB, path string, lines []string) {
+func Golden(t TB, path string, lines []string) {
 	t.Helper()
 	got := strings.Join(lines, "\n") + "\n"
 	if os.Getenv(UpdateEnv) == "1" {

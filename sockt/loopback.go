@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -28,7 +27,7 @@ const connHeader = "X-Sockt-Conn"
 // client closes its connection if it is still open, the server shuts down and
 // waits for its connections, and the test fails unless Terminate ran exactly
 // once on each.
-func Dial(t testing.TB, f Factory, opts *Options) *Conn {
+func Dial(t TB, f Factory, opts *Options) *Conn {
 	t.Helper()
 	o := opts.withDefaults()
 	s := &loopServer{start: time.Now(), factory: f, opts: o, conns: map[int]*loopDriver{}}
@@ -70,7 +69,7 @@ func (s *loopServer) accept(r *http.Request) (sockhttp.Accept, error) {
 }
 
 // dial opens one more client connection and waits for its Init.
-func (s *loopServer) dial(t testing.TB) *Conn {
+func (s *loopServer) dial(t TB) *Conn {
 	t.Helper()
 	s.mu.Lock()
 	s.live++
@@ -199,7 +198,7 @@ func (d *loopDriver) received(f sock.Frame) {
 	}
 }
 
-func (d *loopDriver) connect(t testing.TB) *Conn {
+func (d *loopDriver) connect(t TB) *Conn {
 	t.Helper()
 	return d.server.dial(t)
 }

@@ -2,7 +2,6 @@ package sockt
 
 import (
 	"fmt"
-	"testing"
 	"time"
 
 	"github.com/sockkit/sockkit/sim"
@@ -12,7 +11,7 @@ import (
 // New starts a handler made by f in the simulator and runs its Init. At
 // cleanup the client closes the connection if it is still open, and the test
 // fails unless Terminate ran exactly once and the transport was closed.
-func New(t testing.TB, f Factory, opts *Options) *Conn {
+func New(t TB, f Factory, opts *Options) *Conn {
 	t.Helper()
 	o := opts.withDefaults()
 	d := &simDriver{world: sim.New(o.Seed), factory: f, opts: o}
@@ -28,7 +27,7 @@ type simDriver struct {
 	conn    *sim.Conn
 }
 
-func (d *simDriver) connect(t testing.TB) *Conn {
+func (d *simDriver) connect(t TB) *Conn {
 	next := &simDriver{world: d.world, factory: d.factory, opts: d.opts}
 	next.conn = d.world.Connect(d.factory(), d.opts.Session)
 	return newConn(t, next, d.opts)
