@@ -38,8 +38,9 @@ type Conn struct {
 	// The server's write side.
 	stalled      []sock.Frame // frames the server's loop is stuck writing
 	blockedSince time.Time
-	waiting      []func() // peer frames the stuck loop has not read yet
-	closed       bool     // the transport is closed
+	waiting      []func()     // peer frames the stuck loop has not read yet
+	outBuf       []sock.Frame // reused by flush
+	closed       bool         // the transport is closed
 
 	terminations int
 }
@@ -95,51 +96,60 @@ func (c *Conn) Close(code sock.CloseCode, reason string) { c.SendFrame(sock.Clos
 // SendFrame sends f exactly as given, as a transport would hand it to the
 // Session: any opcode, any payload.
 func (c *Conn) SendFrame(f sock.Frame) {
-	c.act(func() {
-		c.record(ClientSent, f.String())
-		c.deliver(f)
-	})
+	if c.busy() {
+		c.later(func() { c.SendFrame(f) })
+		return
+	}
+	c.record(ClientSent, f)
+	c.deliver(f)
+	c.world.Settle()
 }
 
 // SendFragmented sends one message of type op in fragments, with the control
 // frames between arriving after the first fragment. The Session sees the
 // control frames first, then the whole message, as from a real transport.
 func (c *Conn) SendFragmented(op sock.Opcode, fragments [][]byte, between ...sock.Frame) {
-	c.act(func() {
-		var whole []byte
-		for i, p := range fragments {
-			c.record(ClientSent, fmt.Sprintf("fragment %d/%d of %v", i+1, len(fragments), sock.Frame{Op: op, Payload: p}))
-			whole = append(whole, p...)
-			if i == 0 {
-				for _, f := range between {
-					c.record(ClientSent, f.String())
-					c.deliver(f)
-				}
+	if c.busy() {
+		c.later(func() { c.SendFragmented(op, fragments, between...) })
+		return
+	}
+	var whole []byte
+	for i, p := range fragments {
+		c.record(ClientSent, Note(fmt.Sprintf("fragment %d/%d of %v", i+1, len(fragments), sock.Frame{Op: op, Payload: p})))
+		whole = append(whole, p...)
+		if i == 0 {
+			for _, f := range between {
+				c.record(ClientSent, f)
+				c.deliver(f)
 			}
 		}
-		c.deliver(sock.Frame{Op: op, Payload: whole})
-	})
+	}
+	c.deliver(sock.Frame{Op: op, Payload: whole})
+	c.world.Settle()
 }
 
 // Violate makes the peer break RFC 6455 (a reserved opcode, RSV bits, an
 // unmasked frame...) as a transport reports it: the Session fails with
 // [sock.ErrProtocol].
 func (c *Conn) Violate(what string) {
-	c.act(func() {
-		c.record(ClientFault, "protocol violation: "+what)
-		c.session.Fail(c.world.now, fmt.Errorf("%w: %s", sock.ErrProtocol, what))
-		c.flush()
-	})
+	if c.busy() {
+		c.later(func() { c.Violate(what) })
+		return
+	}
+	c.record(ClientFault, Note("protocol violation: "+what))
+	c.session.Fail(c.world.now, fmt.Errorf("%w: %s", sock.ErrProtocol, what))
+	c.flush()
+	c.world.Settle()
 }
 
 // Drop cuts the connection without a close frame. A server loop stuck in a
 // write sees the write fail.
 func (c *Conn) Drop() {
 	if c.closed {
-		c.record(ClientFault, "drop: already closed")
+		c.record(ClientFault, Note("drop: already closed"))
 		return
 	}
-	c.record(ClientFault, "drop connection")
+	c.record(ClientFault, Note("drop connection"))
 	c.stalled, c.waiting = nil, nil
 	c.session.Fail(c.world.now, sock.ErrConnectionLost)
 	c.flush()
@@ -150,14 +160,14 @@ func (c *Conn) Drop() {
 // buffer (see [Conn.SetBufferSize]) and then block, and the server's
 // WriteTimeout fires if the peer does not resume in time.
 func (c *Conn) StopReading() {
-	c.record(ClientFault, "stop reading")
+	c.record(ClientFault, Note("stop reading"))
 	c.reading = false
 }
 
 // ResumeReading makes the peer read again: it reads what piled up, which
 // unblocks the server's writes.
 func (c *Conn) ResumeReading() {
-	c.record(ClientSent, "resume reading")
+	c.record(ClientSent, Note("resume reading"))
 	c.reading = true
 	unread := c.unread
 	c.unread, c.unreadBytes = nil, 0
@@ -172,7 +182,7 @@ func (c *Conn) ResumeReading() {
 	c.closeIfDone()
 	c.answer()
 	for _, act := range waiting {
-		c.act(act)
+		act()
 	}
 	c.world.Settle()
 }
@@ -184,24 +194,24 @@ func (c *Conn) SetBufferSize(n int) { c.bufferSize = n }
 // IgnoreClose makes the peer never answer the server's close frame, so the
 // server's CloseTimeout ends the closing handshake.
 func (c *Conn) IgnoreClose() {
-	c.record(ClientFault, "ignore close frames")
+	c.record(ClientFault, Note("ignore close frames"))
 	c.ignoreClose = true
 }
 
 // IgnorePings makes the peer never answer the server's keepalive pings, so
 // the server's PongTimeout fires.
 func (c *Conn) IgnorePings() {
-	c.record(ClientFault, "ignore pings")
+	c.record(ClientFault, Note("ignore pings"))
 	c.ignorePings = true
 }
 
 // Send queues info for the handler's HandleInfo, as another goroutine would
 // with [sock.Conn.Send], and settles. It returns Send's error.
 func (c *Conn) Send(info any) error {
-	c.record(Info, fmt.Sprint(info))
+	c.record(Info, Note(fmt.Sprint(info)))
 	err := c.session.Conn().Send(info)
 	if err != nil {
-		c.record(Info, "refused: "+err.Error())
+		c.record(Info, Note("refused: "+err.Error()))
 	}
 	c.world.Settle()
 	return err
@@ -213,36 +223,35 @@ func (c *Conn) Shutdown() {
 	if c.closed {
 		return
 	}
-	c.record(Info, "shutdown")
+	c.record(Info, Note("shutdown"))
 	c.session.Shutdown(c.world.now)
 	c.flush()
 	c.world.Settle()
 }
 
-func (c *Conn) record(k Kind, text string) { c.world.record(c.n, k, text) }
+func (c *Conn) record(k Kind, detail fmt.Stringer) { c.world.record(c.n, k, detail) }
 
 // observe records the handler's callbacks and counts Terminate calls.
-func (c *Conn) observe(_ *sock.Conn, k Kind, text string) {
+func (c *Conn) observe(_ *sock.Conn, k Kind, detail fmt.Stringer) {
 	if k == Terminated {
 		c.terminations++
 	}
-	c.record(k, text)
+	c.record(k, detail)
 }
 
-// act runs a peer action now, or later if the server's loop is stuck in a
-// write (a real server reads nothing meanwhile); on a closed connection it
-// only notes that the frame went nowhere.
-func (c *Conn) act(action func()) {
-	switch {
-	case c.closed:
-		c.record(ClientFault, "ignored: connection closed")
-		return
-	case c.blocked():
-		c.waiting = append(c.waiting, action)
+// busy reports whether a peer action cannot run now: the connection is
+// closed, or the server's loop is stuck in a write and reads nothing
+// meanwhile. The action then goes to later.
+func (c *Conn) busy() bool { return c.closed || c.blocked() }
+
+// later keeps action until the server's loop is unstuck; on a closed
+// connection it only notes that the action went nowhere.
+func (c *Conn) later(action func()) {
+	if c.closed {
+		c.record(ClientFault, Note("ignored: connection closed"))
 		return
 	}
-	action()
-	c.world.Settle()
+	c.waiting = append(c.waiting, action)
 }
 
 // deliver hands a peer frame to the Session.
@@ -257,10 +266,13 @@ func (c *Conn) deliver(f sock.Frame) {
 // flush writes what the Session asks for and closes the transport once it is
 // done.
 func (c *Conn) flush() {
-	out := slices.Clone(c.session.Output()) // answering a close calls the Session again
+	// Copy: answering a ping or close below calls the Session again.
+	out := append(c.outBuf[:0], c.session.Output()...)
 	for _, f := range out {
 		c.write(f)
 	}
+	clear(out)
+	c.outBuf = out[:0]
 	c.closeIfDone()
 	c.answer()
 }
@@ -271,14 +283,14 @@ func (c *Conn) answer() {
 	for len(c.toPong) > 0 && !c.closed && !c.closeSent && !c.blocked() {
 		pong := sock.Frame{Op: sock.OpPong, Payload: c.toPong[0]}
 		c.toPong = c.toPong[1:]
-		c.record(ClientSent, pong.String())
+		c.record(ClientSent, pong)
 		c.deliver(pong)
 	}
 	if c.toAnswer == nil || c.closeSent || c.closed || c.ignoreClose || c.blocked() {
 		return
 	}
 	answer := sock.CloseFrame(*c.toAnswer, "")
-	c.record(ClientSent, answer.String())
+	c.record(ClientSent, answer)
 	c.deliver(answer)
 }
 
@@ -289,14 +301,14 @@ func (c *Conn) write(f sock.Frame) {
 	case c.blocked():
 		c.stalled = append(c.stalled, f)
 	case c.reading:
-		c.record(ServerWrote, f.String())
+		c.record(ServerWrote, f)
 		c.peerRead(f)
 	case c.unreadBytes+len(f.Payload) > c.bufferSize:
-		c.record(ServerWrote, "blocked writing "+f.String())
+		c.record(ServerWrote, Note("blocked writing "+f.String()))
 		c.stalled = append(c.stalled, f)
 		c.blockedSince = c.world.now
 	default:
-		c.record(ServerWrote, f.String())
+		c.record(ServerWrote, f)
 		c.unread = append(c.unread, f)
 		c.unreadBytes += len(f.Payload)
 	}
@@ -321,7 +333,7 @@ func (c *Conn) blocked() bool { return len(c.stalled) > 0 }
 func (c *Conn) closeIfDone() {
 	if c.session.Done() && !c.blocked() && !c.closed {
 		c.closed = true
-		c.record(Closed, "transport")
+		c.record(Closed, Note("transport"))
 	}
 }
 
@@ -340,7 +352,7 @@ func (c *Conn) deadline() time.Time {
 // tick fires what is due now.
 func (c *Conn) tick() {
 	if c.blocked() {
-		c.record(ServerWrote, "write timed out")
+		c.record(ServerWrote, Note("write timed out"))
 		c.stalled, c.waiting = nil, nil
 		c.session.Fail(c.world.now, sock.ErrWriteTimeout)
 	} else {

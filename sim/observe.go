@@ -1,22 +1,23 @@
 package sim
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/sockkit/sockkit/sock"
 )
 
 // Observe wraps h so that record hears of every callback call (kind
-// [Called]), every Result returned ([Returned]) and the Terminate reason
-// ([Terminated]), as trace text, with the connection. The wrapper implements
+// [Called], with a [Call]), every Result returned ([Returned], with the
+// sock.Result) and the Terminate reason ([Terminated], with the sock.Reason),
+// and of the connection. The wrapper implements
 // every optional interface and, where h lacks one, does what the Session would
 // do without it, so h behaves as it does unwrapped; Init is always recorded,
 // so record sees the connection first thing. record runs on the connection's
 // goroutine. sim uses Observe for its traces; use it to trace a handler served
-// over a real socket in the same format. terminated, if not nil, also receives
-// the Terminate reason itself.
-func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, text string), terminated func(sock.Reason)) sock.Handler {
-	o := &observed{inner: h, record: record, terminated: terminated}
+// over a real socket in the same format.
+func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, detail fmt.Stringer)) sock.Handler {
+	o := &observed{inner: h, record: record}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
 	o.info, _ = h.(sock.InfoHandler)
@@ -25,24 +26,29 @@ func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, text string), ter
 }
 
 type observed struct {
-	inner      sock.Handler
-	init       sock.InitHandler
-	control    sock.ControlHandler
-	info       sock.InfoHandler
-	term       sock.TerminateHandler
-	record     func(*sock.Conn, Kind, string)
-	terminated func(sock.Reason)
+	inner   sock.Handler
+	init    sock.InitHandler
+	control sock.ControlHandler
+	info    sock.InfoHandler
+	term    sock.TerminateHandler
+	record  func(*sock.Conn, Kind, fmt.Stringer)
 }
 
 // returned records r; a callback that panics records nothing here: the
 // Session's 1011 close and Terminate tell the story.
 func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
-	o.record(c, Returned, r.String())
+	o.record(c, Returned, r)
 	return r
 }
 
+// snapshot copies f's payload: the handler owns the frame it receives and may
+// change it, which must not change the trace.
+func snapshot(f sock.Frame) sock.Frame {
+	return sock.Frame{Op: f.Op, Payload: bytes.Clone(f.Payload)}
+}
+
 func (o *observed) Init(c *sock.Conn) sock.Result {
-	o.record(c, Called, "Init")
+	o.record(c, Called, Call{Name: "Init"})
 	if o.init == nil {
 		return o.returned(c, sock.Continue())
 	}
@@ -50,7 +56,7 @@ func (o *observed) Init(c *sock.Conn) sock.Result {
 }
 
 func (o *observed) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	o.record(c, Called, "HandleIn "+msg.String())
+	o.record(c, Called, Call{Name: "HandleIn", Arg: snapshot(msg)})
 	return o.returned(c, o.inner.HandleIn(c, msg))
 }
 
@@ -58,24 +64,21 @@ func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 	if o.control == nil {
 		return sock.Continue()
 	}
-	o.record(c, Called, "HandleControl "+f.String())
+	o.record(c, Called, Call{Name: "HandleControl", Arg: snapshot(f)})
 	return o.returned(c, o.control.HandleControl(c, f))
 }
 
 func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if o.info == nil {
-		o.record(c, Called, fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))
+		o.record(c, Called, Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info)))
 		return sock.Continue()
 	}
-	o.record(c, Called, fmt.Sprintf("HandleInfo %v", info))
+	o.record(c, Called, Call{Name: "HandleInfo", Arg: Note(fmt.Sprint(info))})
 	return o.returned(c, o.info.HandleInfo(c, info))
 }
 
 func (o *observed) Terminate(c *sock.Conn, r sock.Reason) {
-	o.record(c, Terminated, r.String())
-	if o.terminated != nil {
-		o.terminated(r)
-	}
+	o.record(c, Terminated, r)
 	if o.term != nil {
 		o.term.Terminate(c, r)
 	}

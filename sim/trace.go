@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,16 +48,50 @@ type Event struct {
 	At   time.Duration // virtual time since the world started
 	Conn int           // the connection's number, from 1; 0 for world-wide events
 	Kind Kind
-	Text string // what happened, e.g. `text "hi"` or `HandleIn text "hi"`
+	// Detail is what happened: the sock.Frame sent or written, the [Call]
+	// made, the sock.Result returned, the sock.Reason Terminate received, or
+	// a [Note]. It is formatted only when the event is, so recording stays
+	// cheap.
+	Detail fmt.Stringer
 }
 
 // String formats the event as one trace line: `1.5s c2 server text "hi"`.
 func (e Event) String() string {
-	who := "*"
+	var b strings.Builder
+	b.WriteString(e.At.String())
 	if e.Conn > 0 {
-		who = fmt.Sprintf("c%d", e.Conn)
+		b.WriteString(" c")
+		b.WriteString(strconv.Itoa(e.Conn))
+	} else {
+		b.WriteString(" *")
 	}
-	return fmt.Sprintf("%s %s %s %s", e.At, who, e.Kind, e.Text)
+	b.WriteByte(' ')
+	b.WriteString(e.Kind.String())
+	if e.Detail != nil {
+		b.WriteByte(' ')
+		b.WriteString(e.Detail.String())
+	}
+	return b.String()
+}
+
+// Note is the Detail of an event told in words, such as a fault.
+type Note string
+
+// String returns the note.
+func (n Note) String() string { return string(n) }
+
+// Call is the Detail of a [Called] event.
+type Call struct {
+	Name string // the callback: Init, HandleIn, HandleControl or HandleInfo
+	Arg  any    // a copy of the frame it received, the info as a Note, or nil for Init
+}
+
+// String formats the call as `HandleIn text "hi"`.
+func (c Call) String() string {
+	if c.Arg == nil {
+		return c.Name
+	}
+	return fmt.Sprint(c.Name, " ", c.Arg)
 }
 
 // Trace is the ordered record of a simulation.

@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"io"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -27,7 +27,7 @@ type World struct {
 	rng   *rand.Rand
 	now   time.Time
 	conns []*Conn
-	trace Trace
+	trace [][]Event // in chunks: a long simulation never copies what it recorded
 
 	mu      sync.Mutex // guards mailful: Conn.Send may run on other goroutines
 	mailful []*Conn    // connections whose mailbox went from empty to not empty
@@ -40,22 +40,45 @@ func New(seed uint64) *World {
 	return &World{
 		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		now:    Epoch,
-		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		logger: discard,
 	}
 }
+
+// discard is the logger of simulated connections that were given none.
+var discard = slog.New(slog.DiscardHandler)
 
 // Now returns the virtual time.
 func (w *World) Now() time.Time { return w.now }
 
-// Trace returns what has happened so far. The slice is shared: copy it to
-// keep it across further actions.
-func (w *World) Trace() Trace { return w.trace }
+// Trace returns what has happened so far, in a new slice.
+func (w *World) Trace() Trace {
+	var t Trace
+	for _, chunk := range w.trace {
+		t = append(t, chunk...)
+	}
+	return t
+}
 
 // Conns returns the world's connections in the order they were opened.
 func (w *World) Conns() []*Conn { return slices.Clone(w.conns) }
 
-func (w *World) record(conn int, k Kind, text string) {
-	w.trace = append(w.trace, Event{At: w.now.Sub(Epoch), Conn: conn, Kind: k, Text: text})
+// The trace's chunks start small, for short simulations, and double up to
+// maxTraceChunk events.
+const (
+	minTraceChunk = 64
+	maxTraceChunk = 4096
+)
+
+func (w *World) record(conn int, k Kind, detail fmt.Stringer) {
+	if n := len(w.trace); n == 0 || len(w.trace[n-1]) == cap(w.trace[n-1]) {
+		size := minTraceChunk
+		if n > 0 {
+			size = min(2*cap(w.trace[n-1]), maxTraceChunk)
+		}
+		w.trace = append(w.trace, make([]Event, 0, size))
+	}
+	last := &w.trace[len(w.trace)-1]
+	*last = append(*last, Event{At: w.now.Sub(Epoch), Conn: conn, Kind: k, Detail: detail})
 }
 
 // Connect opens a simulated connection to handler h: it runs Init and settles.
@@ -69,10 +92,10 @@ func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
 		o.Logger = w.logger
 	}
 	c := &Conn{world: w, n: len(w.conns) + 1, reading: true, bufferSize: DefaultBufferSize}
-	c.session = sock.NewSession(Observe(h, c.observe, nil), sock.ConnInfo{ID: uint64(c.n)}, &o)
+	c.session = sock.NewSession(Observe(h, c.observe), sock.ConnInfo{ID: uint64(c.n)}, &o)
 	c.session.NotifyMail(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
-	w.record(c.n, ClientSent, "connect")
+	w.record(c.n, ClientSent, Note("connect"))
 	c.session.Open(w.now)
 	c.flush()
 	w.Settle()
@@ -125,7 +148,7 @@ func (w *World) Advance(d time.Duration) {
 			break
 		}
 		if at.After(w.now) {
-			w.record(0, Clock, "+"+at.Sub(w.now).String())
+			w.record(0, Clock, Note("+"+at.Sub(w.now).String()))
 			w.now = at
 		}
 		c := due[w.rng.IntN(len(due))]
@@ -133,7 +156,7 @@ func (w *World) Advance(d time.Duration) {
 		w.Settle()
 	}
 	if end.After(w.now) {
-		w.record(0, Clock, "+"+end.Sub(w.now).String())
+		w.record(0, Clock, Note("+"+end.Sub(w.now).String()))
 		w.now = end
 	}
 }

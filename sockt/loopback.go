@@ -44,17 +44,18 @@ type loopServer struct {
 	srv     *httptest.Server
 	ws      *sockhttp.Server
 
-	mu    sync.Mutex
-	lines []string
-	conns map[int]*loopDriver // by number, from 1
-	live  int                 // connections not yet finished
+	mu     sync.Mutex
+	events []sim.Event
+	conns  map[int]*loopDriver // by number, from 1
+	live   int                 // connections not yet finished
 }
 
-func (s *loopServer) record(conn int, k sim.Kind, text string) {
+func (s *loopServer) record(conn int, k sim.Kind, detail fmt.Stringer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	at := time.Since(s.start).Truncate(time.Millisecond)
-	s.lines = append(s.lines, sim.Event{At: at, Conn: conn, Kind: k, Text: text}.String())
+	// Format now: the handler's goroutine may change what detail points to.
+	s.events = append(s.events, sim.Event{At: at, Conn: conn, Kind: k, Detail: sim.Note(detail.String())})
 }
 
 func (s *loopServer) accept(r *http.Request) (sockhttp.Accept, error) {
@@ -65,7 +66,7 @@ func (s *loopServer) accept(r *http.Request) (sockhttp.Accept, error) {
 	if d == nil {
 		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusNotFound, Body: "sockt: unknown test connection"}
 	}
-	return sockhttp.Accept{Handler: sim.Observe(s.factory(), d.observe, d.terminate), Options: s.opts.Session}, nil
+	return sockhttp.Accept{Handler: sim.Observe(s.factory(), d.observe), Options: s.opts.Session}, nil
 }
 
 // dial opens one more client connection and waits for its Init.
@@ -130,27 +131,24 @@ type loopDriver struct {
 	readerDone   chan struct{}
 }
 
-func (d *loopDriver) record(k sim.Kind, text string) { d.server.record(d.n, k, text) }
+func (d *loopDriver) record(k sim.Kind, detail fmt.Stringer) { d.server.record(d.n, k, detail) }
 
-// observe records the handler's callbacks; it runs on the server's goroutine.
-func (d *loopDriver) observe(c *sock.Conn, k sim.Kind, text string) {
-	d.record(k, text)
+// observe records the handler's callbacks, notes the connection at Init and
+// counts Terminate calls; it runs on the server's goroutine.
+func (d *loopDriver) observe(c *sock.Conn, k sim.Kind, detail fmt.Stringer) {
+	d.record(k, detail)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.conn == nil {
 		d.conn = c
 		close(d.opened)
 	}
-}
-
-// terminate counts Terminate calls; it runs on the server's goroutine.
-func (d *loopDriver) terminate(r sock.Reason) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.terminations++
-	if d.terminations == 1 {
-		d.reason = r
-		close(d.ended)
+	if r, ok := detail.(sock.Reason); ok && k == sim.Terminated {
+		d.terminations++
+		if d.terminations == 1 {
+			d.reason = r
+			close(d.ended)
+		}
 	}
 }
 
@@ -181,7 +179,7 @@ func (d *loopDriver) read() {
 			d.received(sock.CloseFrame(sock.CloseCode(ce.Code), ce.Text)) // gorilla has answered it
 			return
 		case err != nil:
-			d.record(sim.Closed, "transport: "+err.Error())
+			d.record(sim.Closed, sim.Note("transport: "+err.Error()))
 			return
 		}
 		d.received(sock.Frame{Op: sock.Opcode(op), Payload: p})
@@ -191,7 +189,7 @@ func (d *loopDriver) read() {
 // received records a frame the client read and passes it to the test,
 // unless the test is over.
 func (d *loopDriver) received(f sock.Frame) {
-	d.record(sim.ServerWrote, f.String())
+	d.record(sim.ServerWrote, f)
 	select {
 	case d.frames <- f:
 	case <-d.quit:
@@ -204,7 +202,7 @@ func (d *loopDriver) connect(t TB) *Conn {
 }
 
 func (d *loopDriver) send(f sock.Frame) {
-	d.record(sim.ClientSent, f.String())
+	d.record(sim.ClientSent, f)
 	var err error
 	switch f.Op {
 	case sock.OpText, sock.OpBinary:
@@ -213,36 +211,36 @@ func (d *loopDriver) send(f sock.Frame) {
 		err = d.client.WriteControl(int(f.Op), f.Payload, time.Now().Add(time.Second))
 	}
 	if err != nil {
-		d.record(sim.ClientFault, "send failed: "+err.Error())
+		d.record(sim.ClientFault, sim.Note("send failed: "+err.Error()))
 	}
 }
 
 func (d *loopDriver) info(v any) error {
-	d.record(sim.Info, fmt.Sprint(v))
+	d.record(sim.Info, sim.Note(fmt.Sprint(v)))
 	d.mu.Lock()
 	conn := d.conn
 	d.mu.Unlock()
 	err := conn.Send(v)
 	if err != nil {
-		d.record(sim.Info, "refused: "+err.Error())
+		d.record(sim.Info, sim.Note("refused: "+err.Error()))
 	}
 	return err
 }
 
 func (d *loopDriver) advance(t time.Duration) {
-	d.record(sim.Clock, "sleep "+t.String())
+	d.record(sim.Clock, sim.Note("sleep "+t.String()))
 	time.Sleep(t)
 }
 
 func (d *loopDriver) shutdown() {
-	d.record(sim.Info, "shutdown")
+	d.record(sim.Info, sim.Note("shutdown"))
 	go d.server.ws.Shutdown(context.Background()) // returns once the connections are over
 }
 
 func (d *loopDriver) transcript() []string {
 	d.server.mu.Lock()
 	defer d.server.mu.Unlock()
-	return append([]string(nil), d.server.lines...)
+	return sim.Trace(d.server.events).Lines()
 }
 
 func (d *loopDriver) next(wait time.Duration) (sock.Frame, bool) {

@@ -1,0 +1,78 @@
+package sim_test
+
+import (
+	"testing"
+
+	"github.com/sockkit/sockkit/sim"
+	"github.com/sockkit/sockkit/sock"
+)
+
+// The simulator's benchmarks count one event per frame the client sends:
+//
+//	go test -run '^$' -bench Sim -benchmem ./sim
+//
+// A World records every step in its Trace, which never shrinks: one echo
+// round trip adds four events (client, call, return, server), each with text
+// formatted by fmt. BenchmarkSimEcho keeps one World for all b.N iterations,
+// so its trace and the frames it retains grow with b.N; BenchmarkSimLifecycle
+// starts a fresh World every iteration and is the figure for short
+// simulations such as unit tests.
+
+// benchEcho is the 16-byte text message the client sends, made once as a
+// transport reusing its read buffer would.
+var benchEcho = sock.Frame{Op: sock.OpText, Payload: []byte("0123456789abcdef")}
+
+// roundTrip sends benchEcho on c and reads the echo.
+func roundTrip(b *testing.B, c *sim.Conn) {
+	c.SendFrame(benchEcho)
+	f, ok := c.Read()
+	if !ok || f.Op != sock.OpText || len(f.Payload) != len(benchEcho.Payload) {
+		b.Fatalf("Read() = %v, %v; want the echo %v", f, ok, benchEcho)
+	}
+}
+
+// BenchmarkSimEcho measures the simulator's throughput on one long-lived
+// connection to an echo handler: each iteration the client sends one 16-byte
+// text message and reads the echo.
+func BenchmarkSimEcho(b *testing.B) {
+	w := sim.New(1)
+	c := w.Connect(echo, nil)
+	roundTrip(b, c) // warm up
+	before := len(w.Trace())
+	b.ReportAllocs()
+	for b.Loop() {
+		roundTrip(b, c)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(len(w.Trace())-before)/float64(b.N), "trace-events/op")
+	if c.Closed() {
+		b.Fatalf("connection closed: %v", c.Reason())
+	}
+}
+
+// BenchmarkSimLifecycle runs one whole simulation per iteration: a new
+// World, connect, n echo round trips, the client's close (the peer reads the
+// server's answer). Its events are the n messages and the close.
+func BenchmarkSimLifecycle(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		n    int
+	}{{"msgs=1", 1}, {"msgs=10", 10}, {"msgs=100", 100}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				w := sim.New(1)
+				c := w.Connect(echo, nil)
+				for range bc.n {
+					roundTrip(b, c)
+				}
+				c.Close(sock.CloseNormal, "")
+				if !c.Closed() || c.Terminations() != 1 {
+					b.Fatalf("after the client's close: Closed() = %v, Terminations() = %d; want true, 1",
+						c.Closed(), c.Terminations())
+				}
+			}
+			b.ReportMetric(float64(b.N*(bc.n+1))/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
