@@ -28,6 +28,14 @@ type echo struct{}
 
 func (echo) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) }
 
+// newServer returns the WebSocket server: echo for every connection,
+// messages up to maxMessage bytes (0: sock's default).
+func newServer(maxMessage int64) *sockhttp.Server {
+	return sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
+		return sockhttp.Accept{Handler: echo{}}, nil
+	}, &sockhttp.Options{Session: &sock.Options{MaxMessageSize: maxMessage}})
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	maxMessage := flag.Int64("max-message", 0, "largest message in bytes (0: sock's default, 1 MiB)")
@@ -37,9 +45,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	ws := sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
-		return sockhttp.Accept{Handler: echo{}}, nil
-	}, &sockhttp.Options{Session: &sock.Options{MaxMessageSize: *maxMessage}})
+	ws := newServer(*maxMessage)
 
 	srv := &http.Server{Addr: *addr, Handler: ws, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
