@@ -32,7 +32,7 @@ type Conn struct {
 	info    ConnInfo
 	base    *slog.Logger                // [Options].Logger
 	logger  atomic.Pointer[slog.Logger] // base with the conn attribute, made on first use
-	mail    *mailbox
+	mail    atomic.Pointer[mailbox]     // made on first use; closedMailbox once terminated
 	session *Session
 }
 
@@ -61,7 +61,18 @@ func (c *Conn) Logger() *slog.Logger {
 // when [Options].MailboxSize messages are waiting and [ErrClosed] once the
 // connection has terminated. A nil error means queued, not delivered: a
 // connection that terminates first drops what is still queued.
-func (c *Conn) Send(info any) error { return c.mail.put(info) }
+func (c *Conn) Send(info any) error { return c.mailbox().put(info) }
+
+// mailbox returns the connection's mailbox, making it on first use: many
+// connections never get mail, and an idle connection should cost little.
+func (c *Conn) mailbox() *mailbox {
+	if m := c.mail.Load(); m != nil {
+		return m
+	}
+	s := c.session
+	c.mail.CompareAndSwap(nil, &mailbox{limit: s.opts.MailboxSize, notify: s.notify})
+	return c.mail.Load() // ours, another sender's, or closedMailbox
+}
 
 // Now returns the time of the event being handled, on the session's clock:
 // the wall clock under [Serve], virtual time in the simulator. Handlers that

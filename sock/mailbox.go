@@ -10,10 +10,12 @@ type mailbox struct {
 	spare  []any // the drained queue, kept to be reused
 	limit  int
 	closed bool
-	notify func() // called when the queue stops being empty; set before use
+	notify func() // called when the queue stops being empty, if not nil
 }
 
-func newMailbox(limit int) *mailbox { return &mailbox{limit: limit} }
+// closedMailbox stands for the mailbox of a connection that terminated
+// before anything was sent to it.
+var closedMailbox = &mailbox{closed: true}
 
 func (m *mailbox) put(info any) error {
 	m.mu.Lock()

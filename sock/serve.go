@@ -50,25 +50,53 @@ type Transport interface {
 // Serve returns nil when the connection ended normally, by the peer, by
 // shutdown or by timeout, and [Reason].Err when it failed.
 func Serve(ctx context.Context, t Transport, s *Session) error {
+	// Serve's frame stays under the reader, and under every callback it
+	// runs, for the connection's whole life: the work before and after
+	// reading is done by start and finish, so that this frame is small and
+	// the goroutine's stack need not grow (a grown stack is not given back
+	// while the connection idles).
+	d := start(ctx, t, s)
+	defer d.stopShutdown()
+	return d.finish(t.ReadFrames(d.receive))
+}
+
+// start opens s and returns its driver, holding nothing.
+//
+//go:noinline
+func start(ctx context.Context, t Transport, s *Session) *driver {
 	d := &driver{t: t, s: s}
+	// receive is a closure rather than a method: a method value would put a
+	// wrapper frame under every callback and write.
+	d.receive = func(f Frame) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.s.Receive(time.Now(), f)
+		d.flush()
+	}
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.timer = time.AfterFunc(time.Hour, d.tick)
 	d.timer.Stop()
 	s.NotifyMail(func() { go d.deliverMail() })
-	stopShutdown := context.AfterFunc(ctx, d.shutdown)
-	defer stopShutdown()
 	s.Open(time.Now())
 	d.flush()
-	d.mu.Unlock()
+	// After Open, which panics if s was opened before: Serve defers
+	// stopShutdown only once start has returned.
+	d.stopShutdown = context.AfterFunc(ctx, d.shutdown)
+	return d
+}
 
-	err := t.ReadFrames(d.receive)
-
+// finish ends the Session after the reader stopped with err and returns
+// what Serve returns.
+//
+//go:noinline
+func (d *driver) finish(err error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s.Fail(time.Now(), err) // a no-op if the Session is done already
+	d.s.Fail(time.Now(), err) // a no-op if the Session is done already
 	d.flush()
 	d.finished = true
-	if r := s.Reason(); r.Kind == ReasonError {
+	if r := &d.s.reason; r.Kind == ReasonError {
 		return r.Err
 	}
 	return nil
@@ -77,7 +105,9 @@ func Serve(ctx context.Context, t Transport, s *Session) error {
 // driver holds what Serve shares between the goroutines that take turns
 // with the Session.
 type driver struct {
-	t Transport
+	t            Transport
+	receive      func(Frame) // hands a frame read by t to the Session
+	stopShutdown func() bool // unregisters shutdown from Serve's context
 
 	mu       sync.Mutex // held while the Session runs
 	s        *Session
@@ -85,14 +115,6 @@ type driver struct {
 	armed    time.Time // when timer fires; zero when stopped
 	closed   bool      // t is closed
 	finished bool      // Serve has returned or is returning
-}
-
-// receive hands a frame read by t to the Session.
-func (d *driver) receive(f Frame) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.s.Receive(time.Now(), f)
-	d.flush()
 }
 
 // tick runs on the timer's goroutine.
@@ -128,11 +150,34 @@ func (d *driver) shutdown() {
 	}
 }
 
-// flush writes what the Session asks for, closes t once the Session is done,
-// and otherwise makes sure the timer fires by the Session's deadline. The
-// caller holds d.mu.
+// flush writes what the Session asks for, reporting a failed write back to
+// it, then settles. The caller holds d.mu.
+//
+// flush's frame is under the transport's whole write path: it does only the
+// writing, and the rest is done by settle and writeFailed (see Serve).
 func (d *driver) flush() {
-	writeOutput(d.t, d.s)
+	s := d.s
+	for {
+		out := s.Output()
+		if len(out) == 0 {
+			break
+		}
+		for i := range out {
+			if err := d.t.WriteFrame(out[i], time.Now().Add(s.opts.WriteTimeout)); err != nil {
+				writeFailed(s, out, err)
+				break // what Fail queued, if anything, is written by the next round
+			}
+			out[i] = Frame{} // do not keep the payload alive
+		}
+	}
+	d.settle()
+}
+
+// settle closes t once the Session is done, and otherwise makes sure the
+// timer fires by the Session's deadline.
+//
+//go:noinline
+func (d *driver) settle() {
 	if d.s.Done() {
 		d.timer.Stop()
 		if !d.closed {
@@ -149,22 +194,13 @@ func (d *driver) flush() {
 	}
 }
 
-// writeOutput writes what s asks for, reporting a failed write back to s.
-func writeOutput(t Transport, s *Session) {
-	for {
-		out := s.Output()
-		if len(out) == 0 {
-			return
-		}
-		for i, f := range out {
-			if err := t.WriteFrame(f, time.Now().Add(s.opts.WriteTimeout)); err != nil {
-				clear(out)
-				s.Fail(time.Now(), writeError(err))
-				break // what Fail queued, if anything, is written by the next round
-			}
-			out[i] = Frame{} // do not keep the payload alive
-		}
-	}
+// writeFailed drops the frames left in out and reports err to s. It is not
+// inlined: see flush.
+//
+//go:noinline
+func writeFailed(s *Session, out []Frame, err error) {
+	clear(out)
+	s.Fail(time.Now(), writeError(err))
 }
 
 // writeError tells a write timeout apart from other write errors.

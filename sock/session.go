@@ -24,16 +24,14 @@ import (
 // and that goroutine runs the callbacks.
 type Session struct {
 	handler Handler
-	init    InitHandler
-	control ControlHandler
-	info    InfoHandler
-	term    TerminateHandler
 
-	opts  Options
-	conn  Conn
-	state state
-	now   time.Time
-	out   []Frame
+	opts   Options
+	conn   Conn
+	state  state
+	has    optional // the optional interfaces handler implements
+	now    time.Time
+	out    []Frame
+	notify func() // set by NotifyMail, for the mailbox
 
 	timers   timerHeap
 	timerSeq uint64
@@ -44,6 +42,36 @@ type Session struct {
 	closeDue time.Time // when the closing handshake times out
 
 	reason Reason
+}
+
+// optional records which optional interfaces a handler implements, checked
+// once in NewSession. Keeping bits rather than four interface values saves
+// 64 bytes per connection; the type assertion at each call is cheap and
+// cannot fail.
+type optional uint8
+
+const (
+	hasInit optional = 1 << iota
+	hasControl
+	hasInfo
+	hasTerminate
+)
+
+func optionalOf(h Handler) optional {
+	var has optional
+	if _, ok := h.(InitHandler); ok {
+		has |= hasInit
+	}
+	if _, ok := h.(ControlHandler); ok {
+		has |= hasControl
+	}
+	if _, ok := h.(InfoHandler); ok {
+		has |= hasInfo
+	}
+	if _, ok := h.(TerminateHandler); ok {
+		has |= hasTerminate
+	}
+	return has
 }
 
 type state uint8
@@ -64,15 +92,10 @@ func NewSession(h Handler, info ConnInfo, opts *Options) *Session {
 	if info.ID == 0 {
 		info.ID = lastConnID.Add(1)
 	}
-	s := &Session{handler: h, opts: opts.withDefaults()}
-	s.init, _ = h.(InitHandler)
-	s.control, _ = h.(ControlHandler)
-	s.info, _ = h.(InfoHandler)
-	s.term, _ = h.(TerminateHandler)
+	s := &Session{handler: h, has: optionalOf(h), opts: opts.withDefaults()}
 	s.conn = Conn{
 		info:    info,
 		base:    s.opts.Logger,
-		mail:    newMailbox(s.opts.MailboxSize),
 		session: s,
 	}
 	return s
@@ -137,8 +160,8 @@ func (s *Session) Open(now time.Time) {
 	if s.opts.PingInterval > 0 {
 		s.nextPing = now.Add(s.opts.PingInterval)
 	}
-	if s.init != nil {
-		s.apply(s.call(callInit, Frame{}, nil))
+	if s.has&hasInit != 0 {
+		s.run(callInit, nil, nil)
 	}
 }
 
@@ -155,24 +178,47 @@ func (s *Session) Receive(now time.Time, f Frame) {
 		}
 		return
 	}
+	// The handler runs on top of Receive, the driver and the transport's
+	// reader, on the goroutine that parks in the reader while the connection
+	// idles, and whose stack is not given back once grown. So Receive keeps
+	// its frame small: control frames and errors formatted with fmt are
+	// handled by functions that are not inlined into it.
+	if !f.Op.isData() {
+		s.receiveControl(&f)
+		return
+	}
+	switch {
+	case int64(len(f.Payload)) > s.opts.MaxMessageSize:
+		s.tooBig(len(f.Payload))
+	case f.Op == OpText && !utf8.Valid(f.Payload):
+		s.fail(CloseInvalidPayload, ErrInvalidUTF8)
+	default:
+		s.run(callIn, &f, nil)
+	}
+}
+
+// tooBig fails the connection with 1009 for a message of n bytes. Not
+// inlined: see Receive.
+//
+//go:noinline
+func (s *Session) tooBig(n int) {
+	s.fail(CloseTooBig, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooBig, n, s.opts.MaxMessageSize))
+}
+
+// receiveControl handles a frame that is not a data message: a ping, a pong, a
+// close frame or an opcode the Session does not take. Not inlined: see
+// Receive.
+//
+//go:noinline
+func (s *Session) receiveControl(f *Frame) {
 	if f.Op.isControl() && len(f.Payload) > maxControlPayload {
 		s.fail(CloseProtocolError, fmt.Errorf("%w: %s frame of %d bytes", ErrProtocol, f.Op, len(f.Payload)))
 		return
 	}
 	switch f.Op {
-	case OpText, OpBinary:
-		if int64(len(f.Payload)) > s.opts.MaxMessageSize {
-			s.fail(CloseTooBig, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooBig, len(f.Payload), s.opts.MaxMessageSize))
-			return
-		}
-		if f.Op == OpText && !utf8.Valid(f.Payload) {
-			s.fail(CloseInvalidPayload, ErrInvalidUTF8)
-			return
-		}
-		s.apply(s.call(callIn, f, nil))
 	case OpPing:
 		pong := f.Payload
-		if s.control != nil { // the handler may keep and change f.Payload
+		if s.has&hasControl != 0 { // the handler may keep and change f.Payload
 			pong = append([]byte(nil), pong...)
 		}
 		s.out = append(s.out, Frame{Op: OpPong, Payload: pong})
@@ -194,9 +240,9 @@ func (s *Session) Receive(now time.Time, f Frame) {
 	}
 }
 
-func (s *Session) handleControl(f Frame) {
-	if s.control != nil {
-		s.apply(s.call(callControl, f, nil))
+func (s *Session) handleControl(f *Frame) {
+	if s.has&hasControl != 0 {
+		s.run(callControl, f, nil)
 	}
 }
 
@@ -206,7 +252,11 @@ func (s *Session) DeliverMail(now time.Time) {
 	if !s.advance(now) || s.state != stateOpen {
 		return
 	}
-	batch := s.conn.mail.take()
+	m := s.conn.mail.Load()
+	if m == nil {
+		return // nothing was ever sent
+	}
+	batch := m.take()
 	defer clear(batch) // delivered messages are the handler's to keep, not ours
 	for _, info := range batch {
 		if s.state != stateOpen {
@@ -220,14 +270,14 @@ func (s *Session) DeliverMail(now time.Time) {
 // message into an empty mailbox, so the driver knows to call
 // [Session.DeliverMail]. notify runs on the sending goroutine: it must not
 // block and must not call the Session. Set it before [Session.Open].
-func (s *Session) NotifyMail(notify func()) { s.conn.mail.notify = notify }
+func (s *Session) NotifyMail(notify func()) { s.notify = notify }
 
 func (s *Session) deliver(info any) {
-	if s.info == nil {
+	if s.has&hasInfo == 0 {
 		s.conn.Logger().Debug("sock: info dropped: handler has no HandleInfo", "info", info)
 		return
 	}
-	s.apply(s.call(callInfo, Frame{}, info))
+	s.run(callInfo, nil, info)
 }
 
 // Tick fires what is due at now: timers, keepalive pings, and the pong, idle
@@ -285,15 +335,26 @@ func (s *Session) Fail(now time.Time, err error) {
 	case errors.Is(err, ErrInvalidUTF8):
 		s.fail(CloseInvalidPayload, err)
 	default:
-		switch {
-		case err == nil:
-			err = ErrConnectionLost
-		case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost):
-			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
-		}
-		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: err})
+		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: lostError(err)})
 		s.state = stateDone
 	}
+}
+
+// lostError returns the error for a transport that failed with err, or
+// ended without a closing handshake when err is nil. It is not inlined into
+// Fail, which runs at the bottom of the reader's goroutine when a connection
+// ends: fmt's argument buffer in Fail's frame would be enough for fmt's depth
+// to grow that goroutine's stack just before it ends.
+//
+//go:noinline
+func lostError(err error) error {
+	switch {
+	case err == nil:
+		return ErrConnectionLost
+	case errors.Is(err, ErrWriteTimeout) || errors.Is(err, ErrConnectionLost):
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrConnectionLost, err)
 }
 
 // Shutdown closes the connection because the server is going away: close
@@ -314,8 +375,20 @@ func (s *Session) advance(now time.Time) bool {
 	return s.state != stateDone
 }
 
+// run runs one callback and carries out its result. f is the frame for
+// HandleIn and HandleControl, info the message for HandleInfo.
+//
+// The Result lives in run's frame and goes by pointer: it is about a hundred
+// bytes, and every copy on the way to the handler deepens the stack (see
+// Receive).
+func (s *Session) run(cb callback, f *Frame, info any) {
+	var r Result
+	s.call(&r, cb, f, info)
+	s.apply(&r)
+}
+
 // apply carries out a callback's result.
-func (s *Session) apply(r Result) {
+func (s *Session) apply(r *Result) {
 	if err := r.check(); err != nil {
 		s.conn.Logger().Error("sock: handler bug", "err", err)
 		s.closeWithHandshake(Reason{Kind: ReasonError, Code: CloseInternalError, Err: err})
@@ -358,7 +431,9 @@ func (s *Session) fail(code CloseCode, err error) {
 func (s *Session) terminate(r Reason) {
 	s.reason = r
 	s.state = stateClosing // no callback runs from here on, whatever the caller sets next
-	s.conn.mail.close()
+	if !s.conn.mail.CompareAndSwap(nil, closedMailbox) {
+		s.conn.mail.Load().close()
+	}
 	for _, t := range s.timers {
 		t.index = -1
 	}
@@ -366,7 +441,7 @@ func (s *Session) terminate(r Reason) {
 	if r.Kind == ReasonError {
 		s.conn.Logger().Debug("sock: connection failed", "reason", r)
 	}
-	if s.term == nil {
+	if s.has&hasTerminate == 0 {
 		return
 	}
 	defer func() {
@@ -374,7 +449,7 @@ func (s *Session) terminate(r Reason) {
 			s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(debug.Stack()))
 		}
 	}()
-	s.term.Terminate(&s.conn, r)
+	s.handler.(TerminateHandler).Terminate(&s.conn, r)
 }
 
 type callback uint8
@@ -386,23 +461,34 @@ const (
 	callInfo
 )
 
-// call runs one callback, turning a panic into a close with 1011.
-func (s *Session) call(cb callback, f Frame, info any) (r Result) {
+// call runs one callback, storing its result in r, and turns a panic into a
+// close with 1011.
+func (s *Session) call(r *Result, cb callback, f *Frame, info any) {
 	defer func() {
 		if v := recover(); v != nil {
-			p := &PanicError{Value: v, Stack: debug.Stack()}
-			s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
-			r = Result{stop: stopError, code: CloseInternalError, err: p}
+			s.panicked(r, v)
 		}
 	}()
 	switch cb {
 	case callInit:
-		return s.init.Init(&s.conn)
+		*r = s.handler.(InitHandler).Init(&s.conn)
 	case callIn:
-		return s.handler.HandleIn(&s.conn, f)
+		*r = s.handler.HandleIn(&s.conn, *f)
 	case callControl:
-		return s.control.HandleControl(&s.conn, f)
+		*r = s.handler.(ControlHandler).HandleControl(&s.conn, *f)
 	default:
-		return s.info.HandleInfo(&s.conn, info)
+		*r = s.handler.(InfoHandler).HandleInfo(&s.conn, info)
 	}
+}
+
+// panicked logs a panic recovered from a callback and sets r to close with
+// 1011. It is not inlined into call's deferred function, which runs on top of
+// call's frame: the stack dump and the log call would make that frame the
+// deepest point of every callback (see Receive).
+//
+//go:noinline
+func (s *Session) panicked(r *Result, v any) {
+	p := &PanicError{Value: v, Stack: debug.Stack()}
+	s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
+	*r = Result{stop: stopError, code: CloseInternalError, err: p}
 }

@@ -156,9 +156,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.wg.Done()
-	if acc, ok := s.accept(w, r); ok {
-		_ = upgrade(s.ctx, w, r, acc, &s.opts, &s.upgrader, s.track)
+	// This goroutine parks below here, in the transport's reader, for the
+	// connection's whole life, and runs every callback and write on top of
+	// this frame; a goroutine's stack is not given back while the connection
+	// idles. So this frame only holds what Serve needs: the handshake is done
+	// by open, which has returned by then.
+	t, sess := s.open(w, r)
+	if t == nil {
+		return
 	}
+	defer s.untrack(t)
+	_ = sock.Serve(s.ctx, t, sess)
+}
+
+// open asks the factory about r, completes the handshake and tracks the new
+// transport. It returns nil when the client has had another answer.
+//
+//go:noinline
+func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session) {
+	acc, ok := s.accept(w, r)
+	if !ok {
+		return nil, nil
+	}
+	ws, sub, err := handshake(w, r, &acc, &s.opts, &s.upgrader)
+	if err != nil {
+		return nil, nil
+	}
+	t, sess := newSession(ws, r, sub, &acc)
+	s.track(t)
+	return t, sess
 }
 
 // accept asks the factory about r and answers a refusal or a failure itself.
@@ -191,17 +217,18 @@ func (s *Server) join() bool {
 	return true
 }
 
-// track adds t to the live connections and returns the function that removes
-// it.
-func (s *Server) track(t *transport) (untrack func()) {
+// track adds t to the live connections.
+func (s *Server) track(t *transport) {
 	s.mu.Lock()
 	s.live[t] = struct{}{}
 	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		delete(s.live, t)
-		s.mu.Unlock()
-	}
+}
+
+// untrack removes t from the live connections.
+func (s *Server) untrack(t *transport) {
+	s.mu.Lock()
+	delete(s.live, t)
+	s.mu.Unlock()
 }
 
 // Shutdown refuses new upgrades with 503, closes every live connection with
@@ -243,19 +270,40 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // and the Origin as [Server] does and answers a bad request itself, returning
 // an error. Connections made by Upgrade are not tracked by any Server.
 func Upgrade(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) error {
+	// The connection is served on this goroutine: the handshake is done by
+	// upgradeOnce, so that its options and upgrader do not stay on the stack
+	// (see Server.ServeHTTP).
+	t, sess, err := upgradeOnce(w, r, h, opts)
+	if err != nil {
+		return err
+	}
+	return sock.Serve(r.Context(), t, sess)
+}
+
+// upgradeOnce checks the handshake and the Origin of one request and upgrades
+// it for h.
+//
+//go:noinline
+func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) (*transport, *sock.Session, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	checkPatterns(o.OriginPatterns)
 	if !checkHandshake(w, r) {
-		return errors.New("sockhttp: bad WebSocket handshake")
+		return nil, nil, errors.New("sockhttp: bad WebSocket handshake")
 	}
 	if !checkOrigin(w, r, &o) {
-		return errors.New("sockhttp: origin not allowed")
+		return nil, nil, errors.New("sockhttp: origin not allowed")
 	}
 	u := newUpgrader(&o)
-	return upgrade(r.Context(), w, r, Accept{Handler: h, Options: o.Session}, &o, &u, nil)
+	acc := Accept{Handler: h, Options: o.Session}
+	ws, sub, err := handshake(w, r, &acc, &o, &u)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, sess := newSession(ws, r, sub, &acc)
+	return t, sess, nil
 }
 
 func checkOrigin(w http.ResponseWriter, r *http.Request, o *Options) bool {
@@ -266,51 +314,66 @@ func checkOrigin(w http.ResponseWriter, r *http.Request, o *Options) bool {
 	return false
 }
 
-// upgrade completes the handshake for acc and serves the connection until it
-// ends. track, if not nil, registers the live transport.
-//
-// The goroutine parks in here for the connection's life: the work that needs
-// a deep stack happens in handshake, which has returned by then, so that an
-// idle connection keeps a small stack.
-func upgrade(ctx context.Context, w http.ResponseWriter, r *http.Request, acc Accept, o *Options,
-	u *websocket.Upgrader, track func(*transport) func()) error {
-	ws, sub, err := handshake(w, r, acc, o, u)
-	if err != nil {
-		return err
-	}
+// newSession makes the Session for acc on the connection ws that upgraded r
+// with subprotocol sub, and its transport.
+func newSession(ws *websocket.Conn, r *http.Request, sub string, acc *Accept) (*transport, *sock.Session) {
 	sess := sock.NewSession(acc.Handler, sock.ConnInfo{Request: r, Subprotocol: sub}, acc.Options)
-	t := newTransport(ws, sess.Options().MaxMessageSize)
-	if track != nil {
-		defer track(t)()
-	}
-	return sock.Serve(ctx, t, sess)
+	return newTransport(ws, sess.Options().MaxMessageSize), sess
 }
 
 // handshake checks what the factory accepted, chooses the subprotocol and
 // switches protocols. On failure the client has its answer.
-func handshake(w http.ResponseWriter, r *http.Request, acc Accept, o *Options, u *websocket.Upgrader) (*websocket.Conn, string, error) {
-	logger := loggerOf(acc.Options)
+func handshake(w http.ResponseWriter, r *http.Request, acc *Accept, o *Options, u *websocket.Upgrader) (*websocket.Conn, string, error) {
 	if acc.Handler == nil {
-		logger.Error("sockhttp: factory accepted with a nil Handler")
-		http.Error(w, "sockhttp: internal error", http.StatusInternalServerError)
-		return nil, "", errors.New("sockhttp: nil Handler")
+		return nil, "", factoryBug(w, acc.Options, errNilHandler, "sockhttp: factory accepted with a nil Handler")
 	}
-	header := acc.Header.Clone()
 	sub := acc.Subprotocol
 	switch {
 	case sub == "":
 		sub = chooseSubprotocol(r, o.Subprotocols)
 	case !offered(r, sub):
-		logger.Error("sockhttp: factory chose a subprotocol the client did not offer", "subprotocol", sub)
-		http.Error(w, "sockhttp: internal error", http.StatusInternalServerError)
-		return nil, "", fmt.Errorf("sockhttp: subprotocol %q not offered", sub)
+		return nil, "", subprotocolNotOffered(w, acc.Options, sub)
 	}
+	ws, err := u.Upgrade(w, r, responseHeader(acc.Header, sub))
+	return ws, sub, err // on error gorilla has answered the client
+}
+
+var errNilHandler = errors.New("sockhttp: nil Handler")
+
+// responseHeader returns the header of the 101 response: h and the chosen
+// subprotocol, if any.
+func responseHeader(h http.Header, sub string) http.Header {
+	header := h.Clone()
 	if sub != "" {
 		if header == nil {
 			header = http.Header{}
 		}
 		header.Set("Sec-WebSocket-Protocol", sub)
 	}
-	ws, err := u.Upgrade(w, r, header)
-	return ws, sub, err // on error gorilla has answered the client
+	return header
+}
+
+// subprotocolNotOffered reports a factory that chose a subprotocol the client
+// did not offer.
+//
+// It is not inlined, nor is factoryBug: fmt's and slog's argument buffers
+// would otherwise enlarge handshake's frame, which sits under gorilla's
+// Upgrade on the connection's goroutine, enough to grow its stack past
+// 4 KiB for good (see Server.ServeHTTP).
+//
+//go:noinline
+func subprotocolNotOffered(w http.ResponseWriter, opts *sock.Options, sub string) error {
+	return factoryBug(w, opts, fmt.Errorf("sockhttp: subprotocol %q not offered", sub),
+		"sockhttp: factory chose a subprotocol the client did not offer", "subprotocol", sub)
+}
+
+// factoryBug logs msg with args, answers 500 Internal Server Error and
+// returns err. Not inlined, to keep handshake's frame small (see
+// subprotocolNotOffered).
+//
+//go:noinline
+func factoryBug(w http.ResponseWriter, opts *sock.Options, err error, msg string, args ...any) error {
+	loggerOf(opts).Error(msg, args...)
+	http.Error(w, "sockhttp: internal error", http.StatusInternalServerError)
+	return err
 }

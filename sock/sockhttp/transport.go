@@ -91,6 +91,15 @@ func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
 		}
 		return t.ws.WriteMessage(int(f.Op), f.Payload)
 	}
+	return t.writeControl(&f, deadline)
+}
+
+// writeControl writes a control frame. It is not inlined: WriteFrame's frame
+// is under gorilla's whole write path, which runs on the connection's
+// goroutine, and is to stay small (see Server.ServeHTTP).
+//
+//go:noinline
+func (t *transport) writeControl(f *sock.Frame, deadline time.Time) error {
 	err := t.ws.WriteControl(int(f.Op), f.Payload, deadline)
 	if f.Op == sock.OpClose && errors.Is(err, websocket.ErrCloseSent) {
 		return nil // gorilla already closed for a protocol error or an oversize message
