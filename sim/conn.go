@@ -31,7 +31,8 @@ type Conn struct {
 	toAnswer    *sock.CloseCode // the code of a server close frame it has read
 	closeSent   bool            // it has sent a close frame
 	bufferSize  int
-	received    []sock.Frame // read by the peer, not yet taken by the test
+	received    []sock.Frame // read by the peer; those from head on are not yet taken by the test
+	head        int
 	unread      []sock.Frame // written by the server while the peer was not reading
 	unreadBytes int
 
@@ -63,16 +64,20 @@ func (c *Conn) Reason() sock.Reason { return c.session.Reason() }
 
 // Received returns the frames the peer has read and the test has not yet
 // taken with [Conn.Read].
-func (c *Conn) Received() []sock.Frame { return slices.Clone(c.received) }
+func (c *Conn) Received() []sock.Frame { return slices.Clone(c.received[c.head:]) }
 
 // Read takes the oldest frame the peer has read, reporting false if there is
 // none.
 func (c *Conn) Read() (sock.Frame, bool) {
-	if len(c.received) == 0 {
+	if c.head == len(c.received) {
 		return sock.Frame{}, false
 	}
-	f := c.received[0]
-	c.received = c.received[1:]
+	f := c.received[c.head]
+	c.received[c.head] = sock.Frame{}
+	c.head++
+	if c.head == len(c.received) { // all taken: reuse the slice from its start
+		c.received, c.head = c.received[:0], 0
+	}
 	return f, true
 }
 

@@ -56,7 +56,7 @@ func (o *observed) Init(c *sock.Conn) sock.Result {
 }
 
 func (o *observed) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	o.record(c, Called, Call{Name: "HandleIn", Arg: snapshot(msg)})
+	o.record(c, Called, Call{Name: "HandleIn", Frame: snapshot(msg)})
 	return o.returned(c, o.inner.HandleIn(c, msg))
 }
 
@@ -64,7 +64,7 @@ func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 	if o.control == nil {
 		return sock.Continue()
 	}
-	o.record(c, Called, Call{Name: "HandleControl", Arg: snapshot(f)})
+	o.record(c, Called, Call{Name: "HandleControl", Frame: snapshot(f)})
 	return o.returned(c, o.control.HandleControl(c, f))
 }
 
@@ -73,7 +73,7 @@ func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 		o.record(c, Called, Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info)))
 		return sock.Continue()
 	}
-	o.record(c, Called, Call{Name: "HandleInfo", Arg: Note(fmt.Sprint(info))})
+	o.record(c, Called, Call{Name: "HandleInfo", Info: fmt.Sprint(info)})
 	return o.returned(c, o.info.HandleInfo(c, info))
 }
 

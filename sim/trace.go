@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sockkit/sockkit/sock"
 )
 
 // Kind classifies a trace [Event].
@@ -82,16 +84,20 @@ func (n Note) String() string { return string(n) }
 
 // Call is the Detail of a [Called] event.
 type Call struct {
-	Name string // the callback: Init, HandleIn, HandleControl or HandleInfo
-	Arg  any    // a copy of the frame it received, the info as a Note, or nil for Init
+	Name  string     // the callback: Init, HandleIn, HandleControl or HandleInfo
+	Frame sock.Frame // for HandleIn and HandleControl, a copy of the frame it received
+	Info  string     // for HandleInfo, the info as fmt.Sprint formats it
 }
 
 // String formats the call as `HandleIn text "hi"`.
 func (c Call) String() string {
-	if c.Arg == nil {
-		return c.Name
+	switch {
+	case c.Frame.Op != 0 || c.Frame.Payload != nil:
+		return c.Name + " " + c.Frame.String()
+	case c.Info != "":
+		return c.Name + " " + c.Info
 	}
-	return fmt.Sprint(c.Name, " ", c.Arg)
+	return c.Name
 }
 
 // Trace is the ordered record of a simulation.
