@@ -105,7 +105,7 @@ func (c *Conn) SendFrame(f sock.Frame) {
 		c.later(func() { c.SendFrame(f) })
 		return
 	}
-	c.record(ClientSent, f)
+	c.recordFrame(ClientSent, f)
 	c.deliver(f)
 	c.world.Settle()
 }
@@ -124,7 +124,7 @@ func (c *Conn) SendFragmented(op sock.Opcode, fragments [][]byte, between ...soc
 		whole = append(whole, p...)
 		if i == 0 {
 			for _, f := range between {
-				c.record(ClientSent, f)
+				c.recordFrame(ClientSent, f)
 				c.deliver(f)
 			}
 		}
@@ -234,14 +234,18 @@ func (c *Conn) Shutdown() {
 	c.world.Settle()
 }
 
-func (c *Conn) record(k Kind, detail fmt.Stringer) { c.world.record(c.n, k, detail) }
+// record notes what happened in words.
+func (c *Conn) record(k Kind, note Note) { c.world.record(c.n, Event{Kind: k, Detail: note}) }
+
+// recordFrame notes a frame sent or written.
+func (c *Conn) recordFrame(k Kind, f sock.Frame) { c.world.record(c.n, Event{Kind: k, Frame: f}) }
 
 // observe records the handler's callbacks and counts Terminate calls.
-func (c *Conn) observe(_ *sock.Conn, k Kind, detail fmt.Stringer) {
-	if k == Terminated {
+func (c *Conn) observe(_ *sock.Conn, e Event) {
+	if e.Kind == Terminated {
 		c.terminations++
 	}
-	c.record(k, detail)
+	c.world.record(c.n, e)
 }
 
 // busy reports whether a peer action cannot run now: the connection is
@@ -288,14 +292,14 @@ func (c *Conn) answer() {
 	for len(c.toPong) > 0 && !c.closed && !c.closeSent && !c.blocked() {
 		pong := sock.Frame{Op: sock.OpPong, Payload: c.toPong[0]}
 		c.toPong = c.toPong[1:]
-		c.record(ClientSent, pong)
+		c.recordFrame(ClientSent, pong)
 		c.deliver(pong)
 	}
 	if c.toAnswer == nil || c.closeSent || c.closed || c.ignoreClose || c.blocked() {
 		return
 	}
 	answer := sock.CloseFrame(*c.toAnswer, "")
-	c.record(ClientSent, answer)
+	c.recordFrame(ClientSent, answer)
 	c.deliver(answer)
 }
 
@@ -306,14 +310,14 @@ func (c *Conn) write(f sock.Frame) {
 	case c.blocked():
 		c.stalled = append(c.stalled, f)
 	case c.reading:
-		c.record(ServerWrote, f)
+		c.recordFrame(ServerWrote, f)
 		c.peerRead(f)
 	case c.unreadBytes+len(f.Payload) > c.bufferSize:
 		c.record(ServerWrote, Note("blocked writing "+f.String()))
 		c.stalled = append(c.stalled, f)
 		c.blockedSince = c.world.now
 	default:
-		c.record(ServerWrote, f)
+		c.recordFrame(ServerWrote, f)
 		c.unread = append(c.unread, f)
 		c.unreadBytes += len(f.Payload)
 	}

@@ -7,16 +7,15 @@ import (
 	"github.com/sockkit/sockkit/sock"
 )
 
-// Observe wraps h so that record hears of every callback call (kind
-// [Called], with a [Call]), every Result returned ([Returned], with the
-// sock.Result) and the Terminate reason ([Terminated], with the sock.Reason),
-// and of the connection. The wrapper implements
+// Observe wraps h so that record hears of every callback call (an [Event] of
+// kind [Called]), every Result returned ([Returned]) and the Terminate reason
+// ([Terminated]), with the connection; record sets the event's At and Conn. The wrapper implements
 // every optional interface and, where h lacks one, does what the Session would
 // do without it, so h behaves as it does unwrapped; Init is always recorded,
 // so record sees the connection first thing. record runs on the connection's
 // goroutine. sim uses Observe for its traces; use it to trace a handler served
 // over a real socket in the same format.
-func Observe(h sock.Handler, record func(c *sock.Conn, k Kind, detail fmt.Stringer)) sock.Handler {
+func Observe(h sock.Handler, record func(c *sock.Conn, e Event)) sock.Handler {
 	o := &observed{inner: h, record: record}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
@@ -31,13 +30,13 @@ type observed struct {
 	control sock.ControlHandler
 	info    sock.InfoHandler
 	term    sock.TerminateHandler
-	record  func(*sock.Conn, Kind, fmt.Stringer)
+	record  func(*sock.Conn, Event)
 }
 
 // returned records r; a callback that panics records nothing here: the
 // Session's 1011 close and Terminate tell the story.
 func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
-	o.record(c, Returned, r)
+	o.record(c, Event{Kind: Returned, Detail: r})
 	return r
 }
 
@@ -48,7 +47,7 @@ func snapshot(f sock.Frame) sock.Frame {
 }
 
 func (o *observed) Init(c *sock.Conn) sock.Result {
-	o.record(c, Called, Call{Name: "Init"})
+	o.record(c, Event{Kind: Called, Detail: Note("Init")})
 	if o.init == nil {
 		return o.returned(c, sock.Continue())
 	}
@@ -56,7 +55,7 @@ func (o *observed) Init(c *sock.Conn) sock.Result {
 }
 
 func (o *observed) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	o.record(c, Called, Call{Name: "HandleIn", Frame: snapshot(msg)})
+	o.record(c, Event{Kind: Called, Detail: Note("HandleIn"), Frame: snapshot(msg)})
 	return o.returned(c, o.inner.HandleIn(c, msg))
 }
 
@@ -64,21 +63,21 @@ func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 	if o.control == nil {
 		return sock.Continue()
 	}
-	o.record(c, Called, Call{Name: "HandleControl", Frame: snapshot(f)})
+	o.record(c, Event{Kind: Called, Detail: Note("HandleControl"), Frame: snapshot(f)})
 	return o.returned(c, o.control.HandleControl(c, f))
 }
 
 func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if o.info == nil {
-		o.record(c, Called, Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info)))
+		o.record(c, Event{Kind: Called, Detail: Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))})
 		return sock.Continue()
 	}
-	o.record(c, Called, Call{Name: "HandleInfo", Info: fmt.Sprint(info)})
+	o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + fmt.Sprint(info))})
 	return o.returned(c, o.info.HandleInfo(c, info))
 }
 
 func (o *observed) Terminate(c *sock.Conn, r sock.Reason) {
-	o.record(c, Terminated, r)
+	o.record(c, Event{Kind: Terminated, Detail: r})
 	if o.term != nil {
 		o.term.Terminate(c, r)
 	}

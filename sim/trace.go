@@ -50,10 +50,14 @@ type Event struct {
 	At   time.Duration // virtual time since the world started
 	Conn int           // the connection's number, from 1; 0 for world-wide events
 	Kind Kind
-	// Detail is what happened: the sock.Frame sent or written, the [Call]
-	// made, the sock.Result returned, the sock.Reason Terminate received, or
-	// a [Note]. It is formatted only when the event is, so recording stays
-	// cheap.
+	// Frame is the frame the event is about: sent by the client, written by
+	// the server, or handed to HandleIn or HandleControl (a copy: the handler
+	// may change its own).
+	Frame sock.Frame
+	// Detail is the rest, if any: the callback's name for [Called], the
+	// sock.Result for [Returned], the sock.Reason for [Terminated], or a
+	// [Note]. Like Frame, it is formatted only when the event is, so that
+	// recording stays cheap.
 	Detail fmt.Stringer
 }
 
@@ -69,36 +73,28 @@ func (e Event) String() string {
 	}
 	b.WriteByte(' ')
 	b.WriteString(e.Kind.String())
-	if e.Detail != nil {
-		b.WriteByte(' ')
-		b.WriteString(e.Detail.String())
-	}
+	b.WriteByte(' ')
+	b.WriteString(e.Text())
 	return b.String()
 }
 
-// Note is the Detail of an event told in words, such as a fault.
+// Text formats what happened: the event's line without time, connection and
+// kind, e.g. `HandleIn text "hi"`.
+func (e Event) Text() string {
+	switch {
+	case e.Detail == nil:
+		return e.Frame.String()
+	case e.Frame.Op != 0:
+		return e.Detail.String() + " " + e.Frame.String()
+	}
+	return e.Detail.String()
+}
+
+// Note is the Detail of an event told in words.
 type Note string
 
 // String returns the note.
 func (n Note) String() string { return string(n) }
-
-// Call is the Detail of a [Called] event.
-type Call struct {
-	Name  string     // the callback: Init, HandleIn, HandleControl or HandleInfo
-	Frame sock.Frame // for HandleIn and HandleControl, a copy of the frame it received
-	Info  string     // for HandleInfo, the info as fmt.Sprint formats it
-}
-
-// String formats the call as `HandleIn text "hi"`.
-func (c Call) String() string {
-	switch {
-	case c.Frame.Op != 0 || c.Frame.Payload != nil:
-		return c.Name + " " + c.Frame.String()
-	case c.Info != "":
-		return c.Name + " " + c.Info
-	}
-	return c.Name
-}
 
 // Trace is the ordered record of a simulation.
 type Trace []Event

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -65,11 +64,12 @@ func (w *World) Conns() []*Conn { return slices.Clone(w.conns) }
 // The trace's chunks start small, for short simulations, and double up to
 // maxTraceChunk events.
 const (
-	minTraceChunk = 64
+	minTraceChunk = 32
 	maxTraceChunk = 4096
 )
 
-func (w *World) record(conn int, k Kind, detail fmt.Stringer) {
+// record appends e to the trace, stamped with the time and conn.
+func (w *World) record(conn int, e Event) {
 	if n := len(w.trace); n == 0 || len(w.trace[n-1]) == cap(w.trace[n-1]) {
 		size := minTraceChunk
 		if n > 0 {
@@ -78,7 +78,8 @@ func (w *World) record(conn int, k Kind, detail fmt.Stringer) {
 		w.trace = append(w.trace, make([]Event, 0, size))
 	}
 	last := &w.trace[len(w.trace)-1]
-	*last = append(*last, Event{At: w.now.Sub(Epoch), Conn: conn, Kind: k, Detail: detail})
+	e.At, e.Conn = w.now.Sub(Epoch), conn
+	*last = append(*last, e)
 }
 
 // Connect opens a simulated connection to handler h: it runs Init and settles.
@@ -95,7 +96,7 @@ func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
 	c.session = sock.NewSession(Observe(h, c.observe), sock.ConnInfo{ID: uint64(c.n)}, &o)
 	c.session.NotifyMail(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
-	w.record(c.n, ClientSent, Note("connect"))
+	w.record(c.n, Event{Kind: ClientSent, Detail: Note("connect")})
 	c.session.Open(w.now)
 	c.flush()
 	w.Settle()
@@ -148,7 +149,7 @@ func (w *World) Advance(d time.Duration) {
 			break
 		}
 		if at.After(w.now) {
-			w.record(0, Clock, Note("+"+at.Sub(w.now).String()))
+			w.record(0, Event{Kind: Clock, Detail: Note("+" + at.Sub(w.now).String())})
 			w.now = at
 		}
 		c := due[w.rng.IntN(len(due))]
@@ -156,7 +157,7 @@ func (w *World) Advance(d time.Duration) {
 		w.Settle()
 	}
 	if end.After(w.now) {
-		w.record(0, Clock, Note("+"+end.Sub(w.now).String()))
+		w.record(0, Event{Kind: Clock, Detail: Note("+" + end.Sub(w.now).String())})
 		w.now = end
 	}
 }

@@ -50,12 +50,12 @@ type loopServer struct {
 	live   int                 // connections not yet finished
 }
 
-func (s *loopServer) record(conn int, k sim.Kind, detail fmt.Stringer) {
+func (s *loopServer) record(conn int, e sim.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := time.Since(s.start).Truncate(time.Millisecond)
-	// Format now: the handler's goroutine may change what detail points to.
-	s.events = append(s.events, sim.Event{At: at, Conn: conn, Kind: k, Detail: sim.Note(detail.String())})
+	e.At, e.Conn = time.Since(s.start).Truncate(time.Millisecond), conn
+	// Format now: the handler's goroutine may change what e points to.
+	s.events = append(s.events, sim.Event{At: e.At, Conn: e.Conn, Kind: e.Kind, Detail: sim.Note(e.Text())})
 }
 
 func (s *loopServer) accept(r *http.Request) (sockhttp.Accept, error) {
@@ -131,19 +131,25 @@ type loopDriver struct {
 	readerDone   chan struct{}
 }
 
-func (d *loopDriver) record(k sim.Kind, detail fmt.Stringer) { d.server.record(d.n, k, detail) }
+func (d *loopDriver) record(k sim.Kind, note string) {
+	d.server.record(d.n, sim.Event{Kind: k, Detail: sim.Note(note)})
+}
+
+func (d *loopDriver) recordFrame(k sim.Kind, f sock.Frame) {
+	d.server.record(d.n, sim.Event{Kind: k, Frame: f})
+}
 
 // observe records the handler's callbacks, notes the connection at Init and
 // counts Terminate calls; it runs on the server's goroutine.
-func (d *loopDriver) observe(c *sock.Conn, k sim.Kind, detail fmt.Stringer) {
-	d.record(k, detail)
+func (d *loopDriver) observe(c *sock.Conn, e sim.Event) {
+	d.server.record(d.n, e)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.conn == nil {
 		d.conn = c
 		close(d.opened)
 	}
-	if r, ok := detail.(sock.Reason); ok && k == sim.Terminated {
+	if r, ok := e.Detail.(sock.Reason); ok && e.Kind == sim.Terminated {
 		d.terminations++
 		if d.terminations == 1 {
 			d.reason = r
@@ -179,7 +185,7 @@ func (d *loopDriver) read() {
 			d.received(sock.CloseFrame(sock.CloseCode(ce.Code), ce.Text)) // gorilla has answered it
 			return
 		case err != nil:
-			d.record(sim.Closed, sim.Note("transport: "+err.Error()))
+			d.record(sim.Closed, "transport: "+err.Error())
 			return
 		}
 		d.received(sock.Frame{Op: sock.Opcode(op), Payload: p})
@@ -189,7 +195,7 @@ func (d *loopDriver) read() {
 // received records a frame the client read and passes it to the test,
 // unless the test is over.
 func (d *loopDriver) received(f sock.Frame) {
-	d.record(sim.ServerWrote, f)
+	d.recordFrame(sim.ServerWrote, f)
 	select {
 	case d.frames <- f:
 	case <-d.quit:
@@ -202,7 +208,7 @@ func (d *loopDriver) connect(t TB) *Conn {
 }
 
 func (d *loopDriver) send(f sock.Frame) {
-	d.record(sim.ClientSent, f)
+	d.recordFrame(sim.ClientSent, f)
 	var err error
 	switch f.Op {
 	case sock.OpText, sock.OpBinary:
@@ -211,29 +217,29 @@ func (d *loopDriver) send(f sock.Frame) {
 		err = d.client.WriteControl(int(f.Op), f.Payload, time.Now().Add(time.Second))
 	}
 	if err != nil {
-		d.record(sim.ClientFault, sim.Note("send failed: "+err.Error()))
+		d.record(sim.ClientFault, "send failed: "+err.Error())
 	}
 }
 
 func (d *loopDriver) info(v any) error {
-	d.record(sim.Info, sim.Note(fmt.Sprint(v)))
+	d.record(sim.Info, fmt.Sprint(v))
 	d.mu.Lock()
 	conn := d.conn
 	d.mu.Unlock()
 	err := conn.Send(v)
 	if err != nil {
-		d.record(sim.Info, sim.Note("refused: "+err.Error()))
+		d.record(sim.Info, "refused: "+err.Error())
 	}
 	return err
 }
 
 func (d *loopDriver) advance(t time.Duration) {
-	d.record(sim.Clock, sim.Note("sleep "+t.String()))
+	d.record(sim.Clock, "sleep "+t.String())
 	time.Sleep(t)
 }
 
 func (d *loopDriver) shutdown() {
-	d.record(sim.Info, sim.Note("shutdown"))
+	d.record(sim.Info, "shutdown")
 	go d.server.ws.Shutdown(context.Background()) // returns once the connections are over
 }
 
