@@ -52,3 +52,32 @@ func ExampleHandler() {
 	// websocket: bad handshake 401
 	// hello, ada
 }
+
+// Shutdown closes every connection with 1001. http.Server.Shutdown does not
+// know upgraded connections, so register the WebSocket server's Shutdown
+// with it.
+func ExampleServer_Shutdown() {
+	ws := sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
+		return sockhttp.Accept{Handler: &greeter{name: "ada"}}, nil
+	}, nil)
+	srv := httptest.NewUnstartedServer(ws)
+	srv.Config.RegisterOnShutdown(func() { ws.Shutdown(context.Background()) })
+	srv.Start()
+	defer srv.Close()
+
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	_, hello, _ := c.ReadMessage()
+	fmt.Println(string(hello))
+
+	srv.Config.Shutdown(context.Background()) // the server is going away
+	_, _, err = c.ReadMessage()
+	fmt.Println(err)
+	// Output:
+	// hello, ada
+	// websocket: close 1001 (going away): server shutdown
+}
