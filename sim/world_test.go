@@ -287,3 +287,27 @@ func TestWorldShutdown(t *testing.T) {
 		t.Errorf("Conns IDs = %v", got)
 	}
 }
+
+// watcher pushes what HandleControl sees.
+type watcher struct{}
+
+func (watcher) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
+
+func (watcher) HandleControl(_ *sock.Conn, f sock.Frame) sock.Result {
+	return sock.Push(sock.Text("saw " + f.String()))
+}
+
+func TestPeerPingAndUnsolicitedPong(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(watcher{}, nil)
+	c.Ping([]byte("a"))
+	c.Pong([]byte("b"))
+	var got []string
+	for f, ok := c.Read(); ok; f, ok = c.Read() {
+		got = append(got, f.String())
+	}
+	want := []string{"pong 61", `text "saw ping 61"`, `text "saw pong 62"`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("frames read (-want +got):\n%s", diff)
+	}
+}
