@@ -145,16 +145,7 @@ func TestMailboxFull(t *testing.T) {
 }
 
 func TestSendAfterTerminate(t *testing.T) {
-	tests := []struct {
-		name  string
-		drive func(s *sock.Session)
-	}{
-		{"server close", func(s *sock.Session) { s.Receive(at(time.Second), sock.Text("stop")) }},
-		{"client close", func(s *sock.Session) { s.Receive(at(time.Second), sock.CloseFrame(sock.CloseNormal, "")) }},
-		{"shutdown", func(s *sock.Session) { s.Shutdown(at(time.Second)) }},
-		{"failure", func(s *sock.Session) { s.Fail(at(time.Second), nil) }},
-		{"idle timeout", func(s *sock.Session) { s.Tick(at(time.Minute)) }},
-	}
+	tests := append(endings(), ending{"idle timeout", func(s *sock.Session) { s.Tick(at(time.Minute)) }})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var fromTerminate error

@@ -543,3 +543,21 @@ func TestOptionsDefaults(t *testing.T) {
 		}
 	})
 }
+
+// ending is a way for a started session (whose handler stops on "stop") to
+// end at one second.
+type ending struct {
+	name  string
+	drive func(s *sock.Session)
+}
+
+// endings returns the ways a session ends by the server, the client, a
+// shutdown and a transport failure.
+func endings() []ending {
+	return []ending{
+		{"server close", func(s *sock.Session) { s.Receive(at(time.Second), sock.Text("stop")) }},
+		{"client close", func(s *sock.Session) { s.Receive(at(time.Second), sock.CloseFrame(sock.CloseNormal, "")) }},
+		{"shutdown", func(s *sock.Session) { s.Shutdown(at(time.Second)) }},
+		{"failure", func(s *sock.Session) { s.Fail(at(time.Second), nil) }},
+	}
+}

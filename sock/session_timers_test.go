@@ -261,16 +261,7 @@ func TestTimerStop(t *testing.T) {
 }
 
 func TestTimersDroppedAfterTerminate(t *testing.T) {
-	tests := []struct {
-		name  string
-		drive func(s *sock.Session)
-	}{
-		{"server close", func(s *sock.Session) { s.Receive(at(time.Second), sock.Text("stop")) }},
-		{"client close", func(s *sock.Session) { s.Receive(at(time.Second), sock.CloseFrame(sock.CloseNormal, "")) }},
-		{"shutdown", func(s *sock.Session) { s.Shutdown(at(time.Second)) }},
-		{"failure", func(s *sock.Session) { s.Fail(at(time.Second), nil) }},
-	}
-	for _, tt := range tests {
+	for _, tt := range endings() {
 		t.Run(tt.name, func(t *testing.T) {
 			var timer *sock.Timer
 			h := &recorder{
