@@ -373,3 +373,22 @@ func TestUpgradeFunction(t *testing.T) {
 		t.Errorf("Terminate reason = %v, want remote", r)
 	}
 }
+
+func TestCompressedMessageStopsAtTheLimitOnceInflated(t *testing.T) {
+	p := newProbe(nil)
+	srv, _ := serve(t, p, &sockhttp.Options{EnableCompression: true, Session: &sock.Options{MaxMessageSize: 64 << 10}})
+	c, _, err := (&websocket.Dialer{EnableCompression: true}).Dial(wsURL(srv), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	// 16 MiB of zeros compress to a few KiB: under the limit on the wire.
+	// The server stops reading at the limit, so the end of the write may
+	// meet a closed socket.
+	c.WriteMessage(websocket.BinaryMessage, make([]byte, 16<<20))
+	r := p.reason(t)
+	if !errors.Is(r.Err, sock.ErrMessageTooBig) || !strings.Contains(r.Err.Error(), "once decompressed") {
+		t.Errorf("Terminate reason = %v, want ErrMessageTooBig found while inflating", r)
+	}
+}

@@ -22,14 +22,15 @@ import (
 // without status (1005) instead of a protocol error, and does not show the raw
 // payload, so the Session cannot tell.
 type transport struct {
-	ws *websocket.Conn
+	ws  *websocket.Conn
+	max int64 // the largest message, in bytes
 }
 
 var _ sock.Transport = (*transport)(nil)
 
 func newTransport(ws *websocket.Conn, maxMessageSize int64) *transport {
 	ws.SetReadLimit(maxMessageSize)
-	return &transport{ws: ws}
+	return &transport{ws: ws, max: maxMessageSize}
 }
 
 // ReadFrames implements [sock.Transport].
@@ -48,12 +49,24 @@ func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 		if err != nil {
 			return readError(err, emit)
 		}
-		payload, err := io.ReadAll(r)
-		if err != nil {
+		// gorilla's read limit counts bytes on the wire: a compressed message
+		// must also stop at the limit once inflated, not be buffered whole.
+		payload, err := io.ReadAll(io.LimitReader(r, t.max+1))
+		switch {
+		case err != nil:
 			return readError(err, emit)
+		case int64(len(payload)) > t.max:
+			return tooBig(t.max)
 		}
 		emit(sock.Frame{Op: sock.Opcode(op), Payload: payload})
 	}
+}
+
+// tooBig reports a message that inflated past the limit of max bytes.
+//
+//go:noinline
+func tooBig(max int64) error {
+	return fmt.Errorf("%w: more than %d bytes once decompressed", sock.ErrMessageTooBig, max)
 }
 
 // readError turns what gorilla's readers return into a close frame for the
