@@ -186,10 +186,10 @@ func (c *Conn) ResumeReading() {
 	}
 	c.closeIfDone()
 	c.answer()
+	c.world.Settle() // mail that waited for the write, then what the peer did meanwhile
 	for _, act := range waiting {
 		act()
 	}
-	c.world.Settle()
 }
 
 // SetBufferSize sets how many bytes a peer that stopped reading absorbs
@@ -225,7 +225,8 @@ func (c *Conn) Send(info any) error {
 // Shutdown shuts the connection down as a server going away does (close
 // 1001) and settles.
 func (c *Conn) Shutdown() {
-	if c.closed {
+	if c.busy() { // a loop stuck in a write sees the shutdown only after it
+		c.later(c.Shutdown)
 		return
 	}
 	c.record(Info, Note("shutdown"))

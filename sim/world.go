@@ -128,13 +128,18 @@ func (w *World) takeMailful() *Conn {
 // Settle delivers waiting mail until there is none. Actions settle by
 // themselves; call it after sending to a handler's Conn from outside.
 func (w *World) Settle() {
+	var stuck []*Conn
 	for c := w.takeMailful(); c != nil; c = w.takeMailful() {
-		if c.blocked() {
-			continue // its loop is stuck in a write; the mail waits in its mailbox
+		if c.blocked() { // its loop is stuck in a write: the mail waits
+			stuck = append(stuck, c)
+			continue
 		}
 		c.session.DeliverMail(w.now)
 		c.flush()
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.mailful = append(w.mailful, stuck...) // for the Settle after the write ends
 }
 
 // Advance moves the virtual clock forward by d, firing on the way, in time

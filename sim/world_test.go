@@ -311,3 +311,29 @@ func TestPeerPingAndUnsolicitedPong(t *testing.T) {
 		t.Errorf("frames read (-want +got):\n%s", diff)
 	}
 }
+
+func TestMailWaitsForABlockedWrite(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(shouter{}, nil)
+	c.StopReading()
+	c.SetBufferSize(10)
+	c.SendText(strings.Repeat("x", 100)) // the echo blocks the server's loop
+	c.Send("one")
+	c.Shutdown()
+	if got := lines(w, "call HandleInfo"); len(got) != 0 {
+		t.Errorf("mail delivered while the loop is stuck in a write: %q", got)
+	}
+	if c.Terminations() != 0 {
+		t.Errorf("shutdown ran while the loop is stuck in a write: %v", c.Reason())
+	}
+	c.ResumeReading()
+	if got := lines(w, "call HandleInfo"); len(got) != 1 {
+		t.Errorf("after the write: HandleInfo calls %q, want the one mail", got)
+	}
+	if c.Reason().Kind != sock.ReasonShutdown {
+		t.Errorf("reason = %v, want shutdown once the loop is free", c.Reason())
+	}
+	if err := c.Send("two"); !errors.Is(err, sock.ErrClosed) {
+		t.Errorf("Send after the shutdown = %v, want ErrClosed", err)
+	}
+}
