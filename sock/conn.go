@@ -70,7 +70,13 @@ func (c *Conn) mailbox() *mailbox {
 		return m
 	}
 	s := c.session
-	c.mail.CompareAndSwap(nil, &mailbox{limit: s.opts.MailboxSize, notify: s.notify})
+	if c.mail.CompareAndSwap(nil, &mailbox{limit: s.opts.MailboxSize}) {
+		// NotifyMail may run concurrently: whichever of us comes second
+		// hands the notify function to the new mailbox.
+		if notify := s.notify.Load(); notify != nil {
+			c.mail.Load().setNotify(*notify)
+		}
+	}
 	return c.mail.Load() // ours, another sender's, or closedMailbox
 }
 

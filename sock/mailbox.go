@@ -29,11 +29,24 @@ func (m *mailbox) put(info any) error {
 	}
 	first := len(m.queue) == 0
 	m.queue = append(m.queue, info)
+	notify := m.notify
 	m.mu.Unlock()
-	if first && m.notify != nil {
-		m.notify()
+	if first && notify != nil {
+		notify()
 	}
 	return nil
+}
+
+// setNotify makes notify the function put calls, and calls it at once if
+// mail is already waiting: it may have come before the driver was ready.
+func (m *mailbox) setNotify(notify func()) {
+	m.mu.Lock()
+	m.notify = notify
+	waiting := len(m.queue) > 0
+	m.mu.Unlock()
+	if waiting && notify != nil {
+		notify()
+	}
 }
 
 // take returns every queued message in arrival order. The slice is valid until

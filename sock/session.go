@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -31,7 +32,7 @@ type Session struct {
 	has    optional // the optional interfaces handler implements
 	now    time.Time
 	out    []Frame
-	notify func() // set by NotifyMail, for the mailbox
+	notify atomic.Pointer[func()] // set by NotifyMail, for the mailbox
 
 	timers   timerHeap
 	timerSeq uint64
@@ -269,8 +270,14 @@ func (s *Session) DeliverMail(now time.Time) {
 // NotifyMail makes the Session call notify whenever [Conn.Send] puts a
 // message into an empty mailbox, so the driver knows to call
 // [Session.DeliverMail]. notify runs on the sending goroutine: it must not
-// block and must not call the Session. Set it before [Session.Open].
-func (s *Session) NotifyMail(notify func()) { s.notify = notify }
+// block and must not call the Session. It may be set after messages were
+// sent, from any goroutine: if mail is waiting, notify is called at once.
+func (s *Session) NotifyMail(notify func()) {
+	s.notify.Store(&notify)
+	if m := s.conn.mail.Load(); m != nil {
+		m.setNotify(notify)
+	}
+}
 
 func (s *Session) deliver(info any) {
 	if s.has&hasInfo == 0 {

@@ -359,3 +359,22 @@ func TestNotifyMailRunsOutsideTheLock(t *testing.T) {
 	s.DeliverMail(at(time.Second))
 	wantCalls(t, h, "init", "info first", "info from notify")
 }
+
+func TestNotifyMailAfterSend(t *testing.T) {
+	h := &recorder{}
+	s := newSession(t, h, nil)
+	send(t, s.Conn(), "early") // e.g. a registry published the Conn before the driver started
+	notified := 0
+	s.NotifyMail(func() { notified++ })
+	if notified != 1 {
+		t.Fatalf("NotifyMail with mail waiting notified %d times, want 1", notified)
+	}
+	s.Open(t0)
+	s.DeliverMail(t0)
+	send(t, s.Conn(), "late")
+	if notified != 2 {
+		t.Errorf("Send into the emptied mailbox notified %d times in all, want 2", notified)
+	}
+	s.DeliverMail(t0)
+	wantCalls(t, h, "init", "info early", "info late")
+}

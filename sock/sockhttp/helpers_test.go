@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,9 +19,10 @@ import (
 // probe is a test handler: HandleIn runs in (echo when nil), and every
 // Terminate reason is sent on terminated.
 type probe struct {
-	in         func(c *sock.Conn, msg sock.Frame) sock.Result
-	terminated chan sock.Reason
-	conn       chan *sock.Conn // receives the Conn at Init
+	in           func(c *sock.Conn, msg sock.Frame) sock.Result
+	terminated   chan sock.Reason
+	terminations atomic.Int32    // Terminate calls, over all connections
+	conn         chan *sock.Conn // receives the Conn at Init
 }
 
 func newProbe(in func(c *sock.Conn, msg sock.Frame) sock.Result) *probe {
@@ -43,6 +45,7 @@ func (p *probe) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 }
 
 func (p *probe) Terminate(_ *sock.Conn, r sock.Reason) {
+	p.terminations.Add(1)
 	select {
 	case p.terminated <- r:
 	default: // a probe shared by several connections keeps the first
