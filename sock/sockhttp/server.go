@@ -109,7 +109,8 @@ type Server struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	shutdown bool
+	shutdown bool // no new upgrades
+	forced   bool // Shutdown's ctx ended: close sockets as soon as they are tracked
 	live     map[*transport]struct{}
 	wg       sync.WaitGroup
 }
@@ -220,8 +221,11 @@ func (s *Server) join() bool {
 // track adds t to the live connections.
 func (s *Server) track(t *transport) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.live[t] = struct{}{}
-	s.mu.Unlock()
+	if s.forced { // upgraded while Shutdown was giving up on the others
+		t.Close()
+	}
 }
 
 // untrack removes t from the live connections.
@@ -234,8 +238,9 @@ func (s *Server) untrack(t *transport) {
 // Shutdown refuses new upgrades with 503, closes every live connection with
 // 1001 (each handler's Terminate sees [sock.ReasonShutdown]) and waits for
 // them to finish their closing handshakes. If ctx ends first, it closes the
-// remaining connections' sockets, waits for their goroutines, and returns
-// ctx's error.
+// sockets of the connections still open, and of any still upgrading, and
+// returns ctx's error without waiting further: their goroutines end as soon
+// as their handlers' callbacks return.
 //
 // http.Server.Shutdown does not know hijacked connections, so call this too,
 // e.g. from http.Server.RegisterOnShutdown.
@@ -256,11 +261,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
+	s.forced = true
 	for t := range s.live {
 		t.Close()
 	}
 	s.mu.Unlock()
-	<-done
 	return ctx.Err()
 }
 

@@ -2,6 +2,7 @@ package sockhttp_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -388,5 +389,34 @@ func TestCompressedMessageStopsAtTheLimitOnceInflated(t *testing.T) {
 	r := p.reason(t)
 	if !errors.Is(r.Err, sock.ErrMessageTooBig) || !strings.Contains(r.Err.Error(), "once decompressed") {
 		t.Errorf("Terminate reason = %v, want ErrMessageTooBig found while inflating", r)
+	}
+}
+
+func TestShutdownDoesNotWaitForASlowFactory(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	srv, ws := serveFactory(t, func(*http.Request) (sockhttp.Accept, error) {
+		close(entered)
+		<-release // a factory still deciding when Shutdown's deadline passes
+		return sockhttp.Accept{Handler: newProbe(nil)}, nil
+	}, nil)
+	dialed := make(chan error, 1)
+	go func() {
+		c, _, err := websocket.DefaultDialer.Dial(wsURL(srv), nil)
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, _, err = c.ReadMessage() // the server closes the socket at once
+			c.Close()
+		}
+		dialed <- err
+	}()
+	<-entered
+	ctx, cancel := contextWithTimeout(t, 50*time.Millisecond)
+	defer cancel()
+	if err := ws.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want context.DeadlineExceeded", err)
+	}
+	close(release)
+	if err := <-dialed; err == nil {
+		t.Error("the connection upgraded after the deadline stayed open")
 	}
 }
