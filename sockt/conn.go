@@ -2,6 +2,7 @@ package sockt
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ type Factory func() sock.Handler
 // Options configures a test connection. A nil *Options means all defaults.
 type Options struct {
 	// Session configures the connection as in production. Nil means sock's
-	// defaults (with a logger that discards, in the simulator).
+	// defaults, except that without a Logger nothing is logged.
 	Session *sock.Options
 	// Seed seeds the simulator's scheduler. Default 1.
 	Seed uint64
@@ -52,8 +53,19 @@ func (o *Options) withDefaults() Options {
 	if c.Quiet <= 0 {
 		c.Quiet = 50 * time.Millisecond
 	}
+	// Tests provoke errors on purpose: log nowhere, in both modes alike.
+	session := sock.Options{Logger: discard}
+	if c.Session != nil {
+		session = *c.Session
+		if session.Logger == nil {
+			session.Logger = discard
+		}
+	}
+	c.Session = &session
 	return c
 }
+
+var discard = slog.New(slog.DiscardHandler)
 
 // driver is what a Conn needs of the simulator or of a loopback socket.
 type driver interface {

@@ -31,8 +31,7 @@ func Dial(t TB, f Factory, opts *Options) *Conn {
 	t.Helper()
 	o := opts.withDefaults()
 	s := &loopServer{start: time.Now(), factory: f, opts: o, conns: map[int]*loopDriver{}}
-	s.ws = sockhttp.Handler(s.accept, nil)
-	s.srv = httptest.NewServer(s.ws)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s.dial(t)
 }
 
@@ -42,7 +41,7 @@ type loopServer struct {
 	factory Factory
 	opts    Options
 	srv     *httptest.Server
-	ws      *sockhttp.Server
+	served  sync.WaitGroup // the connections' server goroutines
 
 	mu     sync.Mutex
 	events []sim.Event
@@ -58,15 +57,27 @@ func (s *loopServer) record(conn int, e sim.Event) {
 	s.events = append(s.events, sim.Event{At: e.At, Conn: e.Conn, Kind: e.Kind, Detail: sim.Note(e.Text())})
 }
 
-func (s *loopServer) accept(r *http.Request) (sockhttp.Accept, error) {
+// serveHTTP upgrades the request of one test connection and serves it until
+// it ends, with a context of its own, so that [Conn.Shutdown] shuts down that
+// connection alone.
+func (s *loopServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.Header.Get(connHeader))
 	s.mu.Lock()
 	d := s.conns[n]
 	s.mu.Unlock()
 	if d == nil {
-		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusNotFound, Body: "sockt: unknown test connection"}
+		http.Error(w, "sockt: unknown test connection", http.StatusNotFound)
+		return
 	}
-	return sockhttp.Accept{Handler: sim.Observe(s.factory(), d.observe), Options: s.opts.Session}, nil
+	s.served.Add(1) // before the handshake ends, so before release can wait
+	defer s.served.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d.mu.Lock()
+	d.cancel = cancel
+	d.mu.Unlock()
+	h := sim.Observe(s.factory(), d.observe)
+	_ = sockhttp.Upgrade(w, r.WithContext(ctx), h, &sockhttp.Options{Session: s.opts.Session})
 }
 
 // dial opens one more client connection and waits for its Init.
@@ -106,11 +117,18 @@ func (s *loopServer) release() error {
 	if !last {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Wait)
-	defer cancel()
-	err := s.ws.Shutdown(ctx)
-	s.srv.Close()
-	return err
+	defer s.srv.Close()
+	served := make(chan struct{})
+	go func() {
+		s.served.Wait()
+		close(served)
+	}()
+	select {
+	case <-served:
+		return nil
+	case <-time.After(s.opts.Wait):
+		return fmt.Errorf("still serving after %v", s.opts.Wait)
+	}
 }
 
 // loopDriver runs a Conn over a real socket: the client is the test's
@@ -122,7 +140,8 @@ type loopDriver struct {
 	frames chan sock.Frame // what the client read, in order
 
 	mu           sync.Mutex
-	conn         *sock.Conn // the server side, known once Init runs
+	conn         *sock.Conn         // the server side, known once Init runs
+	cancel       context.CancelFunc // shuts the server side down
 	terminations int
 	reason       sock.Reason
 	opened       chan struct{} // closed by Init
@@ -240,7 +259,9 @@ func (d *loopDriver) advance(t time.Duration) {
 
 func (d *loopDriver) shutdown() {
 	d.record(sim.Info, "shutdown")
-	go d.server.ws.Shutdown(context.Background()) // returns once the connections are over
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cancel()
 }
 
 func (d *loopDriver) transcript() []string {

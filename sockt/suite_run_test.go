@@ -2,8 +2,6 @@ package sockt_test
 
 import (
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -11,7 +9,6 @@ import (
 	"github.com/sockkit/sockkit/sockt"
 )
 
-var quiet = &sockt.Options{Session: &sock.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 
 // The simulator and a real socket agree on each handler of the suite.
 
@@ -45,7 +42,7 @@ func TestCloseWith4000BothWays(t *testing.T) {
 }
 
 func TestPanicBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return panicky{} }, quiet, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return panicky{} }, nil, func(t *testing.T, c *sockt.Conn) {
 		c.SendText("fine")
 		c.ExpectText("fine")
 		c.SendText("boom")
@@ -94,5 +91,16 @@ func TestChatRoomBothWays(t *testing.T) {
 		bob.ExpectTerminate(sock.ReasonRemote)
 		ada.SendText("anyone?")
 		ada.RefutePush()
+	})
+}
+
+func TestShutdownOneConnectionBothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, a *sockt.Conn) {
+		b := a.Connect()
+		a.Shutdown()
+		a.ExpectClose(sock.CloseGoingAway, "server shutdown")
+		a.ExpectTerminate(sock.ReasonShutdown)
+		b.SendText("still here")
+		b.ExpectText("still here")
 	})
 }
