@@ -9,7 +9,6 @@ import (
 	"github.com/sockkit/sockkit/sockt"
 )
 
-
 // The simulator and a real socket agree on each handler of the suite.
 
 func TestEchoBothWays(t *testing.T) {
