@@ -108,7 +108,7 @@ func ExampleStopWith() {
 	fmt.Println(s.Output())
 	fmt.Println(s.Reason().Kind, sock.CloseStatus(s.Reason().Err), errors.Is(s.Reason().Err, errUnauthorized))
 	// Output:
-	// [close 4001 ""]
+	// [close 4001 "token expired"]
 	// error 4001 true
 }
 

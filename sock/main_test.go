@@ -6,5 +6,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-// Serve starts a reader goroutine per connection: none may outlive a test.
+// Serve starts goroutines for timers, mail and shutdown: none may outlive
+// the tests.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

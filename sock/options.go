@@ -15,7 +15,9 @@ type Options struct {
 
 	// IdleTimeout ends a connection on which nothing, not even a pong, was
 	// received for this long: close 1001, [ReasonTimeout]. Default 60s;
-	// negative disables it.
+	// negative disables it. Browsers send no pings of their own: for clients
+	// that may only listen, set a PingInterval shorter than IdleTimeout, so
+	// that their pongs keep the connection alive.
 	IdleTimeout time.Duration
 
 	// PingInterval makes the server send a keepalive ping this long after the

@@ -1,6 +1,7 @@
 package sock
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -46,9 +47,10 @@ func Push(f Frame, more ...Frame) Result { return Result{first: f, more: more, p
 // Stop closes the connection normally (1000). Terminate sees [ReasonNormal].
 func Stop() Result { return Result{}.Stop() }
 
-// StopWith closes the connection because of err. The close code is the one of
-// a [*CloseError] in err's chain if it may be sent, else 1011; Terminate sees
-// [ReasonError] with err. StopWith(nil) is Stop().
+// StopWith closes the connection because of err. The close code and reason
+// are those of a [*CloseError] in err's chain if they may be sent, else 1011
+// without a reason; Terminate sees [ReasonError] with err. StopWith(nil) is
+// Stop().
 func StopWith(err error) Result { return Result{}.StopWith(err) }
 
 // Close closes the connection with code and reason. Terminate sees
@@ -67,11 +69,12 @@ func (r Result) StopWith(err error) Result {
 	if err == nil {
 		return r.Stop()
 	}
-	code := CloseStatus(err)
-	if !code.valid() {
-		code = CloseInternalError
+	code, reason := CloseInternalError, ""
+	var ce *CloseError
+	if errors.As(err, &ce) && checkClose(ce.Code, ce.Reason) == nil {
+		code, reason = ce.Code, ce.Reason
 	}
-	r.stop, r.code, r.reason, r.err = stopError, code, "", err
+	r.stop, r.code, r.reason, r.err = stopError, code, reason, err
 	return r
 }
 

@@ -40,9 +40,10 @@ type Transport interface {
 // it asks for.
 //
 // Serve reads on the calling goroutine and starts none of its own while the
-// connection is idle: an idle connection costs one goroutine. Timers fire on
-// the runtime's timer goroutine and mail is delivered on a short-lived
-// goroutine per burst; a mutex makes every callback run one at a time, and
+// connection is idle: an idle connection costs one goroutine. A timer that
+// fires runs on a goroutine of its own (time.AfterFunc), and mail is
+// delivered on a short-lived goroutine per burst; a mutex makes every
+// callback run one at a time, and
 // whichever goroutine holds the Session writes its frames. Serve returns once
 // t's reader has stopped; a timer or delivery that raced with the end may
 // still be returning, without touching the Session.

@@ -349,11 +349,16 @@ func TestResultShapes(t *testing.T) {
 		},
 		{
 			name: "StopWith wrapped CloseError", result: sock.StopWith(fmt.Errorf("save: %w", policy)),
-			wantOut:  []string{`close 1008 ""`},
-			wantKind: sock.ReasonError, wantCode: sock.ClosePolicyViolation, wantErr: policy,
+			wantOut:  []string{`close 1008 "quota"`},
+			wantKind: sock.ReasonError, wantCode: sock.ClosePolicyViolation, wantText: "quota", wantErr: policy,
 		},
 		{
 			name: "StopWith CloseError with unsendable code", result: sock.StopWith(&sock.CloseError{Code: sock.CloseAbnormal}),
+			wantOut:  []string{`close 1011 ""`},
+			wantKind: sock.ReasonError, wantCode: sock.CloseInternalError,
+		},
+		{
+			name: "StopWith CloseError with a reason that is not UTF-8", result: sock.StopWith(&sock.CloseError{Code: 4000, Reason: "\xff"}),
 			wantOut:  []string{`close 1011 ""`},
 			wantKind: sock.ReasonError, wantCode: sock.CloseInternalError,
 		},

@@ -54,6 +54,7 @@ func main() {
 	go func() {
 		defer close(closed)
 		<-ctx.Done()
+		stop() // a second Ctrl-C ends the program at once
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
