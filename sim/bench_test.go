@@ -35,7 +35,19 @@ func roundTrip(b *testing.B, c *sim.Conn) {
 // connection to an echo handler: each iteration the client sends one 16-byte
 // text message and reads the echo.
 func BenchmarkSimEcho(b *testing.B) {
-	w := sim.New(1)
+	for _, world := range worlds {
+		b.Run(world.name, func(b *testing.B) { benchmarkSimEcho(b, world.new(1)) })
+	}
+}
+
+// worlds are the two kinds of World: traced, as tests use it, and untraced,
+// as a fuzzer would.
+var worlds = []struct {
+	name string
+	new  func(seed uint64) *sim.World
+}{{"trace=on", sim.New}, {"trace=off", sim.NewUntraced}}
+
+func benchmarkSimEcho(b *testing.B, w *sim.World) {
 	c := w.Connect(echo, nil)
 	roundTrip(b, c) // warm up
 	before := len(w.Trace())
@@ -58,21 +70,22 @@ func BenchmarkSimLifecycle(b *testing.B) {
 		name string
 		n    int
 	}{{"msgs=1", 1}, {"msgs=10", 10}, {"msgs=100", 100}} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				w := sim.New(1)
-				c := w.Connect(echo, nil)
-				for range bc.n {
-					roundTrip(b, c)
+		for _, world := range worlds {
+			b.Run(bc.name+"/"+world.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					c := world.new(1).Connect(echo, nil)
+					for range bc.n {
+						roundTrip(b, c)
+					}
+					c.Close(sock.CloseNormal, "")
+					if !c.Closed() || c.Terminations() != 1 {
+						b.Fatalf("after the client's close: Closed() = %v, Terminations() = %d; want true, 1",
+							c.Closed(), c.Terminations())
+					}
 				}
-				c.Close(sock.CloseNormal, "")
-				if !c.Closed() || c.Terminations() != 1 {
-					b.Fatalf("after the client's close: Closed() = %v, Terminations() = %d; want true, 1",
-						c.Closed(), c.Terminations())
-				}
-			}
-			b.ReportMetric(float64(b.N*(bc.n+1))/b.Elapsed().Seconds(), "events/s")
-		})
+				b.ReportMetric(float64(b.N*(bc.n+1))/b.Elapsed().Seconds(), "events/s")
+			})
+		}
 	}
 }

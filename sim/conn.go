@@ -213,7 +213,9 @@ func (c *Conn) IgnorePings() {
 // Send queues info for the handler's HandleInfo, as another goroutine would
 // with [sock.Conn.Send], and settles. It returns Send's error.
 func (c *Conn) Send(info any) error {
-	c.record(Info, Note(fmt.Sprint(info)))
+	if !c.world.untraced {
+		c.record(Info, Note(fmt.Sprint(info)))
+	}
 	err := c.session.Conn().Send(info)
 	if err != nil {
 		c.record(Info, Note("refused: "+err.Error()))

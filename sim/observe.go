@@ -16,7 +16,13 @@ import (
 // goroutine. sim uses Observe for its traces; use it to trace a handler served
 // over a real socket in the same format.
 func Observe(h sock.Handler, record func(c *sock.Conn, e Event)) sock.Handler {
-	o := &observed{inner: h, record: record}
+	return observe(h, record, true)
+}
+
+// observe wraps h like Observe; without calls, record hears only of
+// Terminate.
+func observe(h sock.Handler, record func(c *sock.Conn, e Event), calls bool) *observed {
+	o := &observed{inner: h, record: record, calls: calls}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
 	o.info, _ = h.(sock.InfoHandler)
@@ -31,12 +37,15 @@ type observed struct {
 	info    sock.InfoHandler
 	term    sock.TerminateHandler
 	record  func(*sock.Conn, Event)
+	calls   bool // record calls and results, not only Terminate
 }
 
 // returned records r; a callback that panics records nothing here: the
 // Session's 1011 close and Terminate tell the story.
 func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
-	o.record(c, Event{Kind: Returned, Detail: r})
+	if o.calls {
+		o.record(c, Event{Kind: Returned, Detail: r})
+	}
 	return r
 }
 
@@ -47,7 +56,9 @@ func snapshot(f sock.Frame) sock.Frame {
 }
 
 func (o *observed) Init(c *sock.Conn) sock.Result {
-	o.record(c, Event{Kind: Called, Detail: Note("Init")})
+	if o.calls {
+		o.record(c, Event{Kind: Called, Detail: Note("Init")})
+	}
 	if o.init == nil {
 		return o.returned(c, sock.Continue())
 	}
@@ -55,7 +66,9 @@ func (o *observed) Init(c *sock.Conn) sock.Result {
 }
 
 func (o *observed) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	o.record(c, Event{Kind: Called, Detail: Note("HandleIn"), Frame: snapshot(msg)})
+	if o.calls {
+		o.record(c, Event{Kind: Called, Detail: Note("HandleIn"), Frame: snapshot(msg)})
+	}
 	return o.returned(c, o.inner.HandleIn(c, msg))
 }
 
@@ -63,16 +76,22 @@ func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 	if o.control == nil {
 		return sock.Continue()
 	}
-	o.record(c, Event{Kind: Called, Detail: Note("HandleControl"), Frame: snapshot(f)})
+	if o.calls {
+		o.record(c, Event{Kind: Called, Detail: Note("HandleControl"), Frame: snapshot(f)})
+	}
 	return o.returned(c, o.control.HandleControl(c, f))
 }
 
 func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if o.info == nil {
-		o.record(c, Event{Kind: Called, Detail: Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))})
+		if o.calls {
+			o.record(c, Event{Kind: Called, Detail: Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))})
+		}
 		return sock.Continue()
 	}
-	o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + fmt.Sprint(info))})
+	if o.calls {
+		o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + fmt.Sprint(info))})
+	}
 	return o.returned(c, o.info.HandleInfo(c, info))
 }
 

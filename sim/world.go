@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
@@ -23,13 +24,15 @@ var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // random source, until none is left. The same seed and the same actions give
 // the same [Trace], byte for byte.
 type World struct {
-	rng   *rand.Rand
-	now   time.Time
-	conns []*Conn
-	trace [][]Event // in chunks: a long simulation never copies what it recorded
+	rng      *rand.Rand
+	now      time.Time
+	conns    []*Conn
+	trace    [][]Event // in chunks: a long simulation never copies what it recorded
+	untraced bool      // record nothing
 
-	mu      sync.Mutex // guards mailful: Conn.Send may run on other goroutines
-	mailful []*Conn    // connections whose mailbox went from empty to not empty
+	mu       sync.Mutex   // guards mailful: Conn.Send may run on other goroutines
+	mailful  []*Conn      // connections whose mailbox went from empty to not empty
+	mailfulN atomic.Int32 // len(mailful), read without the lock to settle fast
 
 	logger *slog.Logger
 }
@@ -45,6 +48,16 @@ func New(seed uint64) *World {
 
 // discard is the logger of simulated connections that were given none.
 var discard = slog.New(slog.DiscardHandler)
+
+// NewUntraced returns a World like [New] that records no trace, and so runs
+// several times faster: for running many lifecycles, as a fuzzer does, where
+// only a failing one needs to run again, traced. Its Trace is empty; all else
+// behaves the same.
+func NewUntraced(seed uint64) *World {
+	w := New(seed)
+	w.untraced = true
+	return w
+}
 
 // Now returns the virtual time.
 func (w *World) Now() time.Time { return w.now }
@@ -70,6 +83,9 @@ const (
 
 // record appends e to the trace, stamped with the time and conn.
 func (w *World) record(conn int, e Event) {
+	if w.untraced {
+		return
+	}
 	if n := len(w.trace); n == 0 || len(w.trace[n-1]) == cap(w.trace[n-1]) {
 		size := minTraceChunk
 		if n > 0 {
@@ -93,7 +109,7 @@ func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
 		o.Logger = w.logger
 	}
 	c := &Conn{world: w, n: len(w.conns) + 1, reading: true, bufferSize: DefaultBufferSize}
-	c.session = sock.NewSession(Observe(h, c.observe), sock.ConnInfo{ID: uint64(c.n)}, &o)
+	c.session = sock.NewSession(observe(h, c.observe, !w.untraced), sock.ConnInfo{ID: uint64(c.n)}, &o)
 	c.session.NotifyMail(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
 	w.record(c.n, Event{Kind: ClientSent, Detail: Note("connect")})
@@ -108,12 +124,16 @@ func (w *World) mailArrived(c *Conn) {
 	defer w.mu.Unlock()
 	if !slices.Contains(w.mailful, c) {
 		w.mailful = append(w.mailful, c)
+		w.mailfulN.Store(int32(len(w.mailful)))
 	}
 }
 
 // takeMailful removes and returns a connection with waiting mail, chosen by
 // the seeded source, or nil.
 func (w *World) takeMailful() *Conn {
+	if w.mailfulN.Load() == 0 {
+		return nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.mailful) == 0 {
@@ -122,6 +142,7 @@ func (w *World) takeMailful() *Conn {
 	i := w.rng.IntN(len(w.mailful))
 	c := w.mailful[i]
 	w.mailful = slices.Delete(w.mailful, i, i+1)
+	w.mailfulN.Store(int32(len(w.mailful)))
 	return c
 }
 
@@ -140,6 +161,7 @@ func (w *World) Settle() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.mailful = append(w.mailful, stuck...) // for the Settle after the write ends
+	w.mailfulN.Store(int32(len(w.mailful)))
 }
 
 // Advance moves the virtual clock forward by d, firing on the way, in time

@@ -337,3 +337,29 @@ func TestMailWaitsForABlockedWrite(t *testing.T) {
 		t.Errorf("Send after the shutdown = %v, want ErrClosed", err)
 	}
 }
+
+func TestUntracedWorldBehavesTheSame(t *testing.T) {
+	run := func(w *sim.World) (sock.Reason, []string) {
+		c := w.Connect(shouter{}, nil)
+		c.SendText("hi")
+		c.Send("info")
+		c.SendText("stop")
+		var got []string
+		for f, ok := c.Read(); ok; f, ok = c.Read() {
+			got = append(got, f.String())
+		}
+		if c.Terminations() != 1 || !c.Closed() {
+			t.Errorf("Terminations() = %d, Closed() = %v; want 1, true", c.Terminations(), c.Closed())
+		}
+		return c.Reason(), got
+	}
+	traced, untraced := sim.New(1), sim.NewUntraced(1)
+	r1, frames1 := run(traced)
+	r2, frames2 := run(untraced)
+	if diff := cmp.Diff(frames1, frames2); diff != "" || r1.String() != r2.String() {
+		t.Errorf("untraced run differs: frames (-traced +untraced):\n%s\nreasons %v, %v", diff, r1, r2)
+	}
+	if n := len(untraced.Trace()); n != 0 {
+		t.Errorf("untraced world recorded %d events", n)
+	}
+}

@@ -69,11 +69,12 @@ func (h *lifecycle) Terminate(_ *sock.Conn, r sock.Reason) {
 // read as text, the client's close 1000, Terminate — in the simulator and
 // over a loopback socket served by sockhttp to a gorilla/websocket client.
 func BenchmarkLifecycle(b *testing.B) {
-	b.Run("driver=sim", benchmarkLifecycleSim)
+	b.Run("driver=sim", func(b *testing.B) { benchmarkLifecycleSim(b, sim.New) })
+	b.Run("driver=sim-untraced", func(b *testing.B) { benchmarkLifecycleSim(b, sim.NewUntraced) })
 	b.Run("driver=sockhttp", benchmarkLifecycleSockhttp)
 }
 
-func benchmarkLifecycleSim(b *testing.B) {
+func benchmarkLifecycleSim(b *testing.B, newWorld func(seed uint64) *sim.World) {
 	msg := sock.Frame{Op: sock.OpText, Payload: lifecycleText}
 	read := func(c *sim.Conn, want string) {
 		if f, ok := c.Read(); !ok || f.Op != sock.OpText || string(f.Payload) != want {
@@ -82,8 +83,7 @@ func benchmarkLifecycleSim(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		w := sim.New(1)
-		c := w.Connect(&lifecycle{}, nil)
+		c := newWorld(1).Connect(&lifecycle{}, nil)
 		for range lifecycleTexts {
 			c.SendFrame(msg)
 			read(c, string(lifecycleText))
