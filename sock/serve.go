@@ -76,14 +76,14 @@ func start(ctx context.Context, t Transport, s *Session) *driver {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.timer = time.AfterFunc(time.Hour, d.tick)
+	d.timer = time.AfterFunc(time.Hour, func() { d.locked(d.tick) })
 	d.timer.Stop()
-	s.NotifyMail(func() { go d.deliverMail() })
+	s.NotifyMail(func() { go d.locked((*Session).DeliverMail) })
 	s.Open(time.Now())
 	d.flush()
 	// After Open, which panics if s was opened before: Serve defers
 	// stopShutdown only once start has returned.
-	d.stopShutdown = context.AfterFunc(ctx, d.shutdown)
+	d.stopShutdown = context.AfterFunc(ctx, func() { d.locked((*Session).Shutdown) })
 	return d
 }
 
@@ -118,37 +118,22 @@ type driver struct {
 	finished bool      // Serve has returned or is returning
 }
 
-// tick runs on the timer's goroutine.
-func (d *driver) tick() {
+// locked feeds the Session an event from a goroutine other than the
+// reader's — the timer's, a mail delivery's, the shutdown's — unless Serve is
+// over, and writes what it asks for.
+func (d *driver) locked(event func(s *Session, now time.Time)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.finished {
-		return
+	if !d.finished {
+		event(d.s, time.Now())
+		d.flush()
 	}
+}
+
+// tick is the timer's event: the timer is no longer armed.
+func (d *driver) tick(s *Session, now time.Time) {
 	d.armed = time.Time{}
-	d.s.Tick(time.Now())
-	d.flush()
-}
-
-// deliverMail runs on a goroutine of its own, started when mail arrives in an
-// empty mailbox.
-func (d *driver) deliverMail() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.finished {
-		d.s.DeliverMail(time.Now())
-		d.flush()
-	}
-}
-
-// shutdown runs when Serve's context is cancelled.
-func (d *driver) shutdown() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.finished {
-		d.s.Shutdown(time.Now())
-		d.flush()
-	}
+	s.Tick(now)
 }
 
 // flush writes what the Session asks for, reporting a failed write back to
