@@ -212,11 +212,11 @@ func (c *Conn) IgnorePings() {
 
 // Send queues info for the handler's HandleInfo, as another goroutine would
 // with [sock.Conn.Send], and settles. It returns Send's error.
-func (c *Conn) Send(info any) error {
+func (c *Conn) SendInfo(info any) error {
 	if !c.world.untraced {
 		c.record(Info, Note(fmt.Sprint(info)))
 	}
-	err := c.session.Conn().Send(info)
+	err := c.session.Conn().SendInfo(info)
 	if err != nil {
 		c.record(Info, Note("refused: "+err.Error()))
 	}

@@ -110,7 +110,7 @@ func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
 	}
 	c := &Conn{world: w, n: len(w.conns) + 1, reading: true, bufferSize: DefaultBufferSize}
 	c.session = sock.NewSession(observe(h, c.observe, !w.untraced), sock.ConnInfo{ID: uint64(c.n)}, &o)
-	c.session.NotifyMail(func() { w.mailArrived(c) })
+	c.session.NotifyInfo(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
 	w.record(c.n, Event{Kind: ClientSent, Detail: Note("connect")})
 	c.session.Open(w.now)
@@ -155,7 +155,7 @@ func (w *World) Settle() {
 			stuck = append(stuck, c)
 			continue
 		}
-		c.session.DeliverMail(w.now)
+		c.session.DeliverInfo(w.now)
 		c.flush()
 	}
 	w.mu.Lock()

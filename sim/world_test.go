@@ -36,7 +36,7 @@ func (b broadcaster) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 	defer b.mu.Unlock()
 	for _, m := range *b.group {
 		if m != c {
-			m.Send(string(msg.Payload))
+			m.SendInfo(string(msg.Payload))
 		}
 	}
 	return sock.Continue()
@@ -56,8 +56,8 @@ func chatter(seed uint64) string {
 	conns := []*sim.Conn{w.Connect(b, nil), w.Connect(b, nil), w.Connect(b, nil)}
 	// One client sends while two other connections already have mail
 	// waiting: which is delivered first is the scheduler's choice.
-	conns[0].Session().Conn().Send("early to c1")
-	conns[1].Session().Conn().Send("early to c2")
+	conns[0].Session().Conn().SendInfo("early to c1")
+	conns[1].Session().Conn().SendInfo("early to c2")
 	conns[2].SendText("from c3")
 	w.Advance(time.Second)
 	return w.Trace().String()
@@ -140,15 +140,15 @@ func TestFaultsEndInExactlyOneTerminate(t *testing.T) {
 		}, sock.ReasonError, sock.CloseInvalidPayload, sock.ErrInvalidUTF8},
 		{"oversize", func(_ *sim.World, c *sim.Conn) { c.SendBinary(make([]byte, 2048)) }, sock.ReasonError, sock.CloseTooBig, sock.ErrMessageTooBig},
 		{"protocol violation", func(_ *sim.World, c *sim.Conn) { c.Violate("RSV2 set") }, sock.ReasonError, sock.CloseProtocolError, sock.ErrProtocol},
-		{"continuation frame", func(_ *sim.World, c *sim.Conn) { c.SendFrame(sock.Frame{Op: sock.OpContinuation}) }, sock.ReasonError, sock.CloseProtocolError, sock.ErrProtocol},
+		{"reserved opcode", func(_ *sim.World, c *sim.Conn) { c.SendFrame(sock.Frame{Op: 0xB}) }, sock.ReasonError, sock.CloseProtocolError, sock.ErrProtocol},
 		{"drop", func(_ *sim.World, c *sim.Conn) { c.Drop() }, sock.ReasonError, sock.CloseAbnormal, sock.ErrConnectionLost},
 		{"shutdown", func(_ *sim.World, c *sim.Conn) { c.Shutdown() }, sock.ReasonShutdown, sock.CloseGoingAway, nil},
 		{"idle", func(w *sim.World, _ *sim.Conn) { w.Advance(time.Hour) }, sock.ReasonTimeout, sock.CloseGoingAway, nil},
 		{"stop reading then flood", func(w *sim.World, c *sim.Conn) {
 			c.StopReading()
 			c.SetBufferSize(1000)
-			c.Send(strings.Repeat("x", 600)) // fits the buffer
-			c.Send(strings.Repeat("y", 600)) // blocks the write
+			c.SendInfo(strings.Repeat("x", 600)) // fits the buffer
+			c.SendInfo(strings.Repeat("y", 600)) // blocks the write
 			w.Advance(time.Minute)
 		}, sock.ReasonError, sock.CloseAbnormal, sock.ErrWriteTimeout},
 		{"handler closes, peer never answers", func(w *sim.World, c *sim.Conn) {
@@ -196,8 +196,8 @@ func TestResumeReadingBeforeWriteTimeout(t *testing.T) {
 	c := w.Connect(shouter{}, &sock.Options{WriteTimeout: 10 * time.Second})
 	c.StopReading()
 	c.SetBufferSize(10)
-	c.Send("first")
-	c.Send("second, too big for the buffer")
+	c.SendInfo("first")
+	c.SendInfo("second, too big for the buffer")
 	c.SendText("sent while the server is stuck")
 	if got := lines(w, "call HandleIn text"); len(got) != 0 {
 		t.Errorf("the server read while stuck in a write: %q", got)
@@ -221,11 +221,11 @@ func TestResumeReadingBeforeWriteTimeout(t *testing.T) {
 func TestSendAfterTerminate(t *testing.T) {
 	w := sim.New(1)
 	c := w.Connect(shouter{}, nil)
-	if err := c.Send("hi"); err != nil {
+	if err := c.SendInfo("hi"); err != nil {
 		t.Fatal(err)
 	}
 	c.Drop()
-	if err := c.Send("late"); !errors.Is(err, sock.ErrClosed) {
+	if err := c.SendInfo("late"); !errors.Is(err, sock.ErrClosed) {
 		t.Errorf("Send after terminate = %v, want ErrClosed", err)
 	}
 	c.SendText("late") // goes nowhere, and says so
@@ -318,7 +318,7 @@ func TestMailWaitsForABlockedWrite(t *testing.T) {
 	c.StopReading()
 	c.SetBufferSize(10)
 	c.SendText(strings.Repeat("x", 100)) // the echo blocks the server's loop
-	c.Send("one")
+	c.SendInfo("one")
 	c.Shutdown()
 	if got := lines(w, "call HandleInfo"); len(got) != 0 {
 		t.Errorf("mail delivered while the loop is stuck in a write: %q", got)
@@ -333,7 +333,7 @@ func TestMailWaitsForABlockedWrite(t *testing.T) {
 	if c.Reason().Kind != sock.ReasonShutdown {
 		t.Errorf("reason = %v, want shutdown once the loop is free", c.Reason())
 	}
-	if err := c.Send("two"); !errors.Is(err, sock.ErrClosed) {
+	if err := c.SendInfo("two"); !errors.Is(err, sock.ErrClosed) {
 		t.Errorf("Send after the shutdown = %v, want ErrClosed", err)
 	}
 }
@@ -342,7 +342,7 @@ func TestUntracedWorldBehavesTheSame(t *testing.T) {
 	run := func(w *sim.World) (sock.Reason, []string) {
 		c := w.Connect(shouter{}, nil)
 		c.SendText("hi")
-		c.Send("info")
+		c.SendInfo("info")
 		c.SendText("stop")
 		var got []string
 		for f, ok := c.Read(); ok; f, ok = c.Read() {

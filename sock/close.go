@@ -10,9 +10,8 @@ import (
 // CloseCode is the status code of a close frame (RFC 6455 §7.4).
 type CloseCode uint16
 
-// The close codes registered by RFC 6455 and IANA. A peer may send
-// 1000–1003, 1007–1014 and 3000–4999; CloseNoStatus, CloseAbnormal and
-// CloseTLSHandshake only describe what happened and never travel in a frame.
+// The close codes registered by RFC 6455 and IANA. Which of them may travel
+// in a close frame is told by [CloseCode.Valid].
 const (
 	CloseNormal          CloseCode = 1000
 	CloseGoingAway       CloseCode = 1001
@@ -58,11 +57,18 @@ func (c CloseCode) String() string {
 	return strconv.Itoa(int(c))
 }
 
-// valid reports whether c may travel in a close frame: 1000–1003, 1007–1014
-// and 3000–4999 (RFC 6455 §7.4 and the IANA registry).
-func (c CloseCode) valid() bool {
+// Valid reports whether c may travel in a close frame, in either direction:
+// 1000–1003, 1007–1013 and 3000–4999.
+//
+// CloseNoStatus, CloseAbnormal and CloseTLSHandshake only describe what
+// happened and never travel (RFC 6455 §7.4.1). CloseBadGateway (1014) is
+// registered, but gorilla/websocket, on which the production adapter and
+// many Go clients are built, fails the connection when it receives it; so a
+// handler may not send it, and a peer that sends it breaks the protocol, on
+// every transport alike. Use a code of 4000–4999 for a gateway error.
+func (c CloseCode) Valid() bool {
 	switch {
-	case c >= 1000 && c <= 1003, c >= 1007 && c <= 1014:
+	case c >= 1000 && c <= 1003, c >= 1007 && c <= 1013:
 		return true
 	case c >= 3000 && c <= 4999:
 		return true
@@ -70,37 +76,73 @@ func (c CloseCode) valid() bool {
 	return false
 }
 
-// maxCloseReason is the longest close reason that fits a control frame.
-const maxCloseReason = maxControlPayload - 2
+// maxCloseText is the longest close text that fits a control frame.
+const maxCloseText = maxControlPayload - 2
 
 // checkClose reports why a handler may not send a close frame with code and
-// reason, or nil if it may.
-func checkClose(code CloseCode, reason string) error {
+// text, or nil if it may.
+func checkClose(code CloseCode, text string) error {
 	switch {
-	case !code.valid():
+	case !code.Valid():
 		return fmt.Errorf("%w: close code %d may not be sent", ErrBadResult, int(code))
-	case len(reason) > maxCloseReason:
-		return fmt.Errorf("%w: close reason of %d bytes, the limit is %d", ErrBadResult, len(reason), maxCloseReason)
-	case !utf8.ValidString(reason):
-		return fmt.Errorf("%w: close reason is not UTF-8", ErrBadResult)
+	case len(text) > maxCloseText:
+		return fmt.Errorf("%w: close text of %d bytes, the limit is %d", ErrBadResult, len(text), maxCloseText)
+	case !utf8.ValidString(text):
+		return fmt.Errorf("%w: close text is not UTF-8", ErrBadResult)
 	}
 	return nil
 }
 
-// CloseError is a close frame seen as an error: the code and reason a peer
+// CloseFrame returns a close frame with code and text. CloseNoStatus gives a
+// close frame with an empty payload, as RFC 6455 §7.1.5 prescribes.
+func CloseFrame(code CloseCode, text string) Frame {
+	if code == CloseNoStatus {
+		return Frame{Op: OpClose}
+	}
+	p := make([]byte, 2+len(text))
+	p[0], p[1] = byte(code>>8), byte(code)
+	copy(p[2:], text)
+	return Frame{Op: OpClose, Payload: p}
+}
+
+// ParseClose decodes the payload of a close frame: CloseNoStatus for an empty
+// one. It fails, with an error wrapping [ErrProtocol], on a payload of one
+// byte or over 125, a code that is not [CloseCode.Valid], or a text that is
+// not UTF-8. It does not look at f.Op.
+func (f Frame) ParseClose() (CloseCode, string, error) {
+	p := f.Payload
+	switch {
+	case len(p) == 0:
+		return CloseNoStatus, "", nil
+	case len(p) == 1:
+		return 0, "", fmt.Errorf("%w: close payload of one byte", ErrProtocol)
+	case len(p) > maxControlPayload:
+		return 0, "", fmt.Errorf("%w: close payload of %d bytes", ErrProtocol, len(p))
+	}
+	code := CloseCode(p[0])<<8 | CloseCode(p[1])
+	if !code.Valid() {
+		return 0, "", fmt.Errorf("%w: close code %d may not be sent", ErrProtocol, int(code))
+	}
+	if !utf8.Valid(p[2:]) {
+		return 0, "", fmt.Errorf("%w: close text is not UTF-8", ErrProtocol)
+	}
+	return code, string(p[2:]), nil
+}
+
+// CloseError is a close frame seen as an error: the code and text a peer
 // closed with, or the code a handler wants sent when it stops with an error
 // (see [StopWith]).
 type CloseError struct {
-	Code   CloseCode
-	Reason string
+	Code CloseCode
+	Text string
 }
 
-// Error returns "sock: close CODE (NAME): REASON".
+// Error returns "sock: close CODE (NAME): TEXT".
 func (e *CloseError) Error() string {
-	if e.Reason == "" {
+	if e.Text == "" {
 		return "sock: close " + e.Code.String()
 	}
-	return "sock: close " + e.Code.String() + ": " + e.Reason
+	return "sock: close " + e.Code.String() + ": " + e.Text
 }
 
 // CloseStatus returns the code of the first [*CloseError] in err's chain, or 0

@@ -35,7 +35,7 @@ func TestCloseError(t *testing.T) {
 		want string
 	}{
 		{&sock.CloseError{Code: sock.CloseNormal}, "sock: close 1000 (normal closure)"},
-		{&sock.CloseError{Code: 4001, Reason: "quota"}, "sock: close 4001: quota"},
+		{&sock.CloseError{Code: 4001, Text: "quota"}, "sock: close 4001: quota"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

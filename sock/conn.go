@@ -1,7 +1,6 @@
 package sock
 
 import (
-	"container/heap"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -24,15 +23,15 @@ type ConnInfo struct {
 var lastConnID atomic.Uint64
 
 // Conn is a handler's view of its connection: facts fixed at upgrade, a
-// logger, the mailbox other goroutines send to, and timers.
+// logger, the queue other goroutines send infos to, and timers.
 //
-// ID, Request, Subprotocol, Logger and Send may be called from any goroutine;
-// Now and After only from the connection's own callbacks.
+// ID, Request, Subprotocol, Logger and SendInfo may be called from any
+// goroutine; Now and After only from the connection's own callbacks.
 type Conn struct {
 	info    ConnInfo
 	base    *slog.Logger                // [Options].Logger
 	logger  atomic.Pointer[slog.Logger] // base with the conn attribute, made on first use
-	mail    atomic.Pointer[mailbox]     // made on first use; closedMailbox once terminated
+	infos   atomic.Pointer[infoQueue]   // made on first use; closedQueue once terminated
 	session *Session
 }
 
@@ -56,45 +55,8 @@ func (c *Conn) Logger() *slog.Logger {
 	return c.logger.Load()
 }
 
-// Send queues info for the handler's HandleInfo. Messages from one goroutine
-// arrive in the order sent. Send never blocks: it returns [ErrMailboxFull]
-// when [Options].MailboxSize messages are waiting and [ErrClosed] once the
-// connection has terminated. A nil error means queued, not delivered: a
-// connection that terminates first drops what is still queued.
-func (c *Conn) Send(info any) error { return c.mailbox().put(info) }
-
-// mailbox returns the connection's mailbox, making it on first use: many
-// connections never get mail, and an idle connection should cost little.
-func (c *Conn) mailbox() *mailbox {
-	if m := c.mail.Load(); m != nil {
-		return m
-	}
-	s := c.session
-	if c.mail.CompareAndSwap(nil, &mailbox{limit: s.opts.MailboxSize}) {
-		// NotifyMail may run concurrently: whichever of us comes second
-		// hands the notify function to the new mailbox.
-		if notify := s.notify.Load(); notify != nil {
-			c.mail.Load().setNotify(*notify)
-		}
-	}
-	return c.mail.Load() // ours, another sender's, or closedMailbox
-}
-
 // Now returns the time of the event being handled, on the session's clock:
 // the wall clock under [Serve], virtual time in the simulator. Handlers that
 // use it instead of time.Now stay deterministic in simulation. Call it only
 // from the connection's callbacks.
 func (c *Conn) Now() time.Time { return c.session.now }
-
-// After arranges for info to reach HandleInfo once d has passed on the
-// session's clock (virtual in the simulator). Timers due at the same time fire
-// in the order they were set; pending timers are dropped when the connection
-// terminates. Call After only from the connection's callbacks; other
-// goroutines use Send.
-func (c *Conn) After(d time.Duration, info any) *Timer {
-	s := c.session
-	s.timerSeq++
-	t := &Timer{when: s.now.Add(d), seq: s.timerSeq, info: info, session: s}
-	heap.Push(&s.timers, t)
-	return t
-}

@@ -23,12 +23,12 @@
 //
 // # Talking to a connection from elsewhere
 //
-// [Conn.Send] queues a message for HandleInfo from any goroutine without ever
+// [Conn.SendInfo] queues a message for HandleInfo from any goroutine without ever
 // blocking; [Conn.After] schedules one on the session's clock.
 //
 // # Drivers and transports
 //
-// [Session] takes events (Open, Receive, DeliverMail, Tick, Fail, Shutdown),
+// [Session] takes events (Open, Receive, DeliverInfo, Tick, Fail, Shutdown),
 // each with the current time, and returns frames to write ([Session.Output]),
 // when to close the transport ([Session.Done]) and when to call again
 // ([Session.Deadline]). [Serve] drives it over any [Transport]; implement

@@ -5,15 +5,15 @@ import (
 	"fmt"
 )
 
-// Errors a Session reports in [Reason].Err or returns from [Conn.Send]. Test
+// Errors a Session reports in [Reason].Err or returns from [Conn.SendInfo]. Test
 // for them with errors.Is.
 var (
-	// ErrClosed is returned by [Conn.Send] once the connection has terminated.
+	// ErrClosed is returned by [Conn.SendInfo] once the connection has terminated.
 	ErrClosed = errors.New("sock: connection closed")
-	// ErrMailboxFull is returned by [Conn.Send] when the connection's mailbox
-	// holds [Options].MailboxSize undelivered messages. The message is dropped;
+	// ErrInfoQueueFull is returned by [Conn.SendInfo] when the connection's
+	// queue holds [Options].InfoQueueSize undelivered infos. The info is dropped;
 	// the sender decides whether to retry, drop or disconnect the receiver.
-	ErrMailboxFull = errors.New("sock: mailbox full")
+	ErrInfoQueueFull = errors.New("sock: info queue full")
 	// ErrProtocol is a violation of RFC 6455 by the peer; the connection closes
 	// with 1002.
 	ErrProtocol = errors.New("sock: protocol violation")

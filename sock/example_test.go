@@ -97,7 +97,7 @@ func ExampleConn_After() {
 }
 
 func ExampleStopWith() {
-	errUnauthorized := &sock.CloseError{Code: 4001, Reason: "token expired"}
+	errUnauthorized := &sock.CloseError{Code: 4001, Text: "token expired"}
 	h := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result {
 		return sock.StopWith(fmt.Errorf("checking session: %w", errUnauthorized))
 	})

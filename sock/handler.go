@@ -29,7 +29,7 @@ type ControlHandler interface {
 }
 
 // InfoHandler is implemented by handlers that receive messages from other
-// goroutines ([Conn.Send]) and timers ([Conn.After]). Without it, such
+// goroutines ([Conn.SendInfo]) and timers ([Conn.After]). Without it, such
 // messages are logged at debug level and dropped.
 type InfoHandler interface {
 	HandleInfo(c *Conn, info any) Result

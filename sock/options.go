@@ -38,9 +38,9 @@ type Options struct {
 	// Default 5s.
 	CloseTimeout time.Duration
 
-	// MailboxSize bounds the messages [Conn.Send] may queue before the
+	// InfoQueueSize bounds the infos [Conn.SendInfo] may queue before the
 	// connection's goroutine takes them. Default 256.
-	MailboxSize int
+	InfoQueueSize int
 
 	// Logger receives the connection's log records, with a "conn" attribute
 	// holding its ID. Default slog.Default().
@@ -53,7 +53,7 @@ const (
 	defaultIdleTimeout    = 60 * time.Second
 	defaultWriteTimeout   = 10 * time.Second
 	defaultCloseTimeout   = 5 * time.Second
-	defaultMailboxSize    = 256
+	defaultInfoQueueSize  = 256
 )
 
 // withDefaults returns a copy of o with every zero field set to its default.
@@ -77,8 +77,8 @@ func (o *Options) withDefaults() Options {
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = defaultCloseTimeout
 	}
-	if c.MailboxSize <= 0 {
-		c.MailboxSize = defaultMailboxSize
+	if c.InfoQueueSize <= 0 {
+		c.InfoQueueSize = defaultInfoQueueSize
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -14,7 +14,7 @@ func TestReasonString(t *testing.T) {
 	}{
 		{sock.Reason{Kind: sock.ReasonNormal, Code: sock.CloseNormal}, "normal 1000"},
 		{sock.Reason{Kind: sock.ReasonRemote, Code: sock.CloseNormal, Text: "bye",
-			Err: &sock.CloseError{Code: sock.CloseNormal, Reason: "bye"}}, `remote 1000 "bye"`},
+			Err: &sock.CloseError{Code: sock.CloseNormal, Text: "bye"}}, `remote 1000 "bye"`},
 		{sock.Reason{Kind: sock.ReasonShutdown, Code: sock.CloseGoingAway, Text: "server shutdown"}, `shutdown 1001 "server shutdown"`},
 		{sock.Reason{Kind: sock.ReasonTimeout, Code: sock.CloseGoingAway, Text: "idle timeout"}, `timeout 1001 "idle timeout"`},
 		{sock.Reason{Kind: sock.ReasonError, Code: sock.CloseInternalError, Err: &sock.PanicError{Value: "boom"}},

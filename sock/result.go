@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Result tells the Session what a callback wants done: frames to push and
@@ -12,19 +13,20 @@ import (
 // pushes nothing, like [Continue].
 //
 // Frames of one Result are written in order and before its close frame;
-// nothing is written after a close. A Result that cannot be honoured — a close
-// code a server may not send, a reason that is not UTF-8 or longer than 123
-// bytes, a frame that is neither data nor ping/pong, a control frame over 125
-// bytes — is a handler bug: none of its frames are written, the connection
-// closes with 1011 and Terminate receives [ErrBadResult]. sock never writes a
-// malformed frame and never truncates a reason.
+// nothing is written after a close. A Result that cannot be honoured — a text
+// frame that is not UTF-8, a close code that is not [CloseCode.Valid], a close
+// text that is not UTF-8 or longer than 123 bytes, a frame that is neither
+// data nor ping/pong, a control frame over 125 bytes — is a handler bug: none
+// of its frames are written, the connection closes with 1011 and Terminate
+// receives an error wrapping [ErrBadResult]. sock never writes a malformed
+// frame and never truncates a close text.
 type Result struct {
 	first  Frame   // the first pushed frame, kept inline so one push does not allocate
 	more   []Frame // the frames after first
 	pushed bool    // first holds a frame
 	stop   stopKind
 	code   CloseCode
-	reason string
+	text   string
 	err    error
 }
 
@@ -47,19 +49,19 @@ func Push(f Frame, more ...Frame) Result { return Result{first: f, more: more, p
 // Stop closes the connection normally (1000). Terminate sees [ReasonNormal].
 func Stop() Result { return Result{}.Stop() }
 
-// StopWith closes the connection because of err. The close code and reason
-// are those of a [*CloseError] in err's chain if they may be sent, else 1011
-// without a reason; Terminate sees [ReasonError] with err. StopWith(nil) is
-// Stop().
+// StopWith closes the connection because of err. The close code and text
+// are those of the first [*CloseError] in err's chain, else 1011 without a
+// text; Terminate sees [ReasonError] with err. A CloseError that may not be
+// sent is a handler bug, reported as for [Close]. StopWith(nil) is Stop().
 func StopWith(err error) Result { return Result{}.StopWith(err) }
 
-// Close closes the connection with code and reason. Terminate sees
+// Close closes the connection with code and text. Terminate sees
 // [ReasonNormal] with that code.
-func Close(code CloseCode, reason string) Result { return Result{}.Close(code, reason) }
+func Close(code CloseCode, text string) Result { return Result{}.Close(code, text) }
 
 // Stop returns r with its frames pushed and then a normal close (1000).
 func (r Result) Stop() Result {
-	r.stop, r.code, r.reason, r.err = stopNormal, CloseNormal, "", nil
+	r.stop, r.code, r.text, r.err = stopNormal, CloseNormal, "", nil
 	return r
 }
 
@@ -69,19 +71,19 @@ func (r Result) StopWith(err error) Result {
 	if err == nil {
 		return r.Stop()
 	}
-	code, reason := CloseInternalError, ""
+	code, text := CloseInternalError, ""
 	var ce *CloseError
-	if errors.As(err, &ce) && checkClose(ce.Code, ce.Reason) == nil {
-		code, reason = ce.Code, ce.Reason
+	if errors.As(err, &ce) {
+		code, text = ce.Code, ce.Text
 	}
-	r.stop, r.code, r.reason, r.err = stopError, code, reason, err
+	r.stop, r.code, r.text, r.err = stopError, code, text, err
 	return r
 }
 
 // Close returns r with its frames pushed and then a close frame with code and
-// reason.
-func (r Result) Close(code CloseCode, reason string) Result {
-	r.stop, r.code, r.reason, r.err = stopClose, code, reason, nil
+// text.
+func (r Result) Close(code CloseCode, text string) Result {
+	r.stop, r.code, r.text, r.err = stopClose, code, text, nil
 	return r
 }
 
@@ -109,7 +111,7 @@ func (r Result) String() string {
 	case stopNormal:
 		end = "stop"
 	case stopClose:
-		end = "close " + strconv.Itoa(int(r.code)) + " " + strconv.Quote(r.reason)
+		end = "close " + strconv.Itoa(int(r.code)) + " " + strconv.Quote(r.text)
 	case stopError:
 		end = fmt.Sprintf("stop with error %d: %v", int(r.code), r.err)
 	}
@@ -138,7 +140,11 @@ func (r *Result) check() error {
 			return
 		}
 		switch {
-		case f.Op.isData():
+		case f.Op == OpText:
+			if !utf8.Valid(f.Payload) {
+				bad = fmt.Errorf("%w: text frame is not UTF-8", ErrBadResult)
+			}
+		case f.Op == OpBinary:
 		case f.Op == OpPing || f.Op == OpPong:
 			if len(f.Payload) > maxControlPayload {
 				bad = fmt.Errorf("%w: %s frame of %d bytes, the limit is %d", ErrBadResult, f.Op, len(f.Payload), maxControlPayload)
@@ -150,8 +156,13 @@ func (r *Result) check() error {
 	if bad != nil {
 		return bad
 	}
-	if r.stop == stopClose {
-		return checkClose(r.code, r.reason)
+	switch r.stop {
+	case stopClose:
+		return checkClose(r.code, r.text)
+	case stopError:
+		if err := checkClose(r.code, r.text); err != nil {
+			return fmt.Errorf("%w (stopping with: %v)", err, r.err)
+		}
 	}
 	return nil
 }

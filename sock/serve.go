@@ -19,10 +19,14 @@ type Transport interface {
 	// calling emit for every whole text or binary message (fragments joined,
 	// payload owned by the receiver) and every ping, pong and close frame, in
 	// the order they arrive. It must emit a control frame as soon as it is
-	// read, even in the middle of a fragmented message. It returns nil after
-	// emitting a close frame; otherwise the error that stopped it, wrapping
-	// ErrProtocol, ErrMessageTooBig or ErrInvalidUTF8 when the peer broke a
-	// rule. emit may block.
+	// read, even in the middle of a fragmented message. While a message
+	// arrives in parts, it emits a Frame{Op: OpContinuation} with no payload
+	// whenever a part has arrived and the message is not yet whole: bytes
+	// arriving are activity for [Options].IdleTimeout, and a slow upload
+	// must not look idle. It returns nil after emitting a close frame;
+	// otherwise the error that stopped it, wrapping ErrProtocol,
+	// ErrMessageTooBig or ErrInvalidUTF8 when the peer broke a rule. emit may
+	// block.
 	ReadFrames(emit func(Frame)) error
 
 	// WriteFrame writes one frame, giving up at deadline. It must not write
@@ -35,13 +39,13 @@ type Transport interface {
 }
 
 // Serve drives s over t until the connection is over, then closes t. It opens
-// the Session and feeds it what t reads, the messages of its mailbox, its
+// the Session and feeds it what t reads, the infos sent to it, its
 // timers and — when ctx is cancelled — a shutdown (close 1001), writing what
 // it asks for.
 //
 // Serve reads on the calling goroutine and starts none of its own while the
 // connection is idle: an idle connection costs one goroutine. A timer that
-// fires runs on a goroutine of its own (time.AfterFunc), and mail is
+// fires runs on a goroutine of its own (time.AfterFunc), and infos are
 // delivered on a short-lived goroutine per burst; a mutex makes every
 // callback run one at a time, and
 // whichever goroutine holds the Session writes its frames. Serve returns once
@@ -78,7 +82,7 @@ func start(ctx context.Context, t Transport, s *Session) *driver {
 	defer d.mu.Unlock()
 	d.timer = time.AfterFunc(time.Hour, func() { d.locked(d.tick) })
 	d.timer.Stop()
-	s.NotifyMail(func() { go d.locked((*Session).DeliverMail) })
+	s.NotifyInfo(func() { go d.locked((*Session).DeliverInfo) })
 	s.Open(time.Now())
 	d.flush()
 	// After Open, which panics if s was opened before: Serve defers
@@ -119,7 +123,7 @@ type driver struct {
 }
 
 // locked feeds the Session an event from a goroutine other than the
-// reader's — the timer's, a mail delivery's, the shutdown's — unless Serve is
+// reader's — the timer's, an info delivery's, the shutdown's — unless Serve is
 // over, and writes what it asks for.
 func (d *driver) locked(event func(s *Session, now time.Time)) {
 	d.mu.Lock()

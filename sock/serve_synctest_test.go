@@ -162,7 +162,7 @@ func TestServeSynctestTimers(t *testing.T) {
 		wantWrittenAt(t, tr, done, start, 4*time.Second, `text "set by a at 4s"`)
 		// Mail is delivered at once, on the same clock.
 		settleAt(start, 6*time.Second)
-		if err := (<-conns).Send("mail"); err != nil {
+		if err := (<-conns).SendInfo("mail"); err != nil {
 			t.Fatalf("Send = %v, want nil", err)
 		}
 		synctest.Wait()

@@ -201,7 +201,7 @@ func TestServeMailAndTimers(t *testing.T) {
 	if got := tr.next(t); got != `text "timer"` {
 		t.Errorf("frame = %s, want text \"timer\"", got)
 	}
-	if err := c.Send("mail"); err != nil {
+	if err := c.SendInfo("mail"); err != nil {
 		t.Fatalf("Send = %v, want nil", err)
 	}
 	if got := tr.next(t); got != `text "mail"` {
@@ -214,7 +214,7 @@ func TestServeMailAndTimers(t *testing.T) {
 	if err := wantServed(t, tr, done); err != nil {
 		t.Errorf("Serve() = %v, want nil", err)
 	}
-	if err := c.Send("late"); !errors.Is(err, sock.ErrClosed) {
+	if err := c.SendInfo("late"); !errors.Is(err, sock.ErrClosed) {
 		t.Errorf("Send after Serve returned = %v, want ErrClosed", err)
 	}
 }

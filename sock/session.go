@@ -1,7 +1,6 @@
 package sock
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -32,7 +31,7 @@ type Session struct {
 	has    optional // the optional interfaces handler implements
 	now    time.Time
 	out    []Frame
-	notify atomic.Pointer[func()] // set by NotifyMail, for the mailbox
+	notify atomic.Pointer[func()] // set by NotifyInfo, for the info queue
 
 	timers   timerHeap
 	timerSeq uint64
@@ -123,7 +122,9 @@ func (s *Session) Output() []Frame {
 func (s *Session) Done() bool { return s.state == stateDone }
 
 // Reason returns why the connection ended, or the zero Reason while it has
-// not.
+// not. It is the reason Terminate received, unless Terminate itself
+// panicked: then it is [ReasonError] with the [*PanicError], and the same
+// code and text.
 func (s *Session) Reason() Reason { return s.reason }
 
 // Deadline returns when the Session next wants [Session.Tick] called: the
@@ -167,7 +168,9 @@ func (s *Session) Open(now time.Time) {
 }
 
 // Receive handles a frame read from the peer: a whole text or binary message,
-// a ping, a pong or a close frame.
+// a ping, a pong or a close frame; or a continuation frame, which says only
+// that part of a message has arrived (see [Transport]). Whatever arrives is
+// activity for [Options].IdleTimeout.
 func (s *Session) Receive(now time.Time, f Frame) {
 	if !s.advance(now) {
 		return
@@ -184,7 +187,7 @@ func (s *Session) Receive(now time.Time, f Frame) {
 	// idles, and whose stack is not given back once grown. So Receive keeps
 	// its frame small: control frames and errors formatted with fmt are
 	// handled by functions that are not inlined into it.
-	if !f.Op.isData() {
+	if !f.Op.IsData() {
 		s.receiveControl(&f)
 		return
 	}
@@ -212,7 +215,7 @@ func (s *Session) tooBig(n int) {
 //
 //go:noinline
 func (s *Session) receiveControl(f *Frame) {
-	if f.Op.isControl() && len(f.Payload) > maxControlPayload {
+	if f.Op.IsControl() && len(f.Payload) > maxControlPayload {
 		s.fail(CloseProtocolError, fmt.Errorf("%w: %s frame of %d bytes", ErrProtocol, f.Op, len(f.Payload)))
 		return
 	}
@@ -228,14 +231,16 @@ func (s *Session) receiveControl(f *Frame) {
 		s.pongDue = time.Time{}
 		s.handleControl(f)
 	case OpClose:
-		code, text, err := parseClose(f.Payload)
+		code, text, err := f.ParseClose()
 		if err != nil {
 			s.fail(CloseProtocolError, err)
 			return
 		}
 		s.out = append(s.out, CloseFrame(code, ""))
-		s.terminate(Reason{Kind: ReasonRemote, Code: code, Text: text, Err: &CloseError{Code: code, Reason: text}})
+		s.terminate(Reason{Kind: ReasonRemote, Code: code, Text: text, Err: &CloseError{Code: code, Text: text}})
 		s.state = stateDone
+	case OpContinuation:
+		// Part of a message arrived: activity, and nothing else to do.
 	default:
 		s.fail(CloseProtocolError, fmt.Errorf("%w: unexpected %s frame", ErrProtocol, f.Op))
 	}
@@ -245,46 +250,6 @@ func (s *Session) handleControl(f *Frame) {
 	if s.has&hasControl != 0 {
 		s.run(callControl, f, nil)
 	}
-}
-
-// DeliverMail hands every message queued by [Conn.Send] to HandleInfo, in
-// arrival order. Drivers call it after [Session.NotifyMail] said mail waits.
-func (s *Session) DeliverMail(now time.Time) {
-	if !s.advance(now) || s.state != stateOpen {
-		return
-	}
-	m := s.conn.mail.Load()
-	if m == nil {
-		return // nothing was ever sent
-	}
-	batch := m.take()
-	defer clear(batch) // delivered messages are the handler's to keep, not ours
-	for _, info := range batch {
-		if s.state != stateOpen {
-			return
-		}
-		s.deliver(info)
-	}
-}
-
-// NotifyMail makes the Session call notify whenever [Conn.Send] puts a
-// message into an empty mailbox, so the driver knows to call
-// [Session.DeliverMail]. notify runs on the sending goroutine: it must not
-// block and must not call the Session. It may be set after messages were
-// sent, from any goroutine: if mail is waiting, notify is called at once.
-func (s *Session) NotifyMail(notify func()) {
-	s.notify.Store(&notify)
-	if m := s.conn.mail.Load(); m != nil {
-		m.setNotify(notify)
-	}
-}
-
-func (s *Session) deliver(info any) {
-	if s.has&hasInfo == 0 {
-		s.conn.Logger().Debug("sock: info dropped: handler has no HandleInfo", "info", info)
-		return
-	}
-	s.run(callInfo, nil, info)
 }
 
 // Tick fires what is due at now: timers, keepalive pings, and the pong, idle
@@ -299,12 +264,7 @@ func (s *Session) Tick(now time.Time) {
 		}
 		return
 	}
-	// Only timers set before this Tick fire now: a handler that keeps setting
-	// After(0) cannot keep the Session from returning.
-	last := s.timerSeq
-	for s.state == stateOpen && len(s.timers) > 0 && !now.Before(s.timers[0].when) && s.timers[0].seq <= last {
-		s.deliver(heap.Pop(&s.timers).(*Timer).info)
-	}
+	s.fireTimers(now)
 	if s.state != stateOpen {
 		return
 	}
@@ -407,9 +367,9 @@ func (s *Session) apply(r *Result) {
 	}
 	switch r.stop {
 	case stopNormal, stopClose:
-		s.closeWithHandshake(Reason{Kind: ReasonNormal, Code: r.code, Text: r.reason})
+		s.closeWithHandshake(Reason{Kind: ReasonNormal, Code: r.code, Text: r.text})
 	case stopError:
-		s.closeWithHandshake(Reason{Kind: ReasonError, Code: r.code, Text: r.reason, Err: r.err})
+		s.closeWithHandshake(Reason{Kind: ReasonError, Code: r.code, Text: r.text, Err: r.err})
 	}
 }
 
@@ -434,17 +394,12 @@ func (s *Session) fail(code CloseCode, err error) {
 	s.closeNow(Reason{Kind: ReasonError, Code: code, Err: err})
 }
 
-// terminate ends the handler's life: no more mail or timers, then Terminate.
+// terminate ends the handler's life: no more infos or timers, then Terminate.
 func (s *Session) terminate(r Reason) {
 	s.reason = r
 	s.state = stateClosing // no callback runs from here on, whatever the caller sets next
-	if !s.conn.mail.CompareAndSwap(nil, closedMailbox) {
-		s.conn.mail.Load().close()
-	}
-	for _, t := range s.timers {
-		t.index = -1
-	}
-	s.timers = nil
+	s.closeInfos()
+	s.dropTimers()
 	if r.Kind == ReasonError {
 		s.conn.Logger().Debug("sock: connection failed", "reason", r)
 	}
@@ -453,10 +408,21 @@ func (s *Session) terminate(r Reason) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(debug.Stack()))
+			s.terminatePanicked(v)
 		}
 	}()
 	s.handler.(TerminateHandler).Terminate(&s.conn, r)
+}
+
+// terminatePanicked logs a panic recovered from Terminate and makes it the
+// connection's reason, so that drivers and tests see it: Terminate has had
+// the reason before, and the close frame is already queued.
+//
+//go:noinline
+func (s *Session) terminatePanicked(v any) {
+	p := &PanicError{Value: v, Stack: debug.Stack()}
+	s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(p.Stack))
+	s.reason = Reason{Kind: ReasonError, Code: s.reason.Code, Text: s.reason.Text, Err: p}
 }
 
 type callback uint8

@@ -24,7 +24,7 @@ func TestBadResult(t *testing.T) {
 		result sock.Result
 	}
 	var tests []badCase
-	for _, code := range []sock.CloseCode{0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535} {
+	for _, code := range []sock.CloseCode{0, 999, 1004, 1005, 1006, 1014, 1015, 1016, 2999, 5000, 65535} {
 		tests = append(tests, badCase{
 			name:   fmt.Sprintf("close code %d", int(code)),
 			result: sock.Push(sock.Text("lost")).Close(code, ""),
@@ -38,6 +38,12 @@ func TestBadResult(t *testing.T) {
 		badCase{"push close frame", sock.Push(sock.CloseFrame(sock.CloseNormal, ""))},
 		badCase{"push close frame after data", sock.Push(sock.Text("lost"), sock.CloseFrame(sock.CloseNormal, ""))},
 		badCase{"push close frame then Stop", sock.Push(sock.CloseFrame(sock.CloseNormal, "")).Stop()},
+		badCase{"push text that is not UTF-8", sock.Push(sock.Text("lost"), sock.Text("bad \xff"))},
+		badCase{"push text with a cut rune", sock.Push(sock.Frame{Op: sock.OpText, Payload: []byte("é")[:1]})},
+		// StopWith reports a CloseError that cannot be sent as Close does.
+		badCase{"StopWith CloseError 1006", sock.Push(sock.Text("lost")).StopWith(&sock.CloseError{Code: sock.CloseAbnormal})},
+		badCase{"StopWith wrapped CloseError 1005", sock.StopWith(fmt.Errorf("x: %w", &sock.CloseError{Code: sock.CloseNoStatus}))},
+		badCase{"StopWith CloseError text not UTF-8", sock.StopWith(&sock.CloseError{Code: 4000, Text: "\xff"})},
 		badCase{"push continuation frame", sock.Push(sock.Frame{Op: sock.OpContinuation, Payload: []byte("x")})},
 		badCase{"push unknown opcode", sock.Push(sock.Frame{Op: 3})},
 		badCase{"push ping of 126 bytes", sock.Push(sock.Text("lost"), sock.Frame{Op: sock.OpPing, Payload: make([]byte, 126)})},
@@ -91,10 +97,10 @@ func TestBadResultFromEveryCallback(t *testing.T) {
 			name:  "HandleInfo",
 			setup: func(h *recorder) { h.info = func(*sock.Conn, any) sock.Result { return bad } },
 			drive: func(s *sock.Session) {
-				if err := s.Conn().Send("m"); err != nil {
+				if err := s.Conn().SendInfo("m"); err != nil {
 					panic(err)
 				}
-				s.DeliverMail(at(time.Second))
+				s.DeliverInfo(at(time.Second))
 			},
 			wantCalls: []string{"init", "info m"},
 			wantOut:   []string{`close 1011 ""`},
@@ -121,9 +127,9 @@ func TestValidCloseResult(t *testing.T) {
 		reason string
 	}
 	var tests []validCase
-	// 1012 and 1013 are registered with IANA and allowed by CloseCode's doc;
-	// ARCHITECTURE.md lists 1007-1011 and 1014 only (see the report).
-	for _, code := range []sock.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999} {
+	// 1012 and 1013 are registered with IANA; 1014 is too, but gorilla
+	// clients reject it (see CloseCode.Valid).
+	for _, code := range []sock.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 3000, 3999, 4000, 4999} {
 		tests = append(tests, validCase{code, "why"})
 	}
 	tests = append(tests,
@@ -183,7 +189,7 @@ func TestClientClose(t *testing.T) {
 		{"normal with reason", sock.CloseFrame(sock.CloseNormal, "bye"), `close 1000 ""`, sock.CloseNormal, "bye"},
 		{"going away", sock.CloseFrame(sock.CloseGoingAway, "tab closed"), `close 1001 ""`, sock.CloseGoingAway, "tab closed"},
 		{"protocol error", sock.CloseFrame(sock.CloseProtocolError, ""), `close 1002 ""`, sock.CloseProtocolError, ""},
-		{"1014", sock.CloseFrame(sock.CloseBadGateway, ""), `close 1014 ""`, sock.CloseBadGateway, ""},
+		{"1013", sock.CloseFrame(sock.CloseTryAgainLater, ""), `close 1013 ""`, sock.CloseTryAgainLater, ""},
 		{"private code", sock.CloseFrame(4999, "app"), `close 4999 ""`, 4999, "app"},
 		{"reason of 123 bytes", sock.CloseFrame(3000, strings.Repeat("r", 123)), `close 3000 ""`, 3000, strings.Repeat("r", 123)},
 	}
@@ -199,7 +205,7 @@ func TestClientClose(t *testing.T) {
 			r := h.reason(t)
 			wantReason(t, r, sock.ReasonRemote, tt.wantCode, tt.wantText, nil)
 			var ce *sock.CloseError
-			if !errors.As(r.Err, &ce) || ce.Code != tt.wantCode || ce.Reason != tt.wantText {
+			if !errors.As(r.Err, &ce) || ce.Code != tt.wantCode || ce.Text != tt.wantText {
 				t.Errorf("Reason.Err = %#v, want &CloseError{%v, %q}", r.Err, tt.wantCode, tt.wantText)
 			}
 			if got := sock.CloseStatus(r.Err); got != tt.wantCode {
@@ -221,7 +227,7 @@ func TestClientCloseMalformed(t *testing.T) {
 		{"reason not UTF-8", rawClose(1000, "bad \xff")},
 		{"reason with a cut rune", rawClose(1000, "é"[:1])},
 	}
-	for _, code := range []uint16{0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535} {
+	for _, code := range []uint16{0, 999, 1004, 1005, 1006, 1014, 1015, 1016, 2999, 5000, 65535} {
 		tests = append(tests, struct {
 			name  string
 			frame sock.Frame
@@ -414,7 +420,7 @@ func TestTerminateOnceAndLast(t *testing.T) {
 		}, func(s *sock.Session) { s.Receive(at(time.Second), sock.Frame{Op: sock.OpPong}) }, sock.ReasonNormal},
 		{"HandleInfo errs", nil, func(h *recorder) {
 			h.info = func(*sock.Conn, any) sock.Result { return sock.StopWith(errors.New("no")) }
-		}, func(s *sock.Session) { _ = s.Conn().Send(1); s.DeliverMail(at(time.Second)) }, sock.ReasonError},
+		}, func(s *sock.Session) { _ = s.Conn().SendInfo(1); s.DeliverInfo(at(time.Second)) }, sock.ReasonError},
 		{"timer closes", nil, func(h *recorder) {
 			h.init = func(c *sock.Conn) sock.Result { c.After(time.Second, "t"); return sock.Continue() }
 			h.info = func(*sock.Conn, any) sock.Result { return sock.Stop() }
@@ -430,7 +436,7 @@ func TestTerminateOnceAndLast(t *testing.T) {
 		{"pong timeout", &sock.Options{PingInterval: time.Second}, func(h *recorder) {},
 			func(s *sock.Session) { s.Tick(at(time.Second)); s.Tick(at(2 * time.Second)) }, sock.ReasonTimeout},
 		{"protocol violation", nil, func(h *recorder) {},
-			func(s *sock.Session) { s.Receive(at(time.Second), sock.Frame{Op: sock.OpContinuation}) }, sock.ReasonError},
+			func(s *sock.Session) { s.Receive(at(time.Second), sock.Frame{Op: 0xB}) }, sock.ReasonError},
 		{"invalid UTF-8", nil, func(h *recorder) {},
 			func(s *sock.Session) { s.Receive(at(time.Second), sock.Text("\xc3")) }, sock.ReasonError},
 		{"too big", &sock.Options{MaxMessageSize: 1}, func(h *recorder) {},
@@ -454,7 +460,7 @@ func TestTerminateOnceAndLast(t *testing.T) {
 			if last := h.calls[len(h.calls)-1]; !strings.HasPrefix(last, "terminate ") {
 				t.Errorf("last callback = %q, want terminate (calls %q)", last, h.calls)
 			}
-			if got := s.Conn().Send("after"); !errors.Is(got, sock.ErrClosed) {
+			if got := s.Conn().SendInfo("after"); !errors.Is(got, sock.ErrClosed) {
 				t.Errorf("Conn.Send after Terminate = %v, want ErrClosed", got)
 			}
 			wantInert(t, s, h, at(90*time.Second))

@@ -110,7 +110,6 @@ func TestReceiveViolations(t *testing.T) {
 		{"oversize and invalid UTF-8", &sock.Options{MaxMessageSize: 1}, sock.Text("\xff\xff"), `close 1009 ""`, sock.CloseTooBig, sock.ErrMessageTooBig},
 		{"ping of 126 bytes", nil, sock.Frame{Op: sock.OpPing, Payload: big(126)}, `close 1002 ""`, sock.CloseProtocolError, sock.ErrProtocol},
 		{"pong of 126 bytes", nil, sock.Frame{Op: sock.OpPong, Payload: big(126)}, `close 1002 ""`, sock.CloseProtocolError, sock.ErrProtocol},
-		{"continuation", nil, sock.Frame{Op: sock.OpContinuation, Payload: []byte("x")}, `close 1002 ""`, sock.CloseProtocolError, sock.ErrProtocol},
 		{"reserved opcode", nil, sock.Frame{Op: 0xB}, `close 1002 ""`, sock.CloseProtocolError, sock.ErrProtocol},
 	}
 	for _, tt := range tests {
@@ -236,11 +235,11 @@ func TestHandlerPanics(t *testing.T) {
 			setup: func(h *recorder) { h.info = func(*sock.Conn, any) sock.Result { panic("boom") } },
 			drive: func(s *sock.Session) {
 				for _, m := range []string{"a", "b"} {
-					if err := s.Conn().Send(m); err != nil {
+					if err := s.Conn().SendInfo(m); err != nil {
 						panic(err)
 					}
 				}
-				s.DeliverMail(at(time.Second))
+				s.DeliverInfo(at(time.Second))
 			},
 			wantCalls: []string{"init", "info a"}, // b is dropped
 			wantOut:   []string{`close 1011 ""`},
@@ -348,8 +347,11 @@ func TestTerminatePanics(t *testing.T) {
 			if len(h.reasons) != 1 {
 				t.Errorf("Terminate ran %d times, want 1", len(h.reasons))
 			}
-			if r := s.Reason(); r.Kind == 0 {
-				t.Errorf("Reason() = %v, want the reason of the end", r)
+			// The panic is not lost in a log line: the Session's reason
+			// becomes it, with the code that was sent.
+			var pe *sock.PanicError
+			if r := s.Reason(); r.Kind != sock.ReasonError || r.Code != h.reasons[0].Code || !errors.As(r.Err, &pe) || pe.Value != "terminate" {
+				t.Errorf("Reason() = %v, want error %d with the *PanicError of Terminate", r, int(h.reasons[0].Code))
 			}
 			var out []string
 			for _, f := range s.Output() {

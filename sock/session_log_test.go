@@ -50,8 +50,8 @@ func TestLogging(t *testing.T) {
 			name:    "info dropped",
 			handler: func(h *recorder) sock.Handler { return basic{h} },
 			drive: func(s *sock.Session) {
-				_ = s.Conn().Send("lost")
-				s.DeliverMail(at(time.Second))
+				_ = s.Conn().SendInfo("lost")
+				s.DeliverInfo(at(time.Second))
 			},
 			want: []string{`level=DEBUG msg="sock: info dropped: handler has no HandleInfo" conn=42 info=lost`},
 		},

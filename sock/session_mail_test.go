@@ -19,19 +19,19 @@ import (
 func send(tb testing.TB, c *sock.Conn, infos ...any) {
 	tb.Helper()
 	for _, info := range infos {
-		if err := c.Send(info); err != nil {
+		if err := c.SendInfo(info); err != nil {
 			tb.Fatalf("Send(%v) = %v, want nil", info, err)
 		}
 	}
 }
 
-// startNotified starts h like start, with a channel that NotifyMail fills
+// startNotified starts h like start, with a channel that NotifyInfo fills
 // with a token whenever mail arrives in an empty mailbox.
 func startNotified(tb testing.TB, h sock.Handler, opts *sock.Options) (*sock.Session, chan struct{}) {
 	tb.Helper()
 	s := newSession(tb, h, opts)
 	ready := make(chan struct{}, 1)
-	s.NotifyMail(func() {
+	s.NotifyInfo(func() {
 		select {
 		case ready <- struct{}{}:
 		default:
@@ -51,33 +51,33 @@ func mailReady(ready chan struct{}) bool {
 	}
 }
 
-func TestDeliverMailInOrder(t *testing.T) {
+func TestDeliverInfoInOrder(t *testing.T) {
 	h := &recorder{info: func(c *sock.Conn, info any) sock.Result {
 		return sock.Push(sock.Text(fmt.Sprint(info)))
 	}}
 	s, ready := startNotified(t, h, nil)
 	if mailReady(ready) {
-		t.Errorf("NotifyMail fired with nothing sent, want not ready")
+		t.Errorf("NotifyInfo fired with nothing sent, want not ready")
 	}
 	send(t, s.Conn(), "a", "b", 3)
 	if !mailReady(ready) {
-		t.Errorf("NotifyMail did not fire after Send")
+		t.Errorf("NotifyInfo did not fire after Send")
 	}
 	wantCalls(t, h, "init") // Send does not deliver
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	wantCalls(t, h, "init", "info a", "info b", "info 3")
 	wantOutput(t, s, `text "a"`, `text "b"`, `text "3"`)
 
-	s.DeliverMail(at(2 * time.Second)) // nothing twice
+	s.DeliverInfo(at(2 * time.Second)) // nothing twice
 	wantCalls(t, h, "init", "info a", "info b", "info 3")
 
 	send(t, s.Conn(), "c")
-	s.DeliverMail(at(3 * time.Second))
+	s.DeliverInfo(at(3 * time.Second))
 	wantCalls(t, h, "init", "info a", "info b", "info 3", "info c")
 }
 
 func TestSendFromHandleInfo(t *testing.T) {
-	// A message a handler sends itself waits for the next DeliverMail.
+	// A message a handler sends itself waits for the next DeliverInfo.
 	h := &recorder{}
 	h.info = func(c *sock.Conn, info any) sock.Result {
 		if n := info.(int); n < 3 {
@@ -87,13 +87,13 @@ func TestSendFromHandleInfo(t *testing.T) {
 	}
 	s, ready := startNotified(t, h, nil)
 	send(t, s.Conn(), 1)
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	wantCalls(t, h, "init", "info 1")
 	if !mailReady(ready) {
-		t.Fatalf("NotifyMail did not fire after a Send from HandleInfo")
+		t.Fatalf("NotifyInfo did not fire after a Send from HandleInfo")
 	}
-	s.DeliverMail(at(time.Second))
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	wantCalls(t, h, "init", "info 1", "info 2", "info 3")
 }
 
@@ -104,8 +104,8 @@ func TestMailboxFull(t *testing.T) {
 		size int
 	}{
 		{"default 256", nil, 256},
-		{"MailboxSize 2", &sock.Options{MailboxSize: 2}, 2},
-		{"MailboxSize 1", &sock.Options{MailboxSize: 1}, 1},
+		{"InfoQueueSize 2", &sock.Options{InfoQueueSize: 2}, 2},
+		{"InfoQueueSize 1", &sock.Options{InfoQueueSize: 1}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,19 +121,19 @@ func TestMailboxFull(t *testing.T) {
 				send(t, c, i)
 				want = append(want, i)
 			}
-			if err := c.Send("extra"); !errors.Is(err, sock.ErrMailboxFull) {
-				t.Errorf("Send to a full mailbox = %v, want ErrMailboxFull", err)
+			if err := c.SendInfo("extra"); !errors.Is(err, sock.ErrInfoQueueFull) {
+				t.Errorf("Send to a full mailbox = %v, want ErrInfoQueueFull", err)
 			}
-			if err := c.Send("extra"); !errors.Is(err, sock.ErrMailboxFull) {
-				t.Errorf("second Send to a full mailbox = %v, want ErrMailboxFull", err)
+			if err := c.SendInfo("extra"); !errors.Is(err, sock.ErrInfoQueueFull) {
+				t.Errorf("second Send to a full mailbox = %v, want ErrInfoQueueFull", err)
 			}
-			s.DeliverMail(at(time.Second))
+			s.DeliverInfo(at(time.Second))
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("delivered mismatch (-want +got):\n%s", diff)
 			}
 			// Delivering makes room again.
 			send(t, c, "after")
-			s.DeliverMail(at(2 * time.Second))
+			s.DeliverInfo(at(2 * time.Second))
 			if diff := cmp.Diff(append(want, "after"), got); diff != "" {
 				t.Errorf("delivered mismatch (-want +got):\n%s", diff)
 			}
@@ -151,7 +151,7 @@ func TestSendAfterTerminate(t *testing.T) {
 			var fromTerminate error
 			h := &recorder{
 				in:   func(*sock.Conn, sock.Frame) sock.Result { return sock.Stop() },
-				term: func(c *sock.Conn, r sock.Reason) { fromTerminate = c.Send("from terminate") },
+				term: func(c *sock.Conn, r sock.Reason) { fromTerminate = c.SendInfo("from terminate") },
 			}
 			s := start(t, h, nil)
 			send(t, s.Conn(), "queued") // dropped: the connection terminates first
@@ -159,26 +159,26 @@ func TestSendAfterTerminate(t *testing.T) {
 			if !errors.Is(fromTerminate, sock.ErrClosed) {
 				t.Errorf("Send from Terminate = %v, want ErrClosed", fromTerminate)
 			}
-			if err := s.Conn().Send("late"); !errors.Is(err, sock.ErrClosed) {
+			if err := s.Conn().SendInfo("late"); !errors.Is(err, sock.ErrClosed) {
 				t.Errorf("Send after Terminate = %v, want ErrClosed", err)
 			}
-			s.DeliverMail(at(2 * time.Second))
+			s.DeliverInfo(at(2 * time.Second))
 			s.Tick(at(time.Hour))
-			s.DeliverMail(at(time.Hour))
+			s.DeliverInfo(at(time.Hour))
 			for _, c := range h.calls {
 				if strings.HasPrefix(c, "info ") {
 					t.Errorf("calls = %q, want no info after Terminate", h.calls)
 					break
 				}
 			}
-			if err := s.Conn().Send("later"); !errors.Is(err, sock.ErrClosed) {
+			if err := s.Conn().SendInfo("later"); !errors.Is(err, sock.ErrClosed) {
 				t.Errorf("Send after Done = %v, want ErrClosed", err)
 			}
 		})
 	}
 }
 
-func TestDeliverMailStopsAtClose(t *testing.T) {
+func TestDeliverInfoStopsAtClose(t *testing.T) {
 	h := &recorder{info: func(c *sock.Conn, info any) sock.Result {
 		if info == "b" {
 			return sock.Push(sock.Text("bye")).Close(4000, "b")
@@ -187,7 +187,7 @@ func TestDeliverMailStopsAtClose(t *testing.T) {
 	}}
 	s := start(t, h, nil)
 	send(t, s.Conn(), "a", "b", "c", "d")
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	wantOutput(t, s, `text "a"`, `text "bye"`, `close 4000 "b"`)
 	r := h.reason(t)
 	wantCalls(t, h, "init", "info a", "info b", "terminate "+r.String())
@@ -197,7 +197,7 @@ func TestInfoWithoutHandleInfo(t *testing.T) {
 	h := &recorder{}
 	s := start(t, basic{h}, nil)
 	send(t, s.Conn(), "x", "y")
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	wantCalls(t, h, "init")
 	wantOutput(t, s)
 	if s.Done() || len(h.reasons) != 0 {
@@ -220,7 +220,7 @@ func TestSendConcurrently(t *testing.T) {
 		got = append(got, info.(msg))
 		return sock.Continue()
 	}}
-	s, ready := startNotified(t, h, &sock.Options{MailboxSize: senders * each})
+	s, ready := startNotified(t, h, &sock.Options{InfoQueueSize: senders * each})
 	c := s.Conn()
 
 	var wg sync.WaitGroup
@@ -228,7 +228,7 @@ func TestSendConcurrently(t *testing.T) {
 	for from := range senders {
 		wg.Go(func() {
 			for n := range each {
-				if err := c.Send(msg{from, n}); err != nil {
+				if err := c.SendInfo(msg{from, n}); err != nil {
 					errs <- err
 					return
 				}
@@ -246,7 +246,7 @@ func TestSendConcurrently(t *testing.T) {
 			done = true
 		}
 		now = now.Add(time.Millisecond)
-		s.DeliverMail(now)
+		s.DeliverInfo(now)
 	}
 	close(errs)
 	for err := range errs {
@@ -268,7 +268,7 @@ func TestSendConcurrently(t *testing.T) {
 // Delivered infos must not stay reachable from the Conn (which a registry may
 // hold long after the connection ended): the mailbox reuses its buffers, and
 // must clear what it handed out.
-func TestDeliverMailDoesNotRetainInfo(t *testing.T) {
+func TestDeliverInfoDoesNotRetainInfo(t *testing.T) {
 	h := &recorder{} // logs a string, keeps no reference to the info
 	s := start(t, h, nil)
 	sendBig := func() weak.Pointer[[1 << 16]byte] {
@@ -282,13 +282,13 @@ func TestDeliverMailDoesNotRetainInfo(t *testing.T) {
 	}
 
 	delivered := sendBig()
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	if reachable(delivered) {
-		t.Errorf("an info HandleInfo did not keep is still reachable after DeliverMail, want it released")
+		t.Errorf("an info HandleInfo did not keep is still reachable after DeliverInfo, want it released")
 	}
 
 	last := sendBig()
-	s.DeliverMail(at(2 * time.Second))
+	s.DeliverInfo(at(2 * time.Second))
 	s.Receive(at(3*time.Second), sock.CloseFrame(sock.CloseNormal, ""))
 	if !s.Done() {
 		t.Fatalf("Done() = false after the client's close, want true")
@@ -299,7 +299,7 @@ func TestDeliverMailDoesNotRetainInfo(t *testing.T) {
 
 	refused := func() weak.Pointer[[1 << 16]byte] {
 		big := new([1 << 16]byte)
-		if err := s.Conn().Send(big); !errors.Is(err, sock.ErrClosed) {
+		if err := s.Conn().SendInfo(big); !errors.Is(err, sock.ErrClosed) {
 			t.Errorf("Send after Done = %v, want ErrClosed", err)
 		}
 		return weak.Make(big)
@@ -310,11 +310,11 @@ func TestDeliverMailDoesNotRetainInfo(t *testing.T) {
 	runtime.KeepAlive(s)
 }
 
-func TestNotifyMail(t *testing.T) {
+func TestNotifyInfo(t *testing.T) {
 	h := &recorder{}
-	s := newSession(t, h, &sock.Options{MailboxSize: 2})
+	s := newSession(t, h, &sock.Options{InfoQueueSize: 2})
 	var notified int
-	s.NotifyMail(func() { notified++ })
+	s.NotifyInfo(func() { notified++ })
 	s.Open(t0)
 	c := s.Conn()
 
@@ -325,11 +325,11 @@ func TestNotifyMail(t *testing.T) {
 	}{
 		{"first Send into an empty mailbox", func() { send(t, c, 1) }, 1},
 		{"Send into a non-empty mailbox", func() { send(t, c, 2) }, 1},
-		{"Send into a full mailbox", func() { _ = c.Send(3) }, 1},
-		{"DeliverMail", func() { s.DeliverMail(at(time.Second)) }, 1},
+		{"Send into a full mailbox", func() { _ = c.SendInfo(3) }, 1},
+		{"DeliverInfo", func() { s.DeliverInfo(at(time.Second)) }, 1},
 		{"Send after the mailbox was drained", func() { send(t, c, 4) }, 2},
 		{"client close", func() { s.Receive(at(2*time.Second), sock.CloseFrame(sock.CloseNormal, "")) }, 2},
-		{"Send after Terminate", func() { _ = c.Send(5) }, 2},
+		{"Send after Terminate", func() { _ = c.SendInfo(5) }, 2},
 	}
 	for _, step := range steps {
 		step.do()
@@ -340,15 +340,15 @@ func TestNotifyMail(t *testing.T) {
 	wantCalls(t, h, "init", "info 1", "info 2", `terminate remote 1000`)
 }
 
-// TestNotifyMailRunsOutsideTheLock sends from notify itself: if notify ran
+// TestNotifyInfoRunsOutsideTheLock sends from notify itself: if notify ran
 // with the mailbox locked, this would deadlock.
-func TestNotifyMailRunsOutsideTheLock(t *testing.T) {
+func TestNotifyInfoRunsOutsideTheLock(t *testing.T) {
 	h := &recorder{}
 	s := newSession(t, h, nil)
 	var errs []error
-	s.NotifyMail(func() {
+	s.NotifyInfo(func() {
 		if len(errs) == 0 {
-			errs = append(errs, s.Conn().Send("from notify"))
+			errs = append(errs, s.Conn().SendInfo("from notify"))
 		}
 	})
 	s.Open(t0)
@@ -356,25 +356,25 @@ func TestNotifyMailRunsOutsideTheLock(t *testing.T) {
 	if len(errs) != 1 || errs[0] != nil {
 		t.Errorf("Send from notify = %v, want nil", errs)
 	}
-	s.DeliverMail(at(time.Second))
+	s.DeliverInfo(at(time.Second))
 	wantCalls(t, h, "init", "info first", "info from notify")
 }
 
-func TestNotifyMailAfterSend(t *testing.T) {
+func TestNotifyInfoAfterSend(t *testing.T) {
 	h := &recorder{}
 	s := newSession(t, h, nil)
 	send(t, s.Conn(), "early") // e.g. a registry published the Conn before the driver started
 	notified := 0
-	s.NotifyMail(func() { notified++ })
+	s.NotifyInfo(func() { notified++ })
 	if notified != 1 {
-		t.Fatalf("NotifyMail with mail waiting notified %d times, want 1", notified)
+		t.Fatalf("NotifyInfo with mail waiting notified %d times, want 1", notified)
 	}
 	s.Open(t0)
-	s.DeliverMail(t0)
+	s.DeliverInfo(t0)
 	send(t, s.Conn(), "late")
 	if notified != 2 {
 		t.Errorf("Send into the emptied mailbox notified %d times in all, want 2", notified)
 	}
-	s.DeliverMail(t0)
+	s.DeliverInfo(t0)
 	wantCalls(t, h, "init", "info early", "info late")
 }

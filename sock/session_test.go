@@ -184,8 +184,8 @@ func wantPanic(tb testing.TB, name string, f func()) {
 func wantInert(tb testing.TB, s *sock.Session, h *recorder, now time.Time) {
 	tb.Helper()
 	before := len(h.calls)
-	_ = s.Conn().Send("late")
-	s.DeliverMail(now)
+	_ = s.Conn().SendInfo("late")
+	s.DeliverInfo(now)
 	s.Receive(now, sock.Text("late"))
 	s.Receive(now, sock.Binary([]byte{1}))
 	s.Receive(now, sock.Frame{Op: sock.OpPing, Payload: []byte("late")})
@@ -281,7 +281,7 @@ func TestSessionMisuse(t *testing.T) {
 
 	before := map[string]func(s *sock.Session){
 		"Receive":     func(s *sock.Session) { s.Receive(t0, sock.Text("x")) },
-		"DeliverMail": func(s *sock.Session) { s.DeliverMail(t0) },
+		"DeliverInfo": func(s *sock.Session) { s.DeliverInfo(t0) },
 		"Tick":        func(s *sock.Session) { s.Tick(t0) },
 		"Fail":        func(s *sock.Session) { s.Fail(t0, errors.New("x")) },
 		"Shutdown":    func(s *sock.Session) { s.Shutdown(t0) },
@@ -313,7 +313,7 @@ func TestSessionMisuse(t *testing.T) {
 
 func TestResultShapes(t *testing.T) {
 	errDB := errors.New("db down")
-	policy := &sock.CloseError{Code: sock.ClosePolicyViolation, Reason: "quota"}
+	policy := &sock.CloseError{Code: sock.ClosePolicyViolation, Text: "quota"}
 	tests := []struct {
 		name     string
 		result   sock.Result
@@ -351,16 +351,6 @@ func TestResultShapes(t *testing.T) {
 			name: "StopWith wrapped CloseError", result: sock.StopWith(fmt.Errorf("save: %w", policy)),
 			wantOut:  []string{`close 1008 "quota"`},
 			wantKind: sock.ReasonError, wantCode: sock.ClosePolicyViolation, wantText: "quota", wantErr: policy,
-		},
-		{
-			name: "StopWith CloseError with unsendable code", result: sock.StopWith(&sock.CloseError{Code: sock.CloseAbnormal}),
-			wantOut:  []string{`close 1011 ""`},
-			wantKind: sock.ReasonError, wantCode: sock.CloseInternalError,
-		},
-		{
-			name: "StopWith CloseError with a reason that is not UTF-8", result: sock.StopWith(&sock.CloseError{Code: 4000, Reason: "\xff"}),
-			wantOut:  []string{`close 1011 ""`},
-			wantKind: sock.ReasonError, wantCode: sock.CloseInternalError,
 		},
 		{
 			name: "StopWith nil is Stop", result: sock.StopWith(nil),
@@ -503,26 +493,26 @@ func TestOptionsDefaults(t *testing.T) {
 		{
 			name: "nil",
 			want: sock.Options{MaxMessageSize: 1 << 20, IdleTimeout: 60 * time.Second,
-				WriteTimeout: 10 * time.Second, CloseTimeout: 5 * time.Second, MailboxSize: 256},
+				WriteTimeout: 10 * time.Second, CloseTimeout: 5 * time.Second, InfoQueueSize: 256},
 		},
 		{
 			name: "zero",
 			opts: &sock.Options{},
 			want: sock.Options{MaxMessageSize: 1 << 20, IdleTimeout: 60 * time.Second,
-				WriteTimeout: 10 * time.Second, CloseTimeout: 5 * time.Second, MailboxSize: 256},
+				WriteTimeout: 10 * time.Second, CloseTimeout: 5 * time.Second, InfoQueueSize: 256},
 		},
 		{
 			name: "PongTimeout defaults to PingInterval",
 			opts: &sock.Options{PingInterval: 15 * time.Second, IdleTimeout: -1},
 			want: sock.Options{MaxMessageSize: 1 << 20, IdleTimeout: -1, PingInterval: 15 * time.Second,
-				PongTimeout: 15 * time.Second, WriteTimeout: 10 * time.Second, CloseTimeout: 5 * time.Second, MailboxSize: 256},
+				PongTimeout: 15 * time.Second, WriteTimeout: 10 * time.Second, CloseTimeout: 5 * time.Second, InfoQueueSize: 256},
 		},
 		{
 			name: "set fields are kept",
 			opts: &sock.Options{MaxMessageSize: 10, IdleTimeout: time.Second, PingInterval: 2 * time.Second,
-				PongTimeout: 3 * time.Second, WriteTimeout: 4 * time.Second, CloseTimeout: 5 * time.Second, MailboxSize: 6},
+				PongTimeout: 3 * time.Second, WriteTimeout: 4 * time.Second, CloseTimeout: 5 * time.Second, InfoQueueSize: 6},
 			want: sock.Options{MaxMessageSize: 10, IdleTimeout: time.Second, PingInterval: 2 * time.Second,
-				PongTimeout: 3 * time.Second, WriteTimeout: 4 * time.Second, CloseTimeout: 5 * time.Second, MailboxSize: 6},
+				PongTimeout: 3 * time.Second, WriteTimeout: 4 * time.Second, CloseTimeout: 5 * time.Second, InfoQueueSize: 6},
 		},
 	}
 	for _, tt := range tests {

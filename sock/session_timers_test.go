@@ -352,6 +352,9 @@ func TestIdleTimeoutResetByAnyFrame(t *testing.T) {
 		{"binary", sock.Binary([]byte{1}), nil},
 		{"ping", sock.Frame{Op: sock.OpPing, Payload: []byte{1}}, []string{"pong 01"}},
 		{"pong", sock.Frame{Op: sock.OpPong}, nil},
+		// A transport emits a continuation frame when part of a message
+		// arrives: a slow upload is activity long before it is whole.
+		{"part of a message", sock.Frame{Op: sock.OpContinuation}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

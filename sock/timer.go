@@ -5,6 +5,13 @@ import (
 	"time"
 )
 
+// Timers are the Session's own: [Conn.After] sets one on the session's
+// clock, [Session.Tick] fires those due, [Session.Deadline] reports the
+// earliest, and terminate drops them all. Invariants: a timer fires at most
+// once, never after Terminate, and timers due at the same time fire in the
+// order they were set; a Tick fires only timers set before it, so a handler
+// that keeps setting After(0) cannot keep one Tick from returning.
+
 // Timer is a pending info message scheduled with [Conn.After].
 type Timer struct {
 	when    time.Time
@@ -12,6 +19,19 @@ type Timer struct {
 	info    any
 	index   int // position in the heap, -1 once fired or stopped
 	session *Session
+}
+
+// After arranges for info to reach HandleInfo once d has passed on the
+// session's clock (virtual in the simulator). Timers due at the same time fire
+// in the order they were set; pending timers are dropped when the connection
+// terminates. Call After only from the connection's callbacks; other
+// goroutines use [Conn.SendInfo].
+func (c *Conn) After(d time.Duration, info any) *Timer {
+	s := c.session
+	s.timerSeq++
+	t := &Timer{when: s.now.Add(d), seq: s.timerSeq, info: info, session: s}
+	heap.Push(&s.timers, t)
+	return t
 }
 
 // Stop cancels the timer. It reports whether it did so before the timer fired.
@@ -22,6 +42,23 @@ func (t *Timer) Stop() bool {
 	}
 	heap.Remove(&t.session.timers, t.index)
 	return true
+}
+
+// fireTimers delivers, in order, the infos of the timers due at now that
+// were set before it was called, while the connection stays open.
+func (s *Session) fireTimers(now time.Time) {
+	last := s.timerSeq
+	for s.state == stateOpen && len(s.timers) > 0 && !now.Before(s.timers[0].when) && s.timers[0].seq <= last {
+		s.deliver(heap.Pop(&s.timers).(*Timer).info)
+	}
+}
+
+// dropTimers cancels every pending timer: the connection is terminating.
+func (s *Session) dropTimers() {
+	for _, t := range s.timers {
+		t.index = -1
+	}
+	s.timers = nil
 }
 
 // timerHeap orders timers by due time, then by the order they were set.

@@ -89,7 +89,7 @@ func benchmarkLifecycleSim(b *testing.B, newWorld func(seed uint64) *sim.World) 
 			read(c, string(lifecycleText))
 		}
 		for range lifecycleInfos {
-			if err := c.Send("info"); err != nil {
+			if err := c.SendInfo("info"); err != nil {
 				b.Fatalf("Send = %v, want nil", err)
 			}
 			read(c, "info")
@@ -108,9 +108,9 @@ func benchmarkLifecycleSim(b *testing.B, newWorld func(seed uint64) *sim.World) 
 func benchmarkLifecycleSockhttp(b *testing.B) {
 	opened := make(chan *sock.Conn, 1)
 	ended := make(chan sock.Reason, 1)
-	ws := sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
+	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: &lifecycle{opened: opened, ended: ended}}, nil
-	}, &sockhttp.Options{Session: &sock.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
+	}, &sockhttp.Options{ConnOptions: &sock.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}})
 	srv := httptest.NewServer(ws)
 	b.Cleanup(func() {
 		defer srv.Close()
@@ -152,7 +152,7 @@ func benchmarkLifecycleSockhttp(b *testing.B) {
 			read(client, string(lifecycleText))
 		}
 		for range lifecycleInfos {
-			if err := conn.Send("info"); err != nil {
+			if err := conn.SendInfo("info"); err != nil {
 				b.Fatalf("Send = %v, want nil", err)
 			}
 			read(client, "info")

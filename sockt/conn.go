@@ -131,7 +131,7 @@ func (c *Conn) Close(code sock.CloseCode, reason string) { c.d.send(sock.CloseFr
 
 // Send delivers info to the handler's HandleInfo, as another goroutine would
 // with [sock.Conn.Send], and returns Send's error.
-func (c *Conn) Send(info any) error { return c.d.info(info) }
+func (c *Conn) SendInfo(info any) error { return c.d.info(info) }
 
 // Advance lets d pass. In the simulator virtual time jumps at once, firing
 // what falls due; over loopback Advance sleeps, so keep d short in tests run

@@ -76,7 +76,7 @@ func (c *chatter) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {
 	defer c.room.mu.Unlock()
 	for _, m := range c.room.members {
 		if m != conn {
-			m.Send(said{from: c.name, text: string(msg.Payload)})
+			m.SendInfo(said{from: c.name, text: string(msg.Payload)})
 		}
 	}
 	return sock.Continue()

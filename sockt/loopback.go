@@ -77,7 +77,7 @@ func (s *loopServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	d.cancel = cancel
 	d.mu.Unlock()
 	h := sim.Observe(s.factory(), d.observe)
-	_ = sockhttp.Upgrade(w, r.WithContext(ctx), h, &sockhttp.Options{Session: s.opts.Session})
+	_ = sockhttp.Upgrade(w, r.WithContext(ctx), h, &sockhttp.Options{ConnOptions: s.opts.Session})
 }
 
 // dial opens one more client connection and waits for its Init.
@@ -245,7 +245,7 @@ func (d *loopDriver) info(v any) error {
 	d.mu.Lock()
 	conn := d.conn
 	d.mu.Unlock()
-	err := conn.Send(v)
+	err := conn.SendInfo(v)
 	if err != nil {
 		d.record(sim.Info, "refused: "+err.Error())
 	}

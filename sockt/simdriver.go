@@ -34,7 +34,7 @@ func (d *simDriver) connect(t TB) *Conn {
 }
 
 func (d *simDriver) send(f sock.Frame)       { d.conn.SendFrame(f) }
-func (d *simDriver) info(v any) error        { return d.conn.Send(v) }
+func (d *simDriver) info(v any) error        { return d.conn.SendInfo(v) }
 func (d *simDriver) advance(t time.Duration) { d.world.Advance(t) }
 func (d *simDriver) shutdown()               { d.conn.Shutdown() }
 func (d *simDriver) transcript() []string    { return d.world.Trace().Lines() }

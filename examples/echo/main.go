@@ -31,9 +31,9 @@ func (echo) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Pus
 // newServer returns the WebSocket server: echo for every connection,
 // messages up to maxMessage bytes (0: sock's default).
 func newServer(maxMessage int64) *sockhttp.Server {
-	return sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
+	return sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo{}}, nil
-	}, &sockhttp.Options{Session: &sock.Options{MaxMessageSize: maxMessage}})
+	}, &sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: maxMessage}})
 }
 
 func main() {

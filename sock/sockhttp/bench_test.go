@@ -72,7 +72,7 @@ func benchServerNamed(name string) (benchServer, bool) {
 // that pushes every message back.
 func benchSockhttpEcho() (string, func() error) {
 	echo := sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
-	ws := sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
+	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo}, nil
 	}, nil)
 	srv := httptest.NewServer(ws)

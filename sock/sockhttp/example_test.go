@@ -25,7 +25,7 @@ func (g *greeter) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result { return so
 // The factory authenticates before the upgrade: a refused client gets an
 // ordinary HTTP response.
 func ExampleHandler() {
-	ws := sockhttp.Handler(func(r *http.Request) (sockhttp.Accept, error) {
+	ws := sockhttp.NewServer(func(r *http.Request) (sockhttp.Accept, error) {
 		name := r.URL.Query().Get("user")
 		if name == "" {
 			return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusUnauthorized, Body: "who are you?"}
@@ -57,7 +57,7 @@ func ExampleHandler() {
 // know upgraded connections, so register the WebSocket server's Shutdown
 // with it.
 func ExampleServer_Shutdown() {
-	ws := sockhttp.Handler(func(*http.Request) (sockhttp.Accept, error) {
+	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: &greeter{name: "ada"}}, nil
 	}, nil)
 	srv := httptest.NewUnstartedServer(ws)

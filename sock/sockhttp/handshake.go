@@ -1,35 +1,32 @@
 package sockhttp
 
 import (
+	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"net/http"
-	"net/url"
-	"path"
-	"strings"
 
 	"github.com/gorilla/websocket"
 )
 
-// checkHandshake answers a request that is not a valid WebSocket opening
-// handshake (RFC 6455 §4.2.1) with an HTTP error and reports false.
-func checkHandshake(w http.ResponseWriter, r *http.Request) bool {
+// checkRequest returns the refusal for a request that is not a valid
+// WebSocket opening handshake (RFC 6455 §4.2.1) or comes from an Origin that
+// may not connect, or nil.
+func checkRequest(r *http.Request, o *origins) *Refusal {
 	switch {
 	case r.Method != http.MethodGet:
-		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "sockhttp: a WebSocket handshake must be a GET request", http.StatusMethodNotAllowed)
+		return refuse(http.StatusMethodNotAllowed, fmt.Errorf("%w: the method must be GET", ErrBadHandshake), "Allow", http.MethodGet)
 	case !websocket.IsWebSocketUpgrade(r):
-		w.Header().Set("Connection", "Upgrade")
-		w.Header().Set("Upgrade", "websocket")
-		http.Error(w, "sockhttp: this endpoint speaks WebSocket: send Connection: Upgrade and Upgrade: websocket", http.StatusUpgradeRequired)
+		return refuse(http.StatusUpgradeRequired, fmt.Errorf("%w: send Connection: Upgrade and Upgrade: websocket", ErrBadHandshake),
+			"Connection", "Upgrade", "Upgrade", "websocket")
 	case r.Header.Get("Sec-WebSocket-Version") != "13":
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		http.Error(w, "sockhttp: unsupported WebSocket version, want 13", http.StatusUpgradeRequired)
+		return refuse(http.StatusUpgradeRequired, fmt.Errorf("%w: unsupported version, want 13", ErrBadHandshake), "Sec-WebSocket-Version", "13")
 	case !validKey(r.Header.Get("Sec-WebSocket-Key")):
-		http.Error(w, "sockhttp: Sec-WebSocket-Key must be 16 bytes in base64", http.StatusBadRequest)
-	default:
-		return true
+		return refuse(http.StatusBadRequest, fmt.Errorf("%w: Sec-WebSocket-Key must be 16 bytes in base64", ErrBadHandshake))
+	case !o.allowed(r):
+		return refuse(http.StatusForbidden, ErrOriginNotAllowed)
 	}
-	return false
+	return nil
 }
 
 func validKey(key string) bool {
@@ -37,50 +34,37 @@ func validKey(key string) bool {
 	return err == nil && len(b) == 16
 }
 
-// originAllowed reports whether a browser on the request's Origin may open a
-// WebSocket: requests without an Origin header (non-browser clients), from the
-// same host, or from a host that matches one of the patterns (path.Match
-// syntax, case-insensitive, e.g. "*.example.com").
-func originAllowed(r *http.Request, patterns []string) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
+// settle completes what a factory accepted for r: it checks the handler and
+// the subprotocol, choosing one from supported if the factory did not, and
+// puts the subprotocol in the response header.
+func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
+	if acc.Handler == nil {
+		return internalError(errNilHandler)
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
+	switch {
+	case acc.Subprotocol == "":
+		acc.Subprotocol = chooseSubprotocol(r, supported)
+	case !offered(r, acc.Subprotocol):
+		return internalError(fmt.Errorf("sockhttp: factory chose subprotocol %q, which the client did not offer", acc.Subprotocol))
 	}
-	host := strings.ToLower(u.Host)
-	if host == strings.ToLower(r.Host) {
-		return true
-	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(strings.ToLower(p), host); ok {
-			return true
+	acc.Header = acc.Header.Clone()
+	if acc.Subprotocol != "" {
+		if acc.Header == nil {
+			acc.Header = http.Header{}
 		}
+		acc.Header.Set("Sec-WebSocket-Protocol", acc.Subprotocol)
 	}
-	return false
+	return nil
 }
 
-// checkPatterns panics on a malformed origin pattern, so a typo fails at
-// start-up rather than refusing every browser.
-func checkPatterns(patterns []string) {
-	for _, p := range patterns {
-		if _, err := path.Match(p, ""); err != nil {
-			panic("sockhttp: bad origin pattern " + p + ": " + err.Error())
-		}
-	}
-}
+var errNilHandler = fmt.Errorf("sockhttp: factory accepted with a nil Handler")
 
 // chooseSubprotocol returns the first of the server's subprotocols the client
 // offered, or "".
 func chooseSubprotocol(r *http.Request, supported []string) string {
-	offered := websocket.Subprotocols(r)
 	for _, s := range supported {
-		for _, o := range offered {
-			if s == o {
-				return s
-			}
+		if offered(r, s) {
+			return s
 		}
 	}
 	return ""
@@ -93,4 +77,18 @@ func offered(r *http.Request, subprotocol string) bool {
 		}
 	}
 	return false
+}
+
+// switchingHeader returns the headers of the 101 response to r that the
+// WebSocket library writes itself (RFC 6455 §4.2.2), added to h.
+func switchingHeader(r *http.Request, h http.Header) http.Header {
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	h.Set("Upgrade", "websocket")
+	h.Set("Connection", "Upgrade")
+	h.Set("Sec-WebSocket-Accept", base64.StdEncoding.EncodeToString(sum[:]))
+	return h
 }

@@ -75,7 +75,7 @@ func serve(t testing.TB, h sock.Handler, opts *sockhttp.Options) (*httptest.Serv
 
 func serveFactory(t testing.TB, f sockhttp.Factory, opts *sockhttp.Options) (*httptest.Server, *sockhttp.Server) {
 	t.Helper()
-	ws := sockhttp.Handler(f, opts)
+	ws := sockhttp.NewServer(f, opts)
 	srv := httptest.NewServer(ws)
 	t.Cleanup(func() {
 		srv.Close()

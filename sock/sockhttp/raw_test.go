@@ -47,6 +47,11 @@ func TestRawProtocolViolations(t *testing.T) {
 			c.write(rawHeader{fin: true, opcode: opText, masked: true}, []byte("b"))
 		}},
 		{"close reason not UTF-8", func(c *rawConn) { c.send(opClose, []byte{0x03, 0xE8, 0xff}) }},
+		{"close code 1014", func(c *rawConn) { c.send(opClose, []byte{0x03, 0xF6}) }},
+		// RFC 6455 §5.2: the most significant bit of a 64-bit length must be 0.
+		{"64-bit length with the top bit set", func(c *rawConn) {
+			c.writeRaw([]byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 1, 0x12, 0x34, 0x56, 0x78})
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProbe(nil)
@@ -99,7 +104,7 @@ func TestRawInvalidUTF8SplitAcrossFragments(t *testing.T) {
 
 func TestRawClientNeverAnswersClose(t *testing.T) {
 	p := newProbe(func(*sock.Conn, sock.Frame) sock.Result { return sock.Close(4000, "bye") })
-	srv, _ := serve(t, p, &sockhttp.Options{Session: &sock.Options{CloseTimeout: 100 * time.Millisecond}})
+	srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{CloseTimeout: 100 * time.Millisecond}})
 	c := dialRaw(t, srv.URL)
 	c.send(opText, []byte("close please"))
 	if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 4000 || string(f.payload[2:]) != "bye" {
@@ -117,7 +122,7 @@ func TestRawClientNeverAnswersClose(t *testing.T) {
 
 func TestRawClientAnswersClose(t *testing.T) {
 	p := newProbe(func(*sock.Conn, sock.Frame) sock.Result { return sock.Push(sock.Text("last")).Stop() })
-	srv, _ := serve(t, p, &sockhttp.Options{Session: &sock.Options{CloseTimeout: time.Hour}})
+	srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{CloseTimeout: time.Hour}})
 	c := dialRaw(t, srv.URL)
 	c.send(opBinary, []byte("go"))
 	if f := c.mustRead(); f.opcode != opText || string(f.payload) != "last" {
@@ -152,10 +157,44 @@ func TestWriteTimeoutWhenClientStopsReading(t *testing.T) {
 		}
 		return sock.Push(frames[0], frames[1:]...)
 	})
-	srv, _ := serve(t, p, &sockhttp.Options{Session: &sock.Options{WriteTimeout: 100 * time.Millisecond}})
+	srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{WriteTimeout: 100 * time.Millisecond}})
 	c := dialRaw(t, srv.URL)
 	c.send(opText, []byte("flood me")) // and never read
 	if r := p.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrWriteTimeout) {
 		t.Errorf("Terminate reason = %v, want an error wrapping ErrWriteTimeout", r)
+	}
+}
+
+// A message that arrives slowly is not idle: every part that arrives counts,
+// whether it is one long frame or many fragments.
+func TestRawSlowUploadIsNotIdle(t *testing.T) {
+	const idle, gap, parts = 400 * time.Millisecond, 100 * time.Millisecond, 8 // 800ms in all
+	for _, fragmented := range []bool{false, true} {
+		name := map[bool]string{false: "one frame", true: "fragments"}[fragmented]
+		t.Run(name, func(t *testing.T) {
+			p := newProbe(nil)
+			srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{IdleTimeout: idle}})
+			c := dialRaw(t, srv.URL)
+			msg := bytes.Repeat([]byte("u"), parts*512)
+			if fragmented {
+				for i := range parts {
+					op := byte(opBinary)
+					if i > 0 {
+						op = opContinuation
+						time.Sleep(gap)
+					}
+					c.write(rawHeader{fin: i == parts-1, opcode: op, masked: true}, msg[i*512:(i+1)*512])
+				}
+			} else {
+				c.writeSlowly(rawHeader{fin: true, opcode: opBinary, masked: true}, msg, parts, gap)
+			}
+			if f := c.mustRead(); f.opcode != opBinary || !bytes.Equal(f.payload, msg) {
+				t.Fatalf("server sent opcode %d with %d bytes, want the echo of %d bytes", f.opcode, len(f.payload), len(msg))
+			}
+			// Then silence: the idle timeout still works.
+			if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 1001 {
+				t.Errorf("server sent opcode %d code %d, want close 1001 after the idle timeout", f.opcode, f.closeCode())
+			}
+		})
 	}
 }

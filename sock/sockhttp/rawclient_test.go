@@ -60,6 +60,35 @@ func dialRaw(t testing.TB, url string) *rawConn {
 // write sends one frame with header h and payload p, masking it if h says so.
 func (c *rawConn) write(h rawHeader, p []byte) {
 	c.t.Helper()
+	c.writeRaw(c.frame(h, p))
+}
+
+// writeSlowly sends one frame in parts, waiting gap before each part after
+// the first: a slow upload.
+func (c *rawConn) writeSlowly(h rawHeader, p []byte, parts int, gap time.Duration) {
+	c.t.Helper()
+	b := c.frame(h, p)
+	head := len(b) - len(p)
+	c.writeRaw(b[:head])
+	size := (len(p) + parts - 1) / parts
+	for i := 0; i < len(p); i += size {
+		if i > 0 {
+			time.Sleep(gap)
+		}
+		c.writeRaw(b[head+i : head+min(i+size, len(p))])
+	}
+}
+
+// writeRaw sends b as it is.
+func (c *rawConn) writeRaw(b []byte) {
+	c.t.Helper()
+	if _, err := c.nc.Write(b); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// frame encodes one frame with header h and payload p, masked if h says so.
+func (c *rawConn) frame(h rawHeader, p []byte) []byte {
 	b0 := h.rsv | h.opcode
 	if h.fin {
 		b0 |= 0x80
@@ -87,9 +116,7 @@ func (c *rawConn) write(h rawHeader, p []byte) {
 			body[i] ^= key[i%4]
 		}
 	}
-	if _, err := c.nc.Write(append(frame, body...)); err != nil {
-		c.t.Fatalf("write frame: %v", err)
-	}
+	return append(frame, body...)
 }
 
 // send writes a final, masked frame: what a correct client sends.

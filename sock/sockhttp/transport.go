@@ -33,6 +33,9 @@ func newTransport(ws *websocket.Conn, maxMessageSize int64) *transport {
 	return &transport{ws: ws, max: maxMessageSize}
 }
 
+// partial is what the transport emits when part of a message has arrived.
+var partial = sock.Frame{Op: sock.OpContinuation}
+
 // ReadFrames implements [sock.Transport].
 func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 	control := func(op sock.Opcode) func(string) error {
@@ -47,18 +50,39 @@ func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 	for {
 		op, r, err := t.ws.NextReader()
 		if err != nil {
-			return readError(err, emit)
+			return t.readError(err, emit)
 		}
-		// gorilla's read limit counts bytes on the wire: a compressed message
-		// must also stop at the limit once inflated, not be buffered whole.
-		payload, err := io.ReadAll(io.LimitReader(r, t.max+1))
-		switch {
-		case err != nil:
-			return readError(err, emit)
-		case int64(len(payload)) > t.max:
-			return tooBig(t.max)
+		payload, err := t.readMessage(r, emit)
+		if err != nil {
+			return t.readError(err, emit)
 		}
 		emit(sock.Frame{Op: sock.Opcode(op), Payload: payload})
+	}
+}
+
+// readMessage reads the rest of a message from r, emitting partial each time
+// a read returned part of it: bytes arriving are activity, even before the
+// message is whole. It stops with an error past t.max bytes: gorilla's read
+// limit counts bytes on the wire, and a compressed message must also stop at
+// the limit once inflated, not be buffered whole.
+func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, error) {
+	b := make([]byte, 0, min(512, t.max+1))
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), t.max+1)])
+		b = b[:len(b)+n]
+		switch {
+		case int64(len(b)) > t.max:
+			return nil, tooBig(t.max)
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return nil, err
+		case n > 0:
+			emit(partial)
+		}
 	}
 }
 
@@ -71,7 +95,7 @@ func tooBig(max int64) error {
 
 // readError turns what gorilla's readers return into a close frame for the
 // Session or an error wrapping the sock sentinel it stands for.
-func readError(err error, emit func(sock.Frame)) error {
+func (t *transport) readError(err error, emit func(sock.Frame)) error {
 	var closeErr *websocket.CloseError
 	switch {
 	case errors.As(err, &closeErr) && closeErr.Code == websocket.CloseAbnormalClosure:
@@ -80,14 +104,34 @@ func readError(err error, emit func(sock.Frame)) error {
 		emit(sock.CloseFrame(sock.CloseCode(closeErr.Code), closeErr.Text))
 		return nil
 	case errors.Is(err, websocket.ErrReadLimit):
-		return fmt.Errorf("%w: %w", sock.ErrMessageTooBig, err)
+		return t.readLimit(err)
 	case isIOError(err):
 		return err
 	}
 	// Everything else gorilla reports while reading is a frame that breaks
 	// RFC 6455 (bad opcode, RSV bits, unmasked or fragmented control frame,
-	// stray continuation...), for which it has already sent close 1002.
+	// stray continuation, bad close code...), for which it has already sent
+	// close 1002.
 	return fmt.Errorf("%w: %w", sock.ErrProtocol, err)
+}
+
+// readLimit tells apart the two things gorilla calls ErrReadLimit: a
+// message over the limit, for which it has sent close 1009, and a 64-bit
+// frame length with the top bit set (RFC 6455 §5.2 forbids it), for which
+// it has sent nothing. Sending close 1002 tells which: gorilla refuses a
+// second close frame.
+//
+//go:noinline
+func (t *transport) readLimit(err error) error {
+	werr := t.ws.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseProtocolError, ""), time.Now().Add(time.Second))
+	switch {
+	case errors.Is(werr, websocket.ErrCloseSent):
+		return fmt.Errorf("%w: %w", sock.ErrMessageTooBig, err)
+	case werr == nil:
+		return fmt.Errorf("%w: frame length out of range", sock.ErrProtocol)
+	}
+	return werr
 }
 
 func isIOError(err error) bool {
@@ -115,7 +159,7 @@ func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
 func (t *transport) writeControl(f *sock.Frame, deadline time.Time) error {
 	err := t.ws.WriteControl(int(f.Op), f.Payload, deadline)
 	if f.Op == sock.OpClose && errors.Is(err, websocket.ErrCloseSent) {
-		return nil // gorilla already closed for a protocol error or an oversize message
+		return nil // sent already, for a protocol error or an oversize message
 	}
 	return err
 }

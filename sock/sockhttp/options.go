@@ -1,0 +1,82 @@
+package sockhttp
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Options configures a [Server] or an [Upgrade]. A nil *Options means all
+// defaults.
+type Options struct {
+	// ConnOptions configures every connection (message size, timeouts, info
+	// queue, logger); [Accept].ConnOptions overrides them for one. Nil means
+	// sock's defaults.
+	ConnOptions *sock.Options
+
+	// OriginPatterns lists the hosts, besides the request's own, whose
+	// browser pages may connect, as path.Match patterns matched against the
+	// Origin's host, case-insensitively: "example.com", "*.example.com",
+	// "localhost:*". Requests with another Origin get 403 Forbidden; requests
+	// without one (non-browser clients) are allowed. A malformed pattern
+	// makes [NewServer] panic and [Upgrade] fail.
+	OriginPatterns []string
+
+	// InsecureSkipOriginCheck accepts any Origin. This is dangerous: any web
+	// page a user visits can then open a connection with the user's cookies
+	// (cross-site WebSocket hijacking). Prefer OriginPatterns.
+	InsecureSkipOriginCheck bool
+
+	// Subprotocols lists the subprotocols the server speaks, most preferred
+	// first; the first one the client offers is chosen unless the factory
+	// chooses in [Accept].Subprotocol. Default none.
+	Subprotocols []string
+
+	// EnableCompression negotiates permessage-deflate (RFC 7692, without
+	// context takeover) with clients that offer it. Default off.
+	EnableCompression bool
+
+	// ReadBufferSize and WriteBufferSize size gorilla's I/O buffers, in
+	// bytes. Default 4096 each.
+	ReadBufferSize, WriteBufferSize int
+}
+
+// Factory decides, from the upgrade request, whether to accept a connection
+// and with which handler. To refuse, it returns a [*Refusal]; any other
+// error is answered with 500 Internal Server Error and logged. It runs on
+// the request's goroutine before the upgrade, so authentication belongs
+// here.
+type Factory func(r *http.Request) (Accept, error)
+
+// Accept is a factory's consent to a connection.
+type Accept struct {
+	// Handler runs the connection. Required.
+	Handler sock.Handler
+	// Subprotocol, if set, must be one the client offered; it overrides
+	// [Options].Subprotocols.
+	Subprotocol string
+	// ConnOptions, if set, replaces [Options].ConnOptions for this
+	// connection.
+	ConnOptions *sock.Options
+	// Header is added to the 101 Switching Protocols response.
+	Header http.Header
+}
+
+func newUpgrader(o *Options) websocket.Upgrader {
+	return websocket.Upgrader{
+		ReadBufferSize:    o.ReadBufferSize,
+		WriteBufferSize:   o.WriteBufferSize,
+		EnableCompression: o.EnableCompression,
+		CheckOrigin:       func(*http.Request) bool { return true }, // checked before, with the patterns
+	}
+}
+
+func loggerOf(o *sock.Options) *slog.Logger {
+	if o != nil && o.Logger != nil {
+		return o.Logger
+	}
+	return slog.Default()
+}

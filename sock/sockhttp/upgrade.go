@@ -1,0 +1,60 @@
+package sockhttp
+
+import (
+	"net/http"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Upgrade upgrades one request to a WebSocket connection run by h, on the
+// calling goroutine: it returns when the connection is over. Cancelling the
+// request's context shuts the connection down (1001). It checks the handshake
+// and the Origin and chooses the subprotocol as [Server] does. A request it
+// does not upgrade gets its answer, and Upgrade returns a [*Refusal] that
+// wraps the cause ([ErrBadHandshake], [ErrOriginNotAllowed],
+// [ErrBadOriginPattern]...); a failure of the upgrade itself is returned as
+// it is. Connections made by Upgrade are not tracked by any Server.
+func Upgrade(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) error {
+	// The connection is served on this goroutine: the handshake is done by
+	// upgradeOnce, so that its options and upgrader do not stay on the stack
+	// (see Server.ServeHTTP).
+	t, sess, err := upgradeOnce(w, r, h, opts)
+	if err != nil {
+		return err
+	}
+	return sock.Serve(r.Context(), t, sess)
+}
+
+// upgradeOnce decides the handshake of one request for h and upgrades it.
+//
+//go:noinline
+func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) (*transport, *sock.Session, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	acc := Accept{Handler: h, ConnOptions: o.ConnOptions}
+	origins, err := newOrigins(&o)
+	var refusal *Refusal
+	switch {
+	case err != nil:
+		refusal = logged(loggerOf(o.ConnOptions), internalError(err))
+	default:
+		if refusal = checkRequest(r, &origins); refusal == nil {
+			if refusal = settle(r, &acc, o.Subprotocols); refusal != nil {
+				logged(loggerOf(o.ConnOptions), refusal)
+			}
+		}
+	}
+	if refusal != nil {
+		refusal.write(w)
+		return nil, nil, refusal
+	}
+	u := newUpgrader(&o)
+	ws, err := u.Upgrade(w, r, acc.Header)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, sess := newSession(ws, r, &acc)
+	return t, sess, nil
+}
