@@ -20,7 +20,7 @@ const DefaultBufferSize = 64 << 10
 // pings and close frame by itself unless told not to.
 type Conn struct {
 	world   *World
-	n       int
+	id      uint64
 	session *sock.Session
 
 	// The peer.
@@ -30,6 +30,7 @@ type Conn struct {
 	toPong      [][]byte        // payloads of server pings it has read and not answered
 	toAnswer    *sock.CloseCode // the code of a server close frame it has read
 	closeSent   bool            // it has sent a close frame
+	message     *message        // a fragmented message it is sending, if any
 	bufferSize  int
 	received    []sock.Frame // read by the peer; those from head on are not yet taken by the test
 	head        int
@@ -44,10 +45,22 @@ type Conn struct {
 	closed       bool         // the transport is closed
 
 	terminations int
+	reason       sock.Reason // what Terminate received
+	instant      time.Time // when ticks were counted
+	ticks        int       // ticks at instant, to tell a timer loop
+	looped       bool      // a timer loop was reported
 }
 
-// ID returns the connection's number in its world, from 1.
-func (c *Conn) ID() int { return c.n }
+// message is a fragmented message the peer is sending.
+type message struct {
+	op        sock.Opcode
+	payload   []byte
+	fragments int
+}
+
+// ID returns the connection's number in its world, from 1: also its
+// [sock.Conn.ID].
+func (c *Conn) ID() uint64 { return c.id }
 
 // Session returns the connection's Session.
 func (c *Conn) Session() *sock.Session { return c.session }
@@ -59,8 +72,9 @@ func (c *Conn) Closed() bool { return c.closed }
 // Session.
 func (c *Conn) Terminations() int { return c.terminations }
 
-// Reason returns the reason Terminate received, or the zero Reason.
-func (c *Conn) Reason() sock.Reason { return c.session.Reason() }
+// Reason returns the reason Terminate received, or the zero Reason. If
+// Terminate panicked, the Session's Reason tells so.
+func (c *Conn) Reason() sock.Reason { return c.reason }
 
 // Received returns the frames the peer has read and the test has not yet
 // taken with [Conn.Read].
@@ -99,10 +113,15 @@ func (c *Conn) Pong(p []byte) { c.SendFrame(sock.Frame{Op: sock.OpPong, Payload:
 func (c *Conn) Close(code sock.CloseCode, reason string) { c.SendFrame(sock.CloseFrame(code, reason)) }
 
 // SendFrame sends f exactly as given, as a transport would hand it to the
-// Session: any opcode, any payload.
+// Session: any opcode, any payload. A text or binary frame sent while a
+// fragmented message is unfinished breaks the protocol, as on the wire.
 func (c *Conn) SendFrame(f sock.Frame) {
 	if c.busy() {
 		c.later(func() { c.SendFrame(f) })
+		return
+	}
+	if f.Op.IsData() && c.message != nil {
+		c.Violate("a new message inside a fragmented one")
 		return
 	}
 	c.recordFrame(ClientSent, f)
@@ -110,27 +129,64 @@ func (c *Conn) SendFrame(f sock.Frame) {
 	c.world.Settle()
 }
 
-// SendFragmented sends one message of type op in fragments, with the control
-// frames between arriving after the first fragment. The Session sees the
-// control frames first, then the whole message, as from a real transport.
-func (c *Conn) SendFragmented(op sock.Opcode, fragments [][]byte, between ...sock.Frame) {
+// SendFragment sends one fragment of a message: the first with op
+// sock.OpText or sock.OpBinary, the next ones with sock.OpContinuation; fin
+// marks the last. Like a real transport, the Session learns of every
+// fragment before the last as activity (the idle timeout counts it), and
+// gets the message whole with the last. Between fragments the peer may send
+// control frames and time may pass; another message, a continuation without
+// a message, or a fragmented control frame breaks the protocol.
+func (c *Conn) SendFragment(op sock.Opcode, p []byte, fin bool) {
 	if c.busy() {
-		c.later(func() { c.SendFragmented(op, fragments, between...) })
+		c.later(func() { c.SendFragment(op, p, fin) })
 		return
 	}
-	var whole []byte
+	m := c.message
+	switch {
+	case m == nil && op.IsData():
+		m = &message{op: op}
+		c.message = m
+	case m == nil:
+		c.Violate(fmt.Sprintf("a %v fragment without a message to continue", op))
+		return
+	case op != sock.OpContinuation:
+		c.Violate(fmt.Sprintf("a %v fragment inside a fragmented message", op))
+		return
+	}
+	m.fragments++
+	final := ""
+	if fin {
+		final = ", final"
+	}
+	c.record(ClientSent, Note(fmt.Sprintf("fragment %d of %v%s", m.fragments, sock.Frame{Op: m.op, Payload: p}, final)))
+	m.payload = append(m.payload, p...)
+	if fin {
+		c.message = nil
+		c.deliver(sock.Frame{Op: m.op, Payload: m.payload})
+	} else {
+		c.deliver(sock.Frame{Op: sock.OpContinuation})
+	}
+	c.world.Settle()
+}
+
+// SendFragmented sends one message of type op in fragments with
+// [Conn.SendFragment], and the control frames between after the first
+// fragment.
+func (c *Conn) SendFragmented(op sock.Opcode, fragments [][]byte, between ...sock.Frame) {
+	if len(fragments) == 0 {
+		fragments = [][]byte{nil}
+	}
 	for i, p := range fragments {
-		c.record(ClientSent, Note(fmt.Sprintf("fragment %d/%d of %v", i+1, len(fragments), sock.Frame{Op: op, Payload: p})))
-		whole = append(whole, p...)
+		if i > 0 {
+			op = sock.OpContinuation
+		}
+		c.SendFragment(op, p, i == len(fragments)-1)
 		if i == 0 {
 			for _, f := range between {
-				c.recordFrame(ClientSent, f)
-				c.deliver(f)
+				c.SendFrame(f)
 			}
 		}
 	}
-	c.deliver(sock.Frame{Op: op, Payload: whole})
-	c.world.Settle()
 }
 
 // Violate makes the peer break RFC 6455 (a reserved opcode, RSV bits, an
@@ -141,6 +197,7 @@ func (c *Conn) Violate(what string) {
 		c.later(func() { c.Violate(what) })
 		return
 	}
+	c.message = nil
 	c.record(ClientFault, Note("protocol violation: "+what))
 	c.session.Fail(c.world.now, fmt.Errorf("%w: %s", sock.ErrProtocol, what))
 	c.flush()
@@ -210,15 +267,15 @@ func (c *Conn) IgnorePings() {
 	c.ignorePings = true
 }
 
-// Send queues info for the handler's HandleInfo, as another goroutine would
-// with [sock.Conn.Send], and settles. It returns Send's error.
+// SendInfo queues info for the handler's HandleInfo, as another goroutine
+// would with [sock.Conn.SendInfo], and settles. It returns SendInfo's error.
 func (c *Conn) SendInfo(info any) error {
 	if !c.world.untraced {
-		c.record(Info, Note(fmt.Sprint(info)))
+		c.record(InfoSent, Note(fmt.Sprint(info)))
 	}
 	err := c.session.Conn().SendInfo(info)
 	if err != nil {
-		c.record(Info, Note("refused: "+err.Error()))
+		c.record(InfoSent, Note("refused: "+err.Error()))
 	}
 	c.world.Settle()
 	return err
@@ -231,24 +288,29 @@ func (c *Conn) Shutdown() {
 		c.later(c.Shutdown)
 		return
 	}
-	c.record(Info, Note("shutdown"))
+	c.record(ShutdownBegan, Note("server going away"))
 	c.session.Shutdown(c.world.now)
 	c.flush()
 	c.world.Settle()
 }
 
 // record notes what happened in words.
-func (c *Conn) record(k Kind, note Note) { c.world.record(c.n, Event{Kind: k, Detail: note}) }
+func (c *Conn) record(k Kind, note Note) { c.world.record(c.id, Event{Kind: k, Detail: note}) }
 
-// recordFrame notes a frame sent or written.
-func (c *Conn) recordFrame(k Kind, f sock.Frame) { c.world.record(c.n, Event{Kind: k, Frame: f}) }
+// recordFrame notes a frame sent or written, with a copy of its payload.
+func (c *Conn) recordFrame(k Kind, f sock.Frame) {
+	if !c.world.untraced {
+		c.world.record(c.id, Event{Kind: k, Frame: sock.Frame{Op: f.Op, Payload: c.world.bytes.keep(f.Payload)}})
+	}
+}
 
 // observe records the handler's callbacks and counts Terminate calls.
 func (c *Conn) observe(_ *sock.Conn, e Event) {
 	if e.Kind == Terminated {
 		c.terminations++
+		c.reason, _ = e.Detail.(sock.Reason)
 	}
-	c.world.record(c.n, e)
+	c.world.record(c.id, e)
 }
 
 // busy reports whether a peer action cannot run now: the connection is
@@ -326,16 +388,16 @@ func (c *Conn) write(f sock.Frame) {
 	}
 }
 
+// peerRead gives the peer its own copy of a frame the server wrote, as a
+// socket would: the handler may reuse the buffer once it is written.
 func (c *Conn) peerRead(f sock.Frame) {
+	f.Payload = c.world.bytes.keep(f.Payload)
 	c.received = append(c.received, f)
 	if f.Op == sock.OpPing && !c.ignorePings {
 		c.toPong = append(c.toPong, f.Payload)
 	}
 	if f.Op == sock.OpClose && c.toAnswer == nil {
-		code := sock.CloseNoStatus
-		if len(f.Payload) >= 2 {
-			code = sock.CloseCode(f.Payload[0])<<8 | sock.CloseCode(f.Payload[1])
-		}
+		code, _, _ := f.ParseClose() // the Session sends only valid ones
 		c.toAnswer = &code
 	}
 }
@@ -345,7 +407,7 @@ func (c *Conn) blocked() bool { return len(c.stalled) > 0 }
 func (c *Conn) closeIfDone() {
 	if c.session.Done() && !c.blocked() && !c.closed {
 		c.closed = true
-		c.record(Closed, Note("transport"))
+		c.record(TransportClosed, Note("transport"))
 	}
 }
 
@@ -361,8 +423,25 @@ func (c *Conn) deadline() time.Time {
 	return c.session.Deadline()
 }
 
+// looping reports whether the connection's deadlines fired so many times at
+// the current instant that it must be a timer loop.
+func (c *Conn) looping() bool {
+	return c.instant.Equal(c.world.now) && c.ticks >= maxTicksPerInstant
+}
+
+// maxTicksPerInstant bounds how many times one connection's deadlines fire
+// at one virtual instant before the world reports a timer loop.
+const maxTicksPerInstant = 1000
+
 // tick fires what is due now.
 func (c *Conn) tick() {
+	if !c.instant.Equal(c.world.now) {
+		c.instant, c.ticks = c.world.now, 0
+	}
+	if c.ticks++; c.ticks == maxTicksPerInstant && !c.looped {
+		c.looped = true
+		c.record(Bug, Note(fmt.Sprintf("timer loop: deadlines fired %d times at one instant; the connection waits for the clock to move", c.ticks)))
+	}
 	if c.blocked() {
 		c.record(ServerWrote, Note("write timed out"))
 		c.stalled, c.waiting = nil, nil

@@ -27,10 +27,10 @@ func Example() {
 	// 0s c1 call HandleIn text "hello"
 	// 0s c1 return push [text "hello"]
 	// 0s c1 server text "hello"
-	// 0s c1 client fragment 1/2 of text "frag"
+	// 0s c1 client fragment 1 of text "frag"
 	// 0s c1 client ping 21
 	// 0s c1 server pong 21
-	// 0s c1 client fragment 2/2 of text "ments"
+	// 0s c1 client fragment 2 of text "ments", final
 	// 0s c1 call HandleIn text "fragments"
 	// 0s c1 return push [text "fragments"]
 	// 0s c1 server text "fragments"

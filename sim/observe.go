@@ -2,27 +2,30 @@ package sim
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/sockkit/sockkit/sock"
 )
 
 // Observe wraps h so that record hears of every callback call (an [Event] of
-// kind [Called]), every Result returned ([Returned]) and the Terminate reason
-// ([Terminated]), with the connection; record sets the event's At and Conn. The wrapper implements
-// every optional interface and, where h lacks one, does what the Session would
-// do without it, so h behaves as it does unwrapped; Init is always recorded,
-// so record sees the connection first thing. record runs on the connection's
-// goroutine. sim uses Observe for its traces; use it to trace a handler served
-// over a real socket in the same format.
+// kind [Called]), every Result returned ([Returned]), every panic ([Bug],
+// before the Session recovers it), a Result the Session refused ([Bug], from
+// the reason) and the Terminate reason ([Terminated]), with the connection;
+// record sets the event's At and Conn. The wrapper implements every optional
+// interface and, where h lacks one, does what the Session would do without
+// it, so h behaves as it does unwrapped; Init is always recorded, so record
+// sees the connection first thing. record runs on the connection's
+// goroutine. sim uses Observe for its traces; use it to trace a handler
+// served over a real socket in the same format.
 func Observe(h sock.Handler, record func(c *sock.Conn, e Event)) sock.Handler {
-	return observe(h, record, true)
+	return observe(h, record, true, bytes.Clone)
 }
 
-// observe wraps h like Observe; without calls, record hears only of
-// Terminate.
-func observe(h sock.Handler, record func(c *sock.Conn, e Event), calls bool) *observed {
-	o := &observed{inner: h, record: record, calls: calls}
+// observe wraps h like Observe, keeping frames with keep; without calls,
+// record hears only of bugs and Terminate.
+func observe(h sock.Handler, record func(c *sock.Conn, e Event), calls bool, keep func([]byte) []byte) *observed {
+	o := &observed{inner: h, record: record, calls: calls, keep: keep}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
 	o.info, _ = h.(sock.InfoHandler)
@@ -37,11 +40,19 @@ type observed struct {
 	info    sock.InfoHandler
 	term    sock.TerminateHandler
 	record  func(*sock.Conn, Event)
-	calls   bool // record calls and results, not only Terminate
+	calls   bool                // record calls and results, not only bugs and Terminate
+	keep    func([]byte) []byte // copies a payload for the trace
 }
 
-// returned records r; a callback that panics records nothing here: the
-// Session's 1011 close and Terminate tell the story.
+// called records a call, with a copy of the frame it handles: the handler
+// owns that frame and may change it, which must not change the trace.
+func (o *observed) called(c *sock.Conn, callback string, f sock.Frame) {
+	if o.calls {
+		o.record(c, Event{Kind: Called, Detail: Note(callback), Frame: sock.Frame{Op: f.Op, Payload: o.keep(f.Payload)}})
+	}
+}
+
+// returned records r.
 func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
 	if o.calls {
 		o.record(c, Event{Kind: Returned, Detail: r})
@@ -49,26 +60,27 @@ func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
 	return r
 }
 
-// snapshot copies f's payload: the handler owns the frame it receives and may
-// change it, which must not change the trace.
-func snapshot(f sock.Frame) sock.Frame {
-	return sock.Frame{Op: f.Op, Payload: bytes.Clone(f.Payload)}
+// panicked, deferred by each callback, records a panic as a bug and lets it
+// go on to the Session, which recovers it.
+func (o *observed) panicked(c *sock.Conn, callback string) {
+	if v := recover(); v != nil {
+		o.record(c, Event{Kind: Bug, Detail: Note(fmt.Sprintf("%s panicked: %v", callback, v))})
+		panic(v)
+	}
 }
 
 func (o *observed) Init(c *sock.Conn) sock.Result {
-	if o.calls {
-		o.record(c, Event{Kind: Called, Detail: Note("Init")})
-	}
+	o.called(c, "Init", sock.Frame{})
 	if o.init == nil {
 		return o.returned(c, sock.Continue())
 	}
+	defer o.panicked(c, "Init")
 	return o.returned(c, o.init.Init(c))
 }
 
 func (o *observed) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	if o.calls {
-		o.record(c, Event{Kind: Called, Detail: Note("HandleIn"), Frame: snapshot(msg)})
-	}
+	o.called(c, "HandleIn", msg)
+	defer o.panicked(c, "HandleIn")
 	return o.returned(c, o.inner.HandleIn(c, msg))
 }
 
@@ -76,9 +88,8 @@ func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 	if o.control == nil {
 		return sock.Continue()
 	}
-	if o.calls {
-		o.record(c, Event{Kind: Called, Detail: Note("HandleControl"), Frame: snapshot(f)})
-	}
+	o.called(c, "HandleControl", f)
+	defer o.panicked(c, "HandleControl")
 	return o.returned(c, o.control.HandleControl(c, f))
 }
 
@@ -92,12 +103,19 @@ func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if o.calls {
 		o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + fmt.Sprint(info))})
 	}
+	defer o.panicked(c, "HandleInfo")
 	return o.returned(c, o.info.HandleInfo(c, info))
 }
 
+// Terminate records the reason, after the bug it reveals if it is a Result
+// the Session refused (a panic was recorded when it happened).
 func (o *observed) Terminate(c *sock.Conn, r sock.Reason) {
+	if errors.Is(r.Err, sock.ErrBadResult) {
+		o.record(c, Event{Kind: Bug, Detail: Note("refused Result: " + r.Err.Error())})
+	}
 	o.record(c, Event{Kind: Terminated, Detail: r})
 	if o.term != nil {
+		defer o.panicked(c, "Terminate")
 		o.term.Terminate(c, r)
 	}
 }

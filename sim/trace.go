@@ -14,27 +14,31 @@ type Kind uint8
 
 // The kinds of trace events.
 const (
-	ClientSent  Kind = iota + 1 // the peer sent a frame
-	ClientFault                 // the peer misbehaved: protocol violation, dropped connection, stopped reading...
-	ServerWrote                 // the server wrote a frame
-	Called                      // a handler callback was called
-	Returned                    // a handler callback returned a Result
-	Terminated                  // Terminate was called
-	Info                        // a message was queued for HandleInfo by the test or a server action
-	Clock                       // virtual time advanced
-	Closed                      // the transport was closed
+	ClientSent      Kind = iota + 1 // the peer sent a frame
+	ClientFault                     // the peer misbehaved: protocol violation, dropped connection, stopped reading...
+	ServerWrote                     // the server wrote a frame
+	Called                          // a handler callback was called
+	Returned                        // a handler callback returned a Result
+	Terminated                      // Terminate was called
+	InfoSent                        // an info was sent to the handler from outside ([Conn.SendInfo])
+	ShutdownBegan                   // the server began to shut the connection down
+	Clock                           // virtual time advanced
+	TransportClosed                 // the transport was closed
+	Bug                             // a handler bug sock survived: a panic, a Result it refused, a timer loop
 )
 
 var kindNames = [...]string{
-	ClientSent:  "client",
-	ClientFault: "fault",
-	ServerWrote: "server",
-	Called:      "call",
-	Returned:    "return",
-	Terminated:  "terminate",
-	Info:        "info",
-	Clock:       "clock",
-	Closed:      "closed",
+	ClientSent:      "client",
+	ClientFault:     "fault",
+	ServerWrote:     "server",
+	Called:          "call",
+	Returned:        "return",
+	Terminated:      "terminate",
+	InfoSent:        "info",
+	ShutdownBegan:   "shutdown",
+	Clock:           "clock",
+	TransportClosed: "closed",
+	Bug:             "bug",
 }
 
 // String returns the kind's name as it appears in a trace line.
@@ -48,11 +52,12 @@ func (k Kind) String() string {
 // Event is one step of a simulation.
 type Event struct {
 	At   time.Duration // virtual time since the world started
-	Conn int           // the connection's number, from 1; 0 for world-wide events
+	Conn uint64        // the connection's ID, from 1; 0 for world-wide events
 	Kind Kind
 	// Frame is the frame the event is about: sent by the client, written by
-	// the server, or handed to HandleIn or HandleControl (a copy: the handler
-	// may change its own).
+	// the server, or handed to HandleIn or HandleControl. Its payload is the
+	// trace's own copy: a handler that changes the frame it was handed, or
+	// reuses a buffer it pushed, does not change the trace.
 	Frame sock.Frame
 	// Detail is the rest, if any: the callback's name for [Called], the
 	// sock.Result for [Returned], the sock.Reason for [Terminated], or a
@@ -67,7 +72,7 @@ func (e Event) String() string {
 	b.WriteString(e.At.String())
 	if e.Conn > 0 {
 		b.WriteString(" c")
-		b.WriteString(strconv.Itoa(e.Conn))
+		b.WriteString(strconv.FormatUint(e.Conn, 10))
 	} else {
 		b.WriteString(" *")
 	}

@@ -16,22 +16,24 @@ var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // World holds simulated connections that share one virtual clock and one
 // seeded scheduler. Everything happens on the goroutine that calls its
-// methods: a World is not safe for concurrent use, except that handlers' Conn.Send
-// may be called from any goroutine (such sends are not deterministic).
+// methods: a World is not safe for concurrent use, except that handlers'
+// [sock.Conn.SendInfo] may be called from any goroutine (such sends are not
+// deterministic).
 //
-// After every action the World settles: it delivers the messages handlers
-// sent each other, choosing among connections with waiting mail by its seeded
-// random source, until none is left. The same seed and the same actions give
-// the same [Trace], byte for byte.
+// After every action the World settles: it delivers the infos handlers sent
+// each other and fires what is due at the current instant, choosing among
+// connections by its seeded random source, until nothing is left. The same
+// seed and the same actions give the same [Trace], byte for byte.
 type World struct {
 	rng      *rand.Rand
 	now      time.Time
 	conns    []*Conn
 	trace    [][]Event // in chunks: a long simulation never copies what it recorded
 	untraced bool      // record nothing
+	bytes    arena     // the trace's and the peers' copies of payloads
 
-	mu       sync.Mutex   // guards mailful: Conn.Send may run on other goroutines
-	mailful  []*Conn      // connections whose mailbox went from empty to not empty
+	mu       sync.Mutex   // guards mailful: SendInfo may run on other goroutines
+	mailful  []*Conn      // connections whose info queue went from empty to not empty
 	mailfulN atomic.Int32 // len(mailful), read without the lock to settle fast
 
 	logger *slog.Logger
@@ -82,7 +84,7 @@ const (
 )
 
 // record appends e to the trace, stamped with the time and conn.
-func (w *World) record(conn int, e Event) {
+func (w *World) record(conn uint64, e Event) {
 	if w.untraced {
 		return
 	}
@@ -101,6 +103,14 @@ func (w *World) record(conn int, e Event) {
 // Connect opens a simulated connection to handler h: it runs Init and settles.
 // A nil opts means sock's defaults, except that the logger discards.
 func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
+	return w.ConnectWith(h, sock.ConnInfo{}, opts)
+}
+
+// ConnectWith is [World.Connect] for a connection with an upgrade request and
+// a subprotocol, as a server's negotiation decided them (the handler sees
+// them with [sock.Conn.Request] and [sock.Conn.Subprotocol]). The world
+// numbers its connections: info.ID is ignored.
+func (w *World) ConnectWith(h sock.Handler, info sock.ConnInfo, opts *sock.Options) *Conn {
 	var o sock.Options
 	if opts != nil {
 		o = *opts
@@ -108,11 +118,12 @@ func (w *World) Connect(h sock.Handler, opts *sock.Options) *Conn {
 	if o.Logger == nil {
 		o.Logger = w.logger
 	}
-	c := &Conn{world: w, n: len(w.conns) + 1, reading: true, bufferSize: DefaultBufferSize}
-	c.session = sock.NewSession(observe(h, c.observe, !w.untraced), sock.ConnInfo{ID: uint64(c.n)}, &o)
+	c := &Conn{world: w, id: uint64(len(w.conns) + 1), reading: true, bufferSize: DefaultBufferSize}
+	info.ID = c.id
+	c.session = sock.NewSession(observe(h, c.observe, !w.untraced, w.bytes.keep), info, &o)
 	c.session.NotifyInfo(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
-	w.record(c.n, Event{Kind: ClientSent, Detail: Note("connect")})
+	w.record(c.id, Event{Kind: ClientSent, Detail: Note("connect")})
 	c.session.Open(w.now)
 	c.flush()
 	w.Settle()
@@ -128,40 +139,53 @@ func (w *World) mailArrived(c *Conn) {
 	}
 }
 
-// takeMailful removes and returns a connection with waiting mail, chosen by
-// the seeded source, or nil.
+// takeMailful removes and returns a connection with infos waiting that can
+// take them now, chosen by the seeded source, or nil. A connection whose
+// loop is stuck in a write keeps its place until the write ends.
 func (w *World) takeMailful() *Conn {
 	if w.mailfulN.Load() == 0 {
 		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.mailful) == 0 {
+	var ready []int
+	for i, c := range w.mailful {
+		if !c.blocked() {
+			ready = append(ready, i)
+		}
+	}
+	if len(ready) == 0 {
 		return nil
 	}
-	i := w.rng.IntN(len(w.mailful))
+	i := ready[w.rng.IntN(len(ready))]
 	c := w.mailful[i]
 	w.mailful = slices.Delete(w.mailful, i, i+1)
 	w.mailfulN.Store(int32(len(w.mailful)))
 	return c
 }
 
-// Settle delivers waiting mail until there is none. Actions settle by
-// themselves; call it after sending to a handler's Conn from outside.
+// Settle delivers waiting infos and fires what is due at the current
+// instant — timers set for now, an After(0) among them, as Serve fires them
+// at once — until nothing is left. Actions settle by themselves; call it
+// after sending to a handler's [sock.Conn] from outside.
+//
+// A handler that sets zero-delay timers in a loop would keep one instant
+// from ending: after maxTicksPerInstant (1000) ticks of one connection at
+// one instant, the world records a [Bug] and leaves that connection alone
+// until the clock moves.
 func (w *World) Settle() {
-	var stuck []*Conn
-	for c := w.takeMailful(); c != nil; c = w.takeMailful() {
-		if c.blocked() { // its loop is stuck in a write: the mail waits
-			stuck = append(stuck, c)
+	for {
+		if c := w.takeMailful(); c != nil {
+			c.session.DeliverInfo(w.now)
+			c.flush()
 			continue
 		}
-		c.session.DeliverInfo(w.now)
-		c.flush()
+		due, _ := w.nextDue(w.now)
+		if len(due) == 0 {
+			return
+		}
+		due[w.rng.IntN(len(due))].tick()
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.mailful = append(w.mailful, stuck...) // for the Settle after the write ends
-	w.mailfulN.Store(int32(len(w.mailful)))
 }
 
 // Advance moves the virtual clock forward by d, firing on the way, in time
@@ -175,22 +199,24 @@ func (w *World) Advance(d time.Duration) {
 		if len(due) == 0 {
 			break
 		}
-		if at.After(w.now) {
-			w.record(0, Event{Kind: Clock, Detail: Note("+" + at.Sub(w.now).String())})
-			w.now = at
-		}
-		c := due[w.rng.IntN(len(due))]
-		c.tick()
+		w.moveClock(at)
 		w.Settle()
 	}
-	if end.After(w.now) {
-		w.record(0, Event{Kind: Clock, Detail: Note("+" + end.Sub(w.now).String())})
-		w.now = end
+	w.moveClock(end)
+}
+
+// moveClock moves the virtual time to at, if that is later.
+func (w *World) moveClock(at time.Time) {
+	if at.After(w.now) {
+		w.record(0, Event{Kind: Clock, Detail: Note("+" + at.Sub(w.now).String())})
+		w.now = at
 	}
 }
 
 // nextDue returns the connections whose earliest deadline is the first one
-// not after end, and that deadline.
+// not after end, and that deadline. A connection caught in a timer loop at
+// the current instant waits until end: its deadlines fire late, but a loop
+// has been reported as a bug, and the world keeps going.
 func (w *World) nextDue(end time.Time) ([]*Conn, time.Time) {
 	var due []*Conn
 	var first time.Time
@@ -198,6 +224,16 @@ func (w *World) nextDue(end time.Time) ([]*Conn, time.Time) {
 		d := c.deadline()
 		switch {
 		case d.IsZero() || d.After(end):
+			continue
+		case c.looping():
+			if !end.After(w.now) {
+				continue
+			}
+			d = end // it fires again once the clock has moved
+		case d.Before(w.now):
+			d = w.now // overdue, after a loop: it fires now
+		}
+		switch {
 		case len(due) == 0 || d.Before(first):
 			due, first = []*Conn{c}, d
 		case d.Equal(first):

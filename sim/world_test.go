@@ -81,12 +81,15 @@ func TestSeedsExploreInterleavings(t *testing.T) {
 	}
 }
 
-// lines returns the trace lines of c's world that mention substr.
-func lines(w *sim.World, substr string) []string {
+// lines returns the trace lines of w that mention one of substrs.
+func lines(w *sim.World, substrs ...string) []string {
 	var out []string
 	for _, l := range w.Trace().Lines() {
-		if strings.Contains(l, substr) {
-			out = append(out, l)
+		for _, s := range substrs {
+			if strings.Contains(l, s) {
+				out = append(out, l)
+				break
+			}
 		}
 	}
 	return out
@@ -277,13 +280,13 @@ func TestWorldShutdown(t *testing.T) {
 			t.Errorf("c%d: reason %v closed %v terminations %d", c.ID(), c.Reason(), c.Closed(), c.Terminations())
 		}
 	}
-	if got := slices.Collect(func(yield func(int) bool) {
+	if got := slices.Collect(func(yield func(uint64) bool) {
 		for _, c := range w.Conns() {
 			if !yield(c.ID()) {
 				return
 			}
 		}
-	}); !slices.Equal(got, []int{1, 2}) {
+	}); !slices.Equal(got, []uint64{1, 2}) {
 		t.Errorf("Conns IDs = %v", got)
 	}
 }

@@ -1,0 +1,29 @@
+package sim
+
+// arena copies payloads into large shared chunks: the trace and the peer
+// must keep their own copy of every frame (a handler may change the payload
+// it was handed, or reuse the buffer it pushed once it is written), and one
+// allocation per frame would dominate the cost of a short simulation.
+type arena struct {
+	chunk []byte
+}
+
+const (
+	arenaChunk = 32 << 10 // bytes per chunk
+	arenaLarge = 4 << 10  // payloads from this size get an allocation of their own
+)
+
+// keep returns a copy of p that no one else holds; nil for an empty p.
+func (a *arena) keep(p []byte) []byte {
+	switch {
+	case len(p) == 0:
+		return nil
+	case len(p) >= arenaLarge:
+		return append([]byte(nil), p...)
+	case len(p) > cap(a.chunk)-len(a.chunk):
+		a.chunk = make([]byte, 0, arenaChunk)
+	}
+	start := len(a.chunk)
+	a.chunk = append(a.chunk, p...)
+	return a.chunk[start:len(a.chunk):len(a.chunk)]
+}
