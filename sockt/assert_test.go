@@ -1,6 +1,7 @@
 package sockt_test
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"strings"
@@ -55,7 +56,7 @@ func run(t *testing.T, body func(t testing.TB)) []string {
 	return f.failures
 }
 
-type connect func(t sockt.TB, f sockt.Factory, o *sockt.Options) *sockt.Conn
+type connect func(t sockt.TB, newHandler func() sock.Handler, o *sockt.Options) *sockt.Conn
 
 var modes = []struct {
 	name string
@@ -98,7 +99,7 @@ func TestAssertionsFail(t *testing.T) {
 		{"ExpectPush after close", func(c *sockt.Conn) {
 			c.SendText(string([]byte{0xff}))
 			c.ExpectText("x")
-		}, []string{"the server closed: close 1007"}},
+		}, []string{"the server closed instead: close 1007"}},
 		{"RefutePush", func(c *sockt.Conn) {
 			c.SendText("hello")
 			c.RefutePush()
@@ -106,14 +107,34 @@ func TestAssertionsFail(t *testing.T) {
 		{"ExpectPong wrong payload", func(c *sockt.Conn) {
 			c.Ping([]byte("a"))
 			c.ExpectPong([]byte("b"))
-		}, []string{"ExpectPong", "-", "pong 62", "+", "pong 61"}},
+		}, []string{"ExpectPong", "-", "0 62", "+", "0 61"}},
+		// Payloads are compared whole, not as the 64 bytes Frame.String shows.
+		{"ExpectPong differs at byte 99", func(c *sockt.Conn) {
+			p := bytes.Repeat([]byte{7}, 100)
+			c.Ping(p)
+			c.ExpectPong(append(p[:99:99], 8))
+		}, []string{"ExpectPong", "-", "96 07 07 07 08", "+", "96 07 07 07 07"}},
+		{"ExpectText differs at byte 99", func(c *sockt.Conn) {
+			c.SendText(strings.Repeat("a", 100))
+			c.ExpectText(strings.Repeat("a", 99) + "b")
+		}, []string{"-", `96 "aaab"`, "+", `96 "aaaa"`}},
+		{"ExpectPong after a message, none came", func(c *sockt.Conn) {
+			c.SendText("x")
+			c.ExpectText("x")
+			c.ExpectPong([]byte("never sent"))
+		}, []string{"no pong came"}},
+		{"ExpectClose with a pushed message first", func(c *sockt.Conn) {
+			c.SendText("x")
+			c.SendText("\xff")
+			c.ExpectClose(sock.CloseInvalidPayload, "")
+		}, []string{`the handler pushed text "x" first`}},
 		{"ExpectClose none", func(c *sockt.Conn) {
 			c.ExpectClose(sock.CloseNormal, "")
 		}, []string{"the server sent no close frame"}},
 		{"ExpectClose wrong code", func(c *sockt.Conn) {
 			c.SendText(string([]byte{0xff}))
 			c.ExpectClose(sock.CloseNormal, "")
-		}, []string{"-", "close 1000", "+", "close 1007"}},
+		}, []string{"-", "Code", "1000", "+", "1007"}},
 		{"ExpectTerminate not yet", func(c *sockt.Conn) {
 			c.ExpectTerminate(sock.ReasonNormal)
 		}, []string{"Terminate has not run"}},
@@ -124,7 +145,10 @@ func TestAssertionsFail(t *testing.T) {
 	} {
 		for _, m := range modes {
 			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
-				failures := run(t, func(ft testing.TB) { tc.body(m.open(ft, func() sock.Handler { return echo{} }, fast)) })
+				failures := run(t, func(ft testing.TB) {
+					c := m.open(ft, func() sock.Handler { return echo{} }, fast)
+					tc.body(c)
+				})
 				if len(failures) != 1 {
 					t.Fatalf("got %d failures, want 1: %q", len(failures), failures)
 				}
@@ -152,6 +176,14 @@ func TestAssertionsPass(t *testing.T) {
 				c.SendBinary(nil)
 				c.ExpectPush(sockt.Any())
 				c.RefutePush()
+				// What one expectation passes over stays for the others.
+				c.Ping([]byte("p"))
+				c.SendText("after the ping")
+				c.ExpectText("after the ping")
+				c.ExpectPong([]byte("p"))
+				long := bytes.Repeat([]byte{1}, 125)
+				c.Ping(long)
+				c.ExpectPong(long)
 			})
 			if len(failures) != 0 {
 				t.Errorf("failures: %q", failures)

@@ -2,6 +2,8 @@ package sockt_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -9,12 +11,13 @@ import (
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
 	"github.com/sockkit/sockkit/sockt"
 )
 
 // The handler suite: echo, a counter that pushes on a timer, a chat room
-// across several connections, and a handler that panics. The examples below
-// and the tests in suite_run_test.go exercise them.
+// whose server authenticates its members, and a handler that panics. The
+// examples below and the tests in suite_run_test.go exercise them.
 
 // echo pushes every message back as it came.
 type echo struct{}
@@ -54,48 +57,69 @@ type room struct {
 
 type said struct{ from, text string }
 
-// chatter is one member of a room; it takes the name sent first.
-type chatter struct {
+// member is one member of a room, known by the name its token gave.
+type member struct {
 	room *room
 	name string
 }
 
-func (c *chatter) Init(conn *sock.Conn) sock.Result {
-	c.room.mu.Lock()
-	defer c.room.mu.Unlock()
-	c.room.members = append(c.room.members, conn)
-	return sock.Push(sock.Text("name?"))
+func (m *member) Init(conn *sock.Conn) sock.Result {
+	m.room.mu.Lock()
+	defer m.room.mu.Unlock()
+	m.room.members = append(m.room.members, conn)
+	return sock.Push(sock.Text("welcome, " + m.name))
 }
 
-func (c *chatter) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {
-	if c.name == "" {
-		c.name = string(msg.Payload)
-		return sock.Push(sock.Text("hello " + c.name))
-	}
-	c.room.mu.Lock()
-	defer c.room.mu.Unlock()
-	for _, m := range c.room.members {
-		if m != conn {
-			m.SendInfo(said{from: c.name, text: string(msg.Payload)})
+func (m *member) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {
+	m.room.mu.Lock()
+	defer m.room.mu.Unlock()
+	for _, other := range m.room.members {
+		if other != conn {
+			other.SendInfo(said{from: m.name, text: string(msg.Payload)})
 		}
 	}
 	return sock.Continue()
 }
 
-func (c *chatter) HandleInfo(_ *sock.Conn, info any) sock.Result {
+func (m *member) HandleInfo(_ *sock.Conn, info any) sock.Result {
 	s := info.(said)
 	return sock.Push(sock.Text(s.from + ": " + s.text))
 }
 
-func (c *chatter) Terminate(conn *sock.Conn, _ sock.Reason) {
-	c.room.mu.Lock()
-	defer c.room.mu.Unlock()
-	for i, m := range c.room.members {
-		if m == conn {
-			c.room.members = append(c.room.members[:i], c.room.members[i+1:]...)
+func (m *member) Terminate(conn *sock.Conn, _ sock.Reason) {
+	m.room.mu.Lock()
+	defer m.room.mu.Unlock()
+	for i, other := range m.room.members {
+		if other == conn {
+			m.room.members = append(m.room.members[:i], m.room.members[i+1:]...)
 			break
 		}
 	}
+}
+
+// tokens maps the bearer tokens the room accepts to their users.
+var tokens = map[string]string{"ada-token": "ada", "bob-token": "bob"}
+
+// newRoomServer is the server production would serve: one room, whose
+// factory admits the holders of a token and speaks chat.v1.
+func newRoomServer() *sockhttp.Server {
+	r := &room{}
+	return sockhttp.NewServer(func(req *http.Request) (sockhttp.Accept, error) {
+		name, ok := tokens[strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")]
+		if !ok {
+			return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusUnauthorized,
+				Header: http.Header{"Www-Authenticate": {"Bearer"}}, Body: "unknown token"}
+		}
+		return sockhttp.Accept{Handler: &member{room: r, name: name}}, nil
+	}, &sockhttp.Options{Subprotocols: []string{"chat.v1"}})
+}
+
+// join returns the upgrade request of a member with token.
+func join(token string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/room", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	r.Header.Set("Sec-WebSocket-Protocol", "chat.v1")
+	return r
 }
 
 // panicky panics on "boom" and echoes the rest.
@@ -108,10 +132,22 @@ func (panicky) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {
 	return sock.Push(msg)
 }
 
-// printT stands in for the *testing.T of a test, so that examples can run:
-// it prints the first line of each failure (go-cmp's diffs vary their
-// spacing on purpose, so they cannot be example output) and runs the
-// cleanups when the example calls done.
+// A test function is given t by the testing package, which examples cannot
+// use: exampleTest runs the body of one, with a t that prints the first line
+// of each failure and runs the cleanups at the end, as testing does.
+func exampleTest(body func(t sockt.TB)) {
+	t := &printT{}
+	done := make(chan struct{})
+	go func() { // Fatalf stops this goroutine, as it stops a test's
+		defer close(done)
+		body(t)
+	}()
+	<-done
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+}
+
 type printT struct{ cleanups []func() }
 
 func (*printT) Helper() {}
@@ -123,30 +159,25 @@ func (*printT) Errorf(format string, args ...any) {
 
 func (t *printT) Fatalf(format string, args ...any) {
 	t.Errorf(format, args...)
-	runtime.Goexit() // as testing.T does: the failing goroutine stops here
+	runtime.Goexit()
 }
 
 func (t *printT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
 
-func (t *printT) done() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-}
-
-// In a test, t is the test's *testing.T and the cleanup runs by itself.
+// A handler under test in the simulator: the transcript tells everything
+// that happened, callbacks included.
 func ExampleNew() {
-	t := &printT{}
-	c := sockt.New(t, func() sock.Handler { return echo{} }, nil)
-	c.SendText("hello")
-	c.ExpectText("hello")
-	c.SendBinary([]byte{1, 2})
-	c.ExpectPush(sockt.Any())
-	c.RefutePush() // at once: the simulator knows nothing else is coming
-	t.done()       // the client closes; Terminate must have run once
-	for _, line := range c.Transcript() {
-		fmt.Println(line)
-	}
+	exampleTest(func(t sockt.TB) {
+		c := sockt.New(t, func() sock.Handler { return echo{} }, nil)
+		c.SendText("hello")
+		c.ExpectText("hello")
+		c.SendBinary([]byte{1, 2})
+		c.ExpectPush(sockt.Any())
+		c.RefutePush() // at once: the simulator knows nothing else is coming
+		for _, line := range c.Transcript() {
+			fmt.Println(line)
+		}
+	})
 	// Output:
 	// 0s c1 client connect
 	// 0s c1 call Init
@@ -159,63 +190,56 @@ func ExampleNew() {
 	// 0s c1 call HandleIn binary 0102
 	// 0s c1 return push [binary 0102]
 	// 0s c1 server binary 0102
-	// 0s c1 client close 1000 "test over"
-	// 0s c1 terminate remote 1000 "test over"
-	// 0s c1 server close 1000 ""
-	// 0s c1 closed transport
 }
 
 // Timers run on the simulator's virtual clock: no test waits for them.
 func ExampleConn_Advance() {
-	t := &printT{}
-	defer t.done()
-	c := sockt.New(t, func() sock.Handler { return &counter{period: 25 * time.Second} }, nil)
-	c.Advance(50 * time.Second)
-	c.ExpectText("tick 1")
-	c.ExpectText("tick 2")
-	c.SendText("stop")
-	c.ExpectClose(4000, "stopped at 2")
-	fmt.Println(c.ExpectTerminate(sock.ReasonNormal))
+	exampleTest(func(t sockt.TB) {
+		c := sockt.New(t, func() sock.Handler { return &counter{period: 25 * time.Second} }, nil)
+		c.Advance(50 * time.Second)
+		c.ExpectText("tick 1")
+		c.ExpectText("tick 2")
+		c.SendText("stop")
+		c.ExpectClose(4000, "stopped at 2")
+		fmt.Println(c.ExpectTerminate(sock.ReasonNormal))
+	})
 	// Output:
 	// normal 4000 "stopped at 2"
 }
 
-// Connect opens more connections to the same handlers: here, a chat room.
-func ExampleConn_Connect() {
-	t := &printT{}
-	defer t.done()
-	factory := func() func() sock.Handler {
-		r := &room{}
-		return func() sock.Handler { return &chatter{room: r} }
-	}()
-	ada := sockt.New(t, factory, nil)
-	bob := ada.Connect()
-	for name, c := range map[string]*sockt.Conn{"ada": ada, "bob": bob} {
-		c.ExpectText("name?")
-		c.SendText(name)
-		c.ExpectText("hello " + name)
-	}
-	ada.SendText("hi bob")
-	f := bob.ExpectPush(sockt.Contains("hi"))
-	fmt.Println(string(f.Payload))
-	ada.RefutePush()
+// The server production serves, tested with the requests clients send: its
+// factory refuses a stranger and welcomes a member, whose messages reach
+// the others.
+func ExampleNewServer() {
+	exampleTest(func(t sockt.TB) {
+		s := sockt.NewServer(t, newRoomServer(), nil)
+		stranger := s.Connect(join("guessed"))
+		refusal := stranger.ExpectRefused(http.StatusUnauthorized)
+		fmt.Println(refusal.Status, refusal.Body, refusal.Header.Get("WWW-Authenticate"))
+
+		ada := s.Connect(join("ada-token"))
+		ada.ExpectAccepted("chat.v1")
+		ada.ExpectText("welcome, ada")
+		bob := s.Connect(join("bob-token"))
+		bob.ExpectText("welcome, bob")
+		ada.SendText("hi bob")
+		f := bob.ExpectPush(sockt.Contains("hi"))
+		fmt.Println(string(f.Payload))
+		ada.RefutePush()
+	})
 	// Output:
+	// 401 unknown token Bearer
 	// ada: hi bob
 }
 
 // A failed expectation reports a (-want +got) diff, then the end of the
 // transcript.
 func ExampleConn_ExpectText_failure() {
-	t := &printT{}
-	defer t.done()
-	c := sockt.New(t, func() sock.Handler { return echo{} }, nil)
-	c.SendText("hello")
-	finished := make(chan struct{})
-	go func() { // Fatalf stops this goroutine, as it stops a test's
-		defer close(finished)
+	exampleTest(func(t sockt.TB) {
+		c := sockt.New(t, func() sock.Handler { return echo{} }, nil)
+		c.SendText("hello")
 		c.ExpectText("goodbye")
-	}()
-	<-finished
+	})
 	// Output:
-	// FAIL: sockt: ExpectPush: pushed frame does not match (-want +got):
+	// FAIL: sockt: ExpectPush: pushed frame differs (-want +got):
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -21,146 +22,160 @@ import (
 // connHeader tells the loopback server which test connection a request is.
 const connHeader = "X-Sockt-Conn"
 
-// Dial serves handlers made by f behind sockhttp on a loopback httptest
-// server, connects a gorilla/websocket client to it and waits for Init.
-// [Conn.Connect] opens more connections to the same server. At cleanup each
-// client closes its connection if it is still open, the server shuts down and
-// waits for its connections, and the test fails unless Terminate ran exactly
-// once on each.
-func Dial(t TB, f Factory, opts *Options) *Conn {
-	t.Helper()
-	o := opts.withDefaults()
-	s := &loopServer{start: time.Now(), factory: f, opts: o, conns: map[int]*loopDriver{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	return s.dial(t)
-}
-
-// loopServer is the server side shared by a test's loopback connections.
+// loopServer serves a server's connections on a loopback socket.
 type loopServer struct {
-	start   time.Time
-	factory Factory
-	opts    Options
-	srv     *httptest.Server
-	served  sync.WaitGroup // the connections' server goroutines
+	start time.Time
+	srv   *sockhttp.Server
+	http  *httptest.Server
+	opts  *Options
 
 	mu     sync.Mutex
 	events []sim.Event
-	conns  map[int]*loopDriver // by number, from 1
-	live   int                 // connections not yet finished
+	conns  map[string]*loopConn // by connHeader
+}
+
+// newLoopServer serves srv on loopback, its handlers observed, until the
+// test's cleanup, which runs after its connections' cleanups.
+func newLoopServer(t TB, srv *sockhttp.Server, o *Options) *loopServer {
+	s := &loopServer{start: time.Now(), srv: srv, opts: o, conns: map[string]*loopConn{}}
+	srv.WrapHandlers(func(h sock.Handler, r *http.Request) sock.Handler {
+		s.mu.Lock()
+		d := s.conns[r.Header.Get(connHeader)]
+		s.mu.Unlock()
+		if d == nil { // a request from outside the test
+			return h
+		}
+		return sim.Observe(h, d.observe)
+	})
+	s.http = httptest.NewServer(srv)
+	t.Cleanup(func() {
+		defer s.http.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), o.Wait)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("sockt: the server's connections did not end: %v", err)
+		}
+	})
+	return s
 }
 
 func (s *loopServer) record(conn int, e sim.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.At, e.Conn = time.Since(s.start).Truncate(time.Millisecond), conn
+	e.At, e.Conn = time.Since(s.start).Truncate(time.Millisecond), uint64(conn)
 	// Format now: the handler's goroutine may change what e points to.
 	s.events = append(s.events, sim.Event{At: e.At, Conn: e.Conn, Kind: e.Kind, Detail: sim.Note(e.Text())})
 }
 
-// serveHTTP upgrades the request of one test connection and serves it until
-// it ends, with a context of its own, so that [Conn.Shutdown] shuts down that
-// connection alone.
-func (s *loopServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	n, _ := strconv.Atoi(r.Header.Get(connHeader))
+func (s *loopServer) transcript() []string {
 	s.mu.Lock()
-	d := s.conns[n]
-	s.mu.Unlock()
-	if d == nil {
-		http.Error(w, "sockt: unknown test connection", http.StatusNotFound)
-		return
-	}
-	s.served.Add(1) // before the handshake ends, so before release can wait
-	defer s.served.Done()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d.mu.Lock()
-	d.cancel = cancel
-	d.mu.Unlock()
-	h := sim.Observe(s.factory(), d.observe)
-	_ = sockhttp.Upgrade(w, r.WithContext(ctx), h, &sockhttp.Options{ConnOptions: s.opts.Session})
+	defer s.mu.Unlock()
+	return sim.Trace(s.events).Lines()
 }
 
-// dial opens one more client connection and waits for its Init.
-func (s *loopServer) dial(t TB) *Conn {
+func (s *loopServer) advance(d time.Duration) {
+	s.record(0, sim.Event{Kind: sim.Clock, Detail: sim.Note("sleep " + d.String())})
+	time.Sleep(d)
+}
+
+func (s *loopServer) shutdown(t TB) {
+	s.record(0, sim.Event{Kind: sim.ShutdownBegan, Detail: sim.Note("server going away")})
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Wait)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		t.Errorf("sockt: Shutdown: %v", err)
+	}
+}
+
+// connect sends the upgrade request r and, if the server accepts, waits for
+// Init.
+func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 	t.Helper()
 	s.mu.Lock()
-	s.live++
 	n := len(s.conns) + 1
-	d := &loopDriver{server: s, n: n, frames: make(chan sock.Frame, 1024), opened: make(chan struct{}),
+	d := &loopConn{server: s, n: n, frames: make(chan sock.Frame, 1024), opened: make(chan struct{}),
 		ended: make(chan struct{}), quit: make(chan struct{}), readerDone: make(chan struct{})}
-	s.conns[n] = d
+	s.conns[strconv.Itoa(n)] = d
 	s.mu.Unlock()
-	c := newConn(t, d, s.opts) // its cleanup closes the server after the last connection
 
-	url := "ws" + strings.TrimPrefix(s.srv.URL, "http")
-	client, _, err := websocket.DefaultDialer.Dial(url, http.Header{connHeader: {strconv.Itoa(n)}})
+	r, standard := upgradeRequest(r)
+	r.Header.Set(connHeader, strconv.Itoa(n))
+	if !standard {
+		return nil, s.send(t, r)
+	}
+	header := r.Header.Clone()
+	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Version", "Sec-Websocket-Key"} {
+		header.Del(k) // the dialer sets them
+	}
+	header.Set("Host", r.Host)
+	dialer := websocket.Dialer{HandshakeTimeout: s.opts.Wait}
+	client, resp, err := dialer.Dial("ws"+strings.TrimPrefix(s.http.URL, "http")+r.URL.RequestURI(), header)
 	if err != nil {
-		close(d.readerDone)
-		t.Fatalf("sockt: dial the loopback server: %v", err)
+		if resp == nil {
+			t.Fatalf("sockt: dial the loopback server: %v", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		return nil, refused(resp.StatusCode, resp.Header, string(body))
 	}
 	d.client = client
 	go d.read()
 	select {
 	case <-d.opened:
 	case <-time.After(s.opts.Wait):
+		d.client.Close()
+		<-d.readerDone
 		t.Fatalf("sockt: Init did not run within %v", s.opts.Wait)
 	}
-	return c
+	return d, Handshake{Status: http.StatusSwitchingProtocols, Header: resp.Header, Subprotocol: client.Subprotocol()}
 }
 
-// release shuts the server down once its last connection is finished.
-func (s *loopServer) release() error {
-	s.mu.Lock()
-	s.live--
-	last := s.live == 0
-	s.mu.Unlock()
-	if !last {
-		return nil
+// send sends a malformed upgrade request with net/http and returns the
+// refusal.
+func (s *loopServer) send(t TB, r *http.Request) Handshake {
+	t.Helper()
+	r.RequestURI, r.URL.Scheme, r.URL.Host = "", "http", strings.TrimPrefix(s.http.URL, "http://")
+	resp, err := s.http.Client().Do(r)
+	if err != nil {
+		t.Fatalf("sockt: send the upgrade request: %v", err)
 	}
-	defer s.srv.Close()
-	served := make(chan struct{})
-	go func() {
-		s.served.Wait()
-		close(served)
-	}()
-	select {
-	case <-served:
-		return nil
-	case <-time.After(s.opts.Wait):
-		return fmt.Errorf("still serving after %v", s.opts.Wait)
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		t.Fatalf("sockt: the server accepted a malformed handshake (%s %s), which sockt cannot drive over loopback", r.Method, r.URL.RequestURI())
 	}
+	body, _ := io.ReadAll(resp.Body)
+	return refused(resp.StatusCode, resp.Header, string(body))
 }
 
-// loopDriver runs a Conn over a real socket: the client is the test's
+// loopConn runs a connection over a real socket: the client is the test's
 // goroutine plus a reader goroutine, the server is sockhttp.
-type loopDriver struct {
+type loopConn struct {
 	server *loopServer
 	n      int
 	client *websocket.Conn
 	frames chan sock.Frame // what the client read, in order
 
 	mu           sync.Mutex
-	conn         *sock.Conn         // the server side, known once Init runs
-	cancel       context.CancelFunc // shuts the server side down
+	conn         *sock.Conn // the server side, known once Init runs
 	terminations int
 	reason       sock.Reason
+	bugList      []string
 	opened       chan struct{} // closed by Init
 	ended        chan struct{} // closed by the first Terminate
 	quit         chan struct{} // closed when the test is over
 	readerDone   chan struct{}
 }
 
-func (d *loopDriver) record(k sim.Kind, note string) {
+func (d *loopConn) record(k sim.Kind, note string) {
 	d.server.record(d.n, sim.Event{Kind: k, Detail: sim.Note(note)})
 }
 
-func (d *loopDriver) recordFrame(k sim.Kind, f sock.Frame) {
+func (d *loopConn) recordFrame(k sim.Kind, f sock.Frame) {
 	d.server.record(d.n, sim.Event{Kind: k, Frame: f})
 }
 
 // observe records the handler's callbacks, notes the connection at Init and
 // counts Terminate calls; it runs on the server's goroutine.
-func (d *loopDriver) observe(c *sock.Conn, e sim.Event) {
+func (d *loopConn) observe(c *sock.Conn, e sim.Event) {
 	d.server.record(d.n, e)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -168,17 +183,20 @@ func (d *loopDriver) observe(c *sock.Conn, e sim.Event) {
 		d.conn = c
 		close(d.opened)
 	}
-	if r, ok := e.Detail.(sock.Reason); ok && e.Kind == sim.Terminated {
+	switch e.Kind {
+	case sim.Bug:
+		d.bugList = append(d.bugList, e.Text())
+	case sim.Terminated:
 		d.terminations++
 		if d.terminations == 1 {
-			d.reason = r
+			d.reason, _ = e.Detail.(sock.Reason)
 			close(d.ended)
 		}
 	}
 }
 
 // read runs on its own goroutine until the client's connection fails.
-func (d *loopDriver) read() {
+func (d *loopConn) read() {
 	defer close(d.readerDone)
 	control := func(op sock.Opcode) func(string) error {
 		return func(data string) error {
@@ -204,7 +222,7 @@ func (d *loopDriver) read() {
 			d.received(sock.CloseFrame(sock.CloseCode(ce.Code), ce.Text)) // gorilla has answered it
 			return
 		case err != nil:
-			d.record(sim.Closed, "transport: "+err.Error())
+			d.record(sim.TransportClosed, "transport: "+err.Error())
 			return
 		}
 		d.received(sock.Frame{Op: sock.Opcode(op), Payload: p})
@@ -213,7 +231,7 @@ func (d *loopDriver) read() {
 
 // received records a frame the client read and passes it to the test,
 // unless the test is over.
-func (d *loopDriver) received(f sock.Frame) {
+func (d *loopConn) received(f sock.Frame) {
 	d.recordFrame(sim.ServerWrote, f)
 	select {
 	case d.frames <- f:
@@ -221,12 +239,7 @@ func (d *loopDriver) received(f sock.Frame) {
 	}
 }
 
-func (d *loopDriver) connect(t TB) *Conn {
-	t.Helper()
-	return d.server.dial(t)
-}
-
-func (d *loopDriver) send(f sock.Frame) {
+func (d *loopConn) send(f sock.Frame) {
 	d.recordFrame(sim.ClientSent, f)
 	var err error
 	switch f.Op {
@@ -240,37 +253,19 @@ func (d *loopDriver) send(f sock.Frame) {
 	}
 }
 
-func (d *loopDriver) info(v any) error {
-	d.record(sim.Info, fmt.Sprint(v))
+func (d *loopConn) info(v any) error {
+	d.record(sim.InfoSent, fmt.Sprint(v))
 	d.mu.Lock()
 	conn := d.conn
 	d.mu.Unlock()
 	err := conn.SendInfo(v)
 	if err != nil {
-		d.record(sim.Info, "refused: "+err.Error())
+		d.record(sim.InfoSent, "refused: "+err.Error())
 	}
 	return err
 }
 
-func (d *loopDriver) advance(t time.Duration) {
-	d.record(sim.Clock, "sleep "+t.String())
-	time.Sleep(t)
-}
-
-func (d *loopDriver) shutdown() {
-	d.record(sim.Info, "shutdown")
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.cancel()
-}
-
-func (d *loopDriver) transcript() []string {
-	d.server.mu.Lock()
-	defer d.server.mu.Unlock()
-	return sim.Trace(d.server.events).Lines()
-}
-
-func (d *loopDriver) next(wait time.Duration) (sock.Frame, bool) {
+func (d *loopConn) next(wait time.Duration) (sock.Frame, bool) {
 	select {
 	case f := <-d.frames:
 		return f, true
@@ -279,7 +274,7 @@ func (d *loopDriver) next(wait time.Duration) (sock.Frame, bool) {
 	}
 }
 
-func (d *loopDriver) terminated(wait time.Duration) (sock.Reason, int) {
+func (d *loopConn) terminated(wait time.Duration) (sock.Reason, int) {
 	select {
 	case <-d.ended:
 	case <-time.After(wait):
@@ -289,25 +284,22 @@ func (d *loopDriver) terminated(wait time.Duration) (sock.Reason, int) {
 	return d.reason, d.terminations
 }
 
-func (d *loopDriver) finish(o *Options) string {
-	var n int
-	if d.client != nil {
-		if _, n = d.terminated(0); n == 0 {
-			d.send(sock.CloseFrame(sock.CloseNormal, "test over"))
-		}
-		_, n = d.terminated(o.Wait)
+func (d *loopConn) bugs() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.bugList...)
+}
+
+func (d *loopConn) finish() string {
+	if _, n := d.terminated(0); n == 0 {
+		d.send(sock.CloseFrame(sock.CloseNormal, "test over"))
 	}
+	_, n := d.terminated(d.server.opts.Wait)
 	close(d.quit)
-	if d.client != nil {
-		d.client.Close()
-	}
+	d.client.Close()
 	<-d.readerDone
-	shutdownErr := d.server.release()
-	switch {
-	case n != 1:
+	if n != 1 {
 		return fmt.Sprintf("connection %d: Terminate ran %d times, want exactly once", d.n, n)
-	case shutdownErr != nil:
-		return "the server's connections did not end: " + shutdownErr.Error()
 	}
 	return ""
 }

@@ -19,18 +19,17 @@ type Matcher interface {
 	String() string
 }
 
-// Text matches a text message with exactly s.
-func Text(s string) Matcher { return exact{sock.Text(s)} }
+// Equal matches a frame equal to want: the same opcode and the same
+// payload, byte for byte, e.g. Equal(sock.Binary(b)). A mismatch shows both
+// payloads whole.
+func Equal(want sock.Frame) Matcher { return equal{want} }
 
-// Binary matches a binary message with exactly b.
-func Binary(b []byte) Matcher { return exact{sock.Binary(b)} }
+type equal struct{ want sock.Frame }
 
-type exact struct{ want sock.Frame }
-
-func (m exact) Match(f sock.Frame) bool {
+func (m equal) Match(f sock.Frame) bool {
 	return f.Op == m.want.Op && bytes.Equal(f.Payload, m.want.Payload)
 }
-func (m exact) String() string { return m.want.String() }
+func (m equal) String() string { return m.want.String() }
 
 // Contains matches a text message that contains sub.
 func Contains(sub string) Matcher {

@@ -2,6 +2,7 @@ package sockt_test
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -74,15 +75,12 @@ func TestCounter(t *testing.T) {
 }
 
 func TestChatRoomBothWays(t *testing.T) {
-	r := &room{}
-	sockt.Run(t, func() sock.Handler { return &chatter{room: r} }, nil, func(t *testing.T, ada *sockt.Conn) {
-		bob := ada.Connect()
-		ada.ExpectText("name?")
-		bob.ExpectText("name?")
-		ada.SendText("ada")
-		ada.ExpectText("hello ada")
-		bob.SendText("bob")
-		bob.ExpectText("hello bob")
+	sockt.RunServer(t, newRoomServer, nil, func(t *testing.T, s *sockt.Server) {
+		s.Connect(nil).ExpectRefused(http.StatusUnauthorized)
+		ada := s.Connect(join("ada-token"))
+		bob := s.Connect(join("bob-token"))
+		ada.ExpectText("welcome, ada")
+		bob.ExpectText("welcome, bob")
 		ada.SendText("hi bob")
 		bob.ExpectText("ada: hi bob")
 		ada.RefutePush()
@@ -93,13 +91,18 @@ func TestChatRoomBothWays(t *testing.T) {
 	})
 }
 
-func TestShutdownOneConnectionBothWays(t *testing.T) {
+// Shutting the server down closes every connection with 1001, and the
+// server refuses new ones.
+func TestServerShutdownBothWays(t *testing.T) {
 	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, a *sockt.Conn) {
 		b := a.Connect()
-		a.Shutdown()
-		a.ExpectClose(sock.CloseGoingAway, "server shutdown")
-		a.ExpectTerminate(sock.ReasonShutdown)
 		b.SendText("still here")
 		b.ExpectText("still here")
+		a.Server().Shutdown()
+		for _, c := range []*sockt.Conn{a, b} {
+			c.ExpectClose(sock.CloseGoingAway, "server shutdown")
+			c.ExpectTerminate(sock.ReasonShutdown)
+		}
+		a.Connect().ExpectRefused(http.StatusServiceUnavailable)
 	})
 }

@@ -119,7 +119,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock
 // Accept ServeHTTP would serve, with the Subprotocol chosen, ConnOptions
 // resolved, the handler wrapped (see [Server.WrapHandlers]), and Header the
 // whole 101 response but for the extensions; or a [*Refusal] with the
-// response the client would get. Simulators and tests use it to run a
+// response the client would get, its Status set. Simulators and tests use it to run a
 // server's negotiation without a socket (package sockt does).
 func (s *Server) Negotiate(r *http.Request) (Accept, error) {
 	s.mu.Lock()
@@ -130,6 +130,11 @@ func (s *Server) Negotiate(r *http.Request) (Accept, error) {
 	}
 	acc, refusal := s.negotiate(r)
 	if refusal != nil {
+		if refusal.Status == 0 {
+			sent := *refusal
+			sent.Status = refusal.status()
+			refusal = &sent
+		}
 		return Accept{}, refusal
 	}
 	acc.Header = switchingHeader(r, acc.Header)

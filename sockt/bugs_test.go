@@ -1,0 +1,85 @@
+package sockt_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+// faulty misbehaves on command, and its Terminate panics if told to.
+type faulty struct{ terminatePanics bool }
+
+func (faulty) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
+	switch string(msg.Payload) {
+	case "panic":
+		panic("boom")
+	case "bad text":
+		return sock.Push(sock.Frame{Op: sock.OpText, Payload: []byte{0xff}})
+	case "loop":
+		c.After(0, "again")
+	}
+	return sock.Push(msg)
+}
+
+func (faulty) HandleInfo(c *sock.Conn, info any) sock.Result {
+	c.After(0, info) // forever
+	return sock.Continue()
+}
+
+func (f faulty) Terminate(*sock.Conn, sock.Reason) {
+	if f.terminatePanics {
+		panic("in Terminate")
+	}
+}
+
+// A handler bug that sock survives fails the test at cleanup, unless the
+// test looked at how the connection ended.
+func TestHandlerBugsFailTheTest(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler faulty
+		body    func(c *sockt.Conn)
+		want    string // in the one failure; "" for none
+		simOnly bool
+	}{
+		{"Terminate panics", faulty{terminatePanics: true}, func(c *sockt.Conn) {
+			c.Close(sock.CloseNormal, "")
+			c.ExpectTerminate(sock.ReasonRemote)
+		}, "handler bug: Terminate panicked: in Terminate", false},
+		{"HandleIn panics, unnoticed", faulty{}, func(c *sockt.Conn) {
+			c.SendText("panic")
+		}, "handler bug: HandleIn panicked: boom", false},
+		{"HandleIn panics, looked at", faulty{}, func(c *sockt.Conn) {
+			c.SendText("panic")
+			c.ExpectClose(sock.CloseInternalError, "")
+			c.ExpectTerminate(sock.ReasonError)
+		}, "", false},
+		{"text that is not UTF-8, unnoticed", faulty{}, func(c *sockt.Conn) {
+			c.SendText("bad text")
+		}, "handler bug: refused Result: sock: invalid handler result: text frame is not UTF-8", false},
+		{"timer loop", faulty{}, func(c *sockt.Conn) {
+			c.SendText("loop")
+			c.ExpectText("loop")
+		}, "handler bug: timer loop", true},
+	} {
+		for _, m := range modes {
+			if tc.simOnly && m.name != "sim" {
+				continue // over loopback a timer loop spins for real
+			}
+			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
+				failures := run(t, func(ft testing.TB) {
+					tc.body(m.open(ft, func() sock.Handler { return tc.handler }, &sockt.Options{Wait: time.Second}))
+				})
+				switch {
+				case tc.want == "" && len(failures) != 0:
+					t.Errorf("failures: %q, want none", failures)
+				case tc.want != "" && (len(failures) != 1 || !strings.Contains(failures[0], tc.want)):
+					t.Errorf("failures: %q, want one containing %q", failures, tc.want)
+				}
+			})
+		}
+	}
+}

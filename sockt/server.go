@@ -1,0 +1,163 @@
+package sockt
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+// Server is a test's view of the user's real [sockhttp.Server]: the value
+// production serves, with its factory, options, origin check, subprotocols
+// and refusals. [Server.Connect] opens a connection with an upgrade request
+// the test writes, as Phoenix's ChannelTest connect does: authentication
+// and negotiation are tested like the rest.
+//
+// [NewServer] runs it in the simulator, where the factory sees a synthetic
+// request and the handshake is decided by [sockhttp.Server.Negotiate], the
+// code ServeHTTP runs; [DialServer] serves it on a loopback socket, where
+// every request goes through ServeHTTP; [RunServer] runs one test both
+// ways.
+type Server struct {
+	t    TB
+	d    serverDriver
+	opts Options
+}
+
+// serverDriver is what a Server needs of the simulator or of a loopback
+// socket.
+type serverDriver interface {
+	// connect opens a connection with the upgrade request r; conn is nil
+	// when the server refused it. Problems of sockt's own are fatal.
+	connect(t TB, r *http.Request) (conn connDriver, h Handshake)
+	advance(d time.Duration)
+	shutdown(t TB)
+	transcript() []string
+}
+
+// NewServer runs srv in the simulator for the test. At cleanup each
+// connection still open is closed by its client, and the test fails unless
+// Terminate ran exactly once on each.
+func NewServer(t TB, srv *sockhttp.Server, opts *Options) *Server {
+	t.Helper()
+	o := opts.withDefaults()
+	return &Server{t: t, d: newSimServer(srv, &o), opts: o}
+}
+
+// DialServer serves srv on a loopback httptest server for the test;
+// connections are made by a gorilla/websocket client. The server wraps its
+// handlers with an observer for the test ([sockhttp.Server.WrapHandlers]),
+// and requests carry a header X-Sockt-Conn that tells them apart. At cleanup
+// each client closes its connection if it is still open, srv shuts down, and
+// the test fails unless Terminate ran exactly once on each connection and
+// the server's connections ended.
+func DialServer(t TB, srv *sockhttp.Server, opts *Options) *Server {
+	t.Helper()
+	o := opts.withDefaults()
+	return &Server{t: t, d: newLoopServer(t, srv, &o), opts: o}
+}
+
+// RunServer runs test twice as subtests, "sim" with a server started by
+// [NewServer] and "loopback" with one started by [DialServer], each on a
+// server newServer makes: the one production serves.
+func RunServer(t *testing.T, newServer func() *sockhttp.Server, opts *Options, test func(t *testing.T, s *Server)) {
+	t.Helper()
+	t.Run("sim", func(t *testing.T) { test(t, NewServer(t, newServer(), opts)) })
+	t.Run("loopback", func(t *testing.T) { test(t, DialServer(t, newServer(), opts)) })
+}
+
+// Connect opens a connection with the upgrade request r, built with
+// httptest.NewRequest("GET", "/path?query", nil) and the headers the client
+// would send: Authorization, Cookie, Origin, Sec-WebSocket-Protocol for the
+// subprotocols it offers. Nil means a GET of "/". The handshake headers
+// (Connection, Upgrade, Sec-WebSocket-Version and -Key) are added where r
+// lacks them; a request that sets them itself, or whose method is not GET,
+// tests a malformed handshake, and over loopback is sent by net/http.
+//
+// Connect returns once the server has answered and, if it accepted, Init
+// has run. A refused connection is a Conn too: assert it with
+// [Conn.ExpectRefused]; driving it fails the test.
+func (s *Server) Connect(r *http.Request) *Conn {
+	s.t.Helper()
+	if r == nil {
+		r = httptest.NewRequest(http.MethodGet, "/", nil)
+	}
+	d, h := s.d.connect(s.t, r)
+	return newConn(s, r, d, h)
+}
+
+// Advance lets d pass. In the simulator virtual time jumps at once, firing
+// what falls due; over loopback Advance sleeps, so keep d short in tests run
+// both ways.
+func (s *Server) Advance(d time.Duration) { s.d.advance(d) }
+
+// Shutdown shuts the server down for real with [sockhttp.Server.Shutdown]:
+// every connection gets close 1001 and Terminate sees
+// [sock.ReasonShutdown], and later Connects are refused with 503. It
+// returns once the connections have ended.
+func (s *Server) Shutdown() {
+	s.t.Helper()
+	s.d.shutdown(s.t)
+}
+
+// upgradeRequest completes r as a WebSocket opening handshake, unless it
+// means to be malformed, and reports whether it is standard.
+func upgradeRequest(r *http.Request) (*http.Request, bool) {
+	r = r.Clone(r.Context())
+	standard := r.Method == http.MethodGet
+	for k, v := range map[string]string{
+		"Connection": "Upgrade", "Upgrade": "websocket",
+		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+	} {
+		if _, set := r.Header[http.CanonicalHeaderKey(k)]; set {
+			standard = false
+			continue
+		}
+		r.Header.Set(k, v)
+	}
+	return r, standard
+}
+
+// Handshake is the server's answer to a connection's upgrade request.
+type Handshake struct {
+	// Status is 101 Switching Protocols when the server accepted, else the
+	// refusal's status.
+	Status int
+	// Header holds the response headers: over loopback all of them, in the
+	// simulator those sockhttp and the factory set (Content-Type, Date and
+	// Content-Length aside).
+	Header http.Header
+	// Body is the refusal's body, "" when accepted.
+	Body string
+	// Subprotocol is the subprotocol the server chose, "" if none.
+	Subprotocol string
+}
+
+// accepted reports whether the server upgraded.
+func (h Handshake) accepted() bool { return h.Status == http.StatusSwitchingProtocols }
+
+// refused returns the Handshake of a refusal.
+func refused(status int, header http.Header, body string) Handshake {
+	return Handshake{Status: status, Header: header, Body: body}
+}
+
+// The frames of the server's handshake and of the connection itself are
+// handled by connDriver.
+type connDriver interface {
+	send(f sock.Frame)
+	info(v any) error
+	// next returns the next frame the client has read, waiting up to wait.
+	next(wait time.Duration) (sock.Frame, bool)
+	// terminated waits up to wait for Terminate and returns the reason it
+	// received and how many times it ran.
+	terminated(wait time.Duration) (sock.Reason, int)
+	// bugs returns the handler bugs sock survived on the connection, as the
+	// trace tells them.
+	bugs() []string
+	// finish ends the connection if it is still open and releases
+	// everything; it reports a problem, or "".
+	finish() string
+}

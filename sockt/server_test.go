@@ -1,0 +1,95 @@
+package sockt_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+var serverModes = []struct {
+	name  string
+	start func(t sockt.TB, srv *sockhttp.Server, o *sockt.Options) *sockt.Server
+}{
+	{"sim", sockt.NewServer},
+	{"loopback", sockt.DialServer},
+}
+
+// The whole negotiation runs the same in the simulator and over loopback:
+// the factory, the origin check, the subprotocols, the handshake checks, the
+// response headers.
+func TestNegotiationBothWays(t *testing.T) {
+	newServer := func() *sockhttp.Server {
+		return sockhttp.NewServer(func(r *http.Request) (sockhttp.Accept, error) {
+			if r.URL.Query().Get("token") != "s3cret" {
+				return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusUnauthorized, Body: "token required"}
+			}
+			return sockhttp.Accept{Handler: echo{}, Header: http.Header{"X-Room": {r.URL.Path}}}, nil
+		}, &sockhttp.Options{Subprotocols: []string{"v2", "v1"}, OriginPatterns: []string{"*.example.com"}})
+	}
+	request := func(method, target string, header ...string) *http.Request {
+		r := httptest.NewRequest(method, target, nil)
+		for i := 0; i < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
+		return r
+	}
+	sockt.RunServer(t, newServer, nil, func(t *testing.T, s *sockt.Server) {
+		c := s.Connect(request("GET", "/lobby?token=s3cret", "Sec-WebSocket-Protocol", "v1, v2", "Cookie", "a=b"))
+		h := c.ExpectAccepted("v2")
+		if got := h.Header.Get("X-Room"); got != "/lobby" {
+			t.Errorf("X-Room = %q, want /lobby", got)
+		}
+		if got := h.Header.Get("Sec-WebSocket-Accept"); got == "" {
+			t.Error("no Sec-WebSocket-Accept in the handshake's header")
+		}
+		c.SendText("in")
+		c.ExpectText("in")
+
+		s.Connect(request("GET", "/lobby?token=s3cret", "Origin", "https://app.example.com")).ExpectAccepted("")
+		if h := s.Connect(request("GET", "/lobby")).ExpectRefused(http.StatusUnauthorized); h.Body != "token required" {
+			t.Errorf("refusal body = %q, want %q", h.Body, "token required")
+		}
+		if h := s.Connect(request("GET", "/lobby?token=s3cret", "Origin", "https://evil.example")).ExpectRefused(http.StatusForbidden); !strings.Contains(h.Body, "origin not allowed") {
+			t.Errorf("refusal body = %q, want one about the origin", h.Body)
+		}
+		s.Connect(request("POST", "/lobby?token=s3cret")).ExpectRefused(http.StatusMethodNotAllowed)
+		s.Connect(request("GET", "/lobby?token=s3cret", "Sec-WebSocket-Version", "8")).ExpectRefused(http.StatusUpgradeRequired)
+
+		s.Shutdown()
+		c.ExpectClose(sock.CloseGoingAway, "server shutdown")
+		s.Connect(request("GET", "/lobby?token=s3cret")).ExpectRefused(http.StatusServiceUnavailable)
+	})
+}
+
+func TestHandshakeAssertionsFail(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body func(s *sockt.Server)
+		want string
+	}{
+		{"ExpectRefused, accepted", func(s *sockt.Server) { s.Connect(join("ada-token")).ExpectRefused(http.StatusUnauthorized) },
+			`ExpectRefused(401): the server accepted (subprotocol "chat.v1")`},
+		{"ExpectRefused, other status", func(s *sockt.Server) { s.Connect(join("nobody")).ExpectRefused(http.StatusForbidden) },
+			`ExpectRefused(403): refused with 401 "unknown token"`},
+		{"ExpectAccepted, refused", func(s *sockt.Server) { s.Connect(join("nobody")).ExpectAccepted("chat.v1") },
+			`ExpectAccepted("chat.v1"): refused with 401 "unknown token"`},
+		{"ExpectAccepted, other subprotocol", func(s *sockt.Server) { s.Connect(join("ada-token")).ExpectAccepted("") },
+			`ExpectAccepted(""): accepted with subprotocol "chat.v1"`},
+		{"driving a refused connection", func(s *sockt.Server) { s.Connect(join("nobody")).SendText("hi") },
+			`the server refused the connection with 401 "unknown token": there is nothing to drive`},
+	} {
+		for _, m := range serverModes {
+			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
+				failures := run(t, func(ft testing.TB) { tc.body(m.start(ft, newRoomServer(), nil)) })
+				if len(failures) != 1 || !strings.Contains(failures[0], tc.want) {
+					t.Errorf("failures: %q, want one containing %q", failures, tc.want)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package sockt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sockkit/sockkit/sim"
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+// simServer runs a server's connections in a simulated world: everything
+// happens at once.
+type simServer struct {
+	srv   *sockhttp.Server
+	world *sim.World
+}
+
+func newSimServer(srv *sockhttp.Server, o *Options) *simServer {
+	return &simServer{srv: srv, world: sim.New(o.Seed)}
+}
+
+// connect decides the handshake with the server's own negotiation and, if
+// it accepts, opens the connection in the world.
+func (s *simServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
+	r, _ = upgradeRequest(r)
+	acc, err := s.srv.Negotiate(r)
+	var refusal *sockhttp.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		return nil, refused(refusal.Status, refusal.Header, refusal.Body)
+	case err != nil:
+		t.Fatalf("sockt: Negotiate: %v", err)
+	}
+	c := s.world.ConnectWith(acc.Handler, sock.ConnInfo{Request: r, Subprotocol: acc.Subprotocol}, acc.ConnOptions)
+	return &simConn{world: s.world, conn: c},
+		Handshake{Status: http.StatusSwitchingProtocols, Header: acc.Header, Subprotocol: acc.Subprotocol}
+}
+
+func (s *simServer) advance(d time.Duration) { s.world.Advance(d) }
+func (s *simServer) transcript() []string    { return s.world.Trace().Lines() }
+
+// shutdown shuts the server down, so that it refuses new connections, and
+// every connection of the world with it.
+func (s *simServer) shutdown(t TB) {
+	if err := s.srv.Shutdown(context.Background()); err != nil {
+		t.Errorf("sockt: Shutdown: %v", err)
+	}
+	s.world.Shutdown()
+}
+
+// simConn is one connection in the world.
+type simConn struct {
+	world *sim.World
+	conn  *sim.Conn
+}
+
+func (d *simConn) send(f sock.Frame)                      { d.conn.SendFrame(f) }
+func (d *simConn) info(v any) error                       { return d.conn.SendInfo(v) }
+func (d *simConn) next(time.Duration) (sock.Frame, bool)  { return d.conn.Read() }
+func (d *simConn) terminated(time.Duration) (sock.Reason, int) {
+	return d.conn.Reason(), d.conn.Terminations()
+}
+
+func (d *simConn) bugs() []string {
+	var out []string
+	for _, e := range d.world.Trace() {
+		if e.Kind == sim.Bug && e.Conn == d.conn.ID() {
+			out = append(out, e.Text())
+		}
+	}
+	return out
+}
+
+func (d *simConn) finish() string {
+	if !d.conn.Closed() && d.conn.Terminations() == 0 {
+		d.conn.Close(sock.CloseNormal, "test over")
+	}
+	if !d.conn.Closed() { // the handler closed and the test never let the handshake end
+		d.world.Advance(d.conn.Session().Options().CloseTimeout)
+	}
+	switch n := d.conn.Terminations(); {
+	case n != 1:
+		return fmt.Sprintf("connection %d: Terminate ran %d times, want exactly once", d.conn.ID(), n)
+	case !d.conn.Closed():
+		return fmt.Sprintf("connection %d: the transport was never closed", d.conn.ID())
+	}
+	return ""
+}
