@@ -9,11 +9,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -36,6 +37,46 @@ func newServer(maxMessage int64) *sockhttp.Server {
 	}, &sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: maxMessage}})
 }
 
+// newHTTPServer returns the HTTP server for h. Its timeouts bound plain HTTP
+// requests, so that a client cannot hold a connection by sending its header
+// or body slowly, or by idling between requests. They do not bound WebSocket
+// connections: the upgrade clears the connection's deadlines, and sock
+// watches the connection itself (sock.Options: IdleTimeout, WriteTimeout).
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       time.Minute,
+	}
+}
+
+// serve serves srv on l until ctx ends, then shuts srv and ws, the
+// WebSocket server behind srv's handler, down within grace.
+func serve(ctx context.Context, l net.Listener, srv *http.Server, ws *sockhttp.Server, grace time.Duration) error {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	// srv.Shutdown does not know upgraded connections, and waits for the
+	// plain requests in flight: the WebSocket connections get their 1001 at
+	// once, from ws.Shutdown, which srv.Shutdown starts in a goroutine of
+	// its own. Both wait for their connections until the same deadline.
+	wsDone := make(chan error, 1)
+	srv.RegisterOnShutdown(func() { wsDone <- ws.Shutdown(shutdown) })
+	err := srv.Shutdown(shutdown)
+	<-served // http.ErrServerClosed
+	// Either side's error is the deadline's: return it if either ran out.
+	return cmp.Or(err, <-wsDone)
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	maxMessage := flag.Int64("max-message", 0, "largest message in bytes (0: sock's default, 1 MiB)")
@@ -45,25 +86,17 @@ func main() {
 		os.Exit(2)
 	}
 
-	ws := newServer(*maxMessage)
-
-	srv := &http.Server{Addr: *addr, Handler: ws, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	closed := make(chan struct{})
-	go func() {
-		defer close(closed)
-		<-ctx.Done()
-		stop() // a second Ctrl-C ends the program at once
-		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-		_ = ws.Shutdown(shutdown)
-	}()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the program at once
 
-	fmt.Printf("echo: serving ws://%s/\n", *addr)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
 		log.Fatal(err)
 	}
-	<-closed // let the WebSocket connections finish closing
+	ws := newServer(*maxMessage)
+	fmt.Printf("echo: serving ws://%s/\n", l.Addr())
+	if err := serve(ctx, l, newHTTPServer(ws), ws, 10*time.Second); err != nil {
+		log.Fatalf("echo: %v", err)
+	}
 }
