@@ -46,9 +46,9 @@ type Conn struct {
 
 	terminations int
 	reason       sock.Reason // what Terminate received
-	instant      time.Time // when ticks were counted
-	ticks        int       // ticks at instant, to tell a timer loop
-	looped       bool      // a timer loop was reported
+	instant      time.Time   // when ticks were counted
+	ticks        int         // ticks at instant, to tell a timer loop
+	looped       bool        // a timer loop was reported
 }
 
 // message is a fragmented message the peer is sending.

@@ -58,9 +58,9 @@ type simConn struct {
 	conn  *sim.Conn
 }
 
-func (d *simConn) send(f sock.Frame)                      { d.conn.SendFrame(f) }
-func (d *simConn) info(v any) error                       { return d.conn.SendInfo(v) }
-func (d *simConn) next(time.Duration) (sock.Frame, bool)  { return d.conn.Read() }
+func (d *simConn) send(f sock.Frame)                     { d.conn.SendFrame(f) }
+func (d *simConn) info(v any) error                      { return d.conn.SendInfo(v) }
+func (d *simConn) next(time.Duration) (sock.Frame, bool) { return d.conn.Read() }
 func (d *simConn) terminated(time.Duration) (sock.Reason, int) {
 	return d.conn.Reason(), d.conn.Terminations()
 }
