@@ -3,6 +3,7 @@ package sock_test
 import (
 	"bytes"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,3 +66,24 @@ type recorderless struct{}
 
 func (recorderless) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result    { return sock.Push(msg) }
 func (recorderless) HandleControl(c *sock.Conn, f sock.Frame) sock.Result { return sock.Continue() }
+
+// BenchmarkSessionPush pushes a 1 KiB message in answer to a 1-byte one:
+// the difference between text and binary is what checking that pushed text
+// is UTF-8 costs per KiB.
+func BenchmarkSessionPush(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		f    sock.Frame
+	}{
+		{"binary", sock.Binary(bytes.Repeat([]byte{0xa5}, 1024))},
+		{"text ASCII", sock.Text(strings.Repeat("a", 1024))},
+		{"text 2-byte runes", sock.Text(strings.Repeat("é", 512))},
+		{"text 3-byte runes", sock.Text(strings.Repeat("€", 341) + "a")},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			push := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result { return sock.Push(tc.f) })
+			b.SetBytes(int64(len(tc.f.Payload)))
+			benchmarkEvents(b, push, sock.Binary([]byte{1}), 1)
+		})
+	}
+}
