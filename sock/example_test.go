@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -24,38 +25,32 @@ func (h *shout) Terminate(_ *sock.Conn, r sock.Reason) {
 	fmt.Printf("terminate after %d messages: %v\n", h.seen, r)
 }
 
-// A Session is driven by hand here, as a driver would: events in, frames out.
-// Terminate runs while the Session handles the event that ends the
-// connection, so before the driver writes that event's frames.
+// A handler is a small state machine: each callback returns what to push
+// and whether to close. Here it runs in the simulator (package sim), which
+// plays the client; in production sockhttp serves the very same value, and
+// package sockt tests it.
 func Example() {
-	s := sock.NewSession(&shout{}, sock.ConnInfo{}, nil)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Open(now)
-	for _, in := range []string{"hello", "bye"} {
-		s.Receive(now, sock.Text(in))
-		for _, f := range s.Output() {
-			fmt.Println("write", f)
-		}
+	w := sim.New(1)
+	client := w.Connect(&shout{}, nil)
+	client.SendText("hello")
+	client.SendText("bye")
+	for f, ok := client.Read(); ok; f, ok = client.Read() {
+		fmt.Println("client read", f)
 	}
-	s.Receive(now, sock.CloseFrame(4000, "")) // the client answers the close
-	fmt.Println("done:", s.Done())
 	// Output:
-	// write text "HELLO"
 	// terminate after 2 messages: normal 4000 "client left"
-	// write text "see you"
-	// write close 4000 "client left"
-	// done: true
+	// client read text "HELLO"
+	// client read text "see you"
+	// client read close 4000 "client left"
 }
 
 func ExampleHandlerFunc() {
 	echo := sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result {
 		return sock.Push(msg)
 	})
-	s := sock.NewSession(echo, sock.ConnInfo{}, nil)
-	now := time.Now()
-	s.Open(now)
-	s.Receive(now, sock.Binary([]byte{1, 2, 3}))
-	fmt.Println(s.Output())
+	client := sim.New(1).Connect(echo, nil)
+	client.SendBinary([]byte{1, 2, 3})
+	fmt.Println(client.Received())
 	// Output:
 	// [binary 010203]
 }
@@ -80,20 +75,15 @@ func (t *ticker) HandleInfo(c *sock.Conn, info any) sock.Result {
 	return sock.Push(sock.Text(fmt.Sprint(info, t.n)))
 }
 
+// Timers run on the session's clock: virtual in the simulator, where a
+// minute passes at once.
 func ExampleConn_After() {
-	s := sock.NewSession(&ticker{}, sock.ConnInfo{}, nil)
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Open(start)
-	for s.Reason().Kind == 0 { // until Terminate
-
-		next := s.Deadline()
-		s.Tick(next)
-		fmt.Println(next.Sub(start), s.Output())
-	}
+	w := sim.New(1)
+	client := w.Connect(&ticker{}, nil)
+	w.Advance(time.Minute)
+	fmt.Println(client.Received())
 	// Output:
-	// 1s [text "tick1"]
-	// 2s [text "tick2"]
-	// 3s [text "tick3" close 1000 ""]
+	// [text "tick1" text "tick2" text "tick3" close 1000 ""]
 }
 
 func ExampleStopWith() {
@@ -101,12 +91,11 @@ func ExampleStopWith() {
 	h := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result {
 		return sock.StopWith(fmt.Errorf("checking session: %w", errUnauthorized))
 	})
-	s := sock.NewSession(h, sock.ConnInfo{}, nil)
-	now := time.Now()
-	s.Open(now)
-	s.Receive(now, sock.Text("anything"))
-	fmt.Println(s.Output())
-	fmt.Println(s.Reason().Kind, sock.CloseStatus(s.Reason().Err), errors.Is(s.Reason().Err, errUnauthorized))
+	client := sim.New(1).Connect(h, nil)
+	client.SendText("anything")
+	r := client.Reason()
+	fmt.Println(client.Received())
+	fmt.Println(r.Kind, sock.CloseStatus(r.Err), errors.Is(r.Err, errUnauthorized))
 	// Output:
 	// [close 4001 "token expired"]
 	// error 4001 true
@@ -122,4 +111,29 @@ func ExampleResult_String() {
 	// push [text "hi", binary 07]
 	// push [text "bye"] then close 4000 "done"
 	// stop with error 1011: db gone
+}
+
+// For transport authors: a driver feeds a Session events, each with the
+// current time, and writes what it asks for. Terminate runs while the
+// Session handles the event that ends the connection, so before the driver
+// writes that event's frames. Serve is such a driver; the simulator is
+// another.
+func ExampleSession() {
+	s := sock.NewSession(&shout{}, sock.ConnInfo{}, nil)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Open(now)
+	for _, in := range []string{"hello", "bye"} {
+		s.Receive(now, sock.Text(in))
+		for _, f := range s.Output() {
+			fmt.Println("write", f)
+		}
+	}
+	s.Receive(now, sock.CloseFrame(4000, "")) // the client answers the close
+	fmt.Println("done:", s.Done())
+	// Output:
+	// write text "HELLO"
+	// terminate after 2 messages: normal 4000 "client left"
+	// write text "see you"
+	// write close 4000 "client left"
+	// done: true
 }
