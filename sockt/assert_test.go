@@ -2,59 +2,13 @@ package sockt_test
 
 import (
 	"bytes"
-	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sockt"
 )
-
-// fakeT is a testing.TB that records failures instead of failing, so the
-// tests below can show that each assertion fails when it should.
-type fakeT struct {
-	testing.TB // the real test, for what fakeT does not override
-
-	mu       sync.Mutex
-	failures []string
-	cleanups []func()
-}
-
-func (f *fakeT) Helper() {}
-
-func (f *fakeT) Errorf(format string, args ...any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failures = append(f.failures, fmt.Sprintf(format, args...))
-}
-
-func (f *fakeT) Fatalf(format string, args ...any) {
-	f.Errorf(format, args...)
-	runtime.Goexit()
-}
-
-func (f *fakeT) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
-
-// run calls body with a fakeT on a goroutine of its own (Fatalf ends it, as
-// in a real test), runs the cleanups, and returns the failures.
-func run(t *testing.T, body func(t testing.TB)) []string {
-	f := &fakeT{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() {
-			for i := len(f.cleanups) - 1; i >= 0; i-- {
-				f.cleanups[i]()
-			}
-		}()
-		body(f)
-	}()
-	<-done
-	return f.failures
-}
 
 type connect func(t sockt.TB, newHandler func() sock.Handler, o *sockt.Options) *sockt.Conn
 
@@ -145,7 +99,7 @@ func TestAssertionsFail(t *testing.T) {
 	} {
 		for _, m := range modes {
 			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
-				failures := run(t, func(ft testing.TB) {
+				failures := run(func(ft sockt.TB) {
 					c := m.open(ft, func() sock.Handler { return echo{} }, fast)
 					tc.body(c)
 				})
@@ -165,7 +119,7 @@ func TestAssertionsFail(t *testing.T) {
 func TestAssertionsPass(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			failures := run(t, func(ft testing.TB) {
+			failures := run(func(ft sockt.TB) {
 				c := m.open(ft, func() sock.Handler { return echo{} }, nil)
 				c.SendText(`{"b": [1, 2], "a": "x"}`)
 				c.ExpectPush(sockt.JSON(`{"a":"x","b":[1,2]}`))
@@ -198,7 +152,7 @@ func TestCleanupClosesAndChecksTerminate(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			p := &terminations{}
-			failures := run(t, func(ft testing.TB) { m.open(ft, func() sock.Handler { return p }, nil) })
+			failures := run(func(ft sockt.TB) { m.open(ft, func() sock.Handler { return p }, nil) })
 			if len(failures) != 0 {
 				t.Errorf("failures: %q", failures)
 			}
@@ -228,7 +182,7 @@ func TestGolden(t *testing.T) {
 	sockt.Golden(t, "testdata/counter.golden", c.Transcript())
 
 	t.Setenv(sockt.UpdateEnv, "") // compare, even when the run updates goldens
-	failures := run(t, func(ft testing.TB) { sockt.Golden(ft, "testdata/counter.golden", []string{"something else"}) })
+	failures := run(func(ft sockt.TB) { sockt.Golden(ft, "testdata/counter.golden", []string{"something else"}) })
 	if len(failures) != 1 || !strings.Contains(failures[0], "(-want +got)") {
 		t.Errorf("Golden with another transcript: failures %q, want one diff", failures)
 	}

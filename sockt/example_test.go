@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +55,30 @@ type room struct {
 	members []*sock.Conn
 }
 
+func (r *room) join(c *sock.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.members = append(r.members, c)
+}
+
+func (r *room) leave(c *sock.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.members = slices.DeleteFunc(r.members, func(m *sock.Conn) bool { return m == c })
+}
+
+// tellOthers sends info to every member but from. A member whose queue is
+// full misses it.
+func (r *room) tellOthers(from *sock.Conn, info any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range r.members {
+		if m != from {
+			_ = m.SendInfo(info)
+		}
+	}
+}
+
 type said struct{ from, text string }
 
 // member is one member of a room, known by the name its token gave.
@@ -63,21 +87,13 @@ type member struct {
 	name string
 }
 
-func (m *member) Init(conn *sock.Conn) sock.Result {
-	m.room.mu.Lock()
-	defer m.room.mu.Unlock()
-	m.room.members = append(m.room.members, conn)
+func (m *member) Init(c *sock.Conn) sock.Result {
+	m.room.join(c)
 	return sock.Push(sock.Text("welcome, " + m.name))
 }
 
-func (m *member) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {
-	m.room.mu.Lock()
-	defer m.room.mu.Unlock()
-	for _, other := range m.room.members {
-		if other != conn {
-			other.SendInfo(said{from: m.name, text: string(msg.Payload)})
-		}
-	}
+func (m *member) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
+	m.room.tellOthers(c, said{from: m.name, text: string(msg.Payload)})
 	return sock.Continue()
 }
 
@@ -86,16 +102,7 @@ func (m *member) HandleInfo(_ *sock.Conn, info any) sock.Result {
 	return sock.Push(sock.Text(s.from + ": " + s.text))
 }
 
-func (m *member) Terminate(conn *sock.Conn, _ sock.Reason) {
-	m.room.mu.Lock()
-	defer m.room.mu.Unlock()
-	for i, other := range m.room.members {
-		if other == conn {
-			m.room.members = append(m.room.members[:i], m.room.members[i+1:]...)
-			break
-		}
-	}
-}
+func (m *member) Terminate(c *sock.Conn, _ sock.Reason) { m.room.leave(c) }
 
 // tokens maps the bearer tokens the room accepts to their users.
 var tokens = map[string]string{"ada-token": "ada", "bob-token": "bob"}
@@ -133,36 +140,14 @@ func (panicky) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {
 }
 
 // A test function is given t by the testing package, which examples cannot
-// use: exampleTest runs the body of one, with a t that prints the first line
-// of each failure and runs the cleanups at the end, as testing does.
+// use: exampleTest runs the body of one, as testing would, and prints the
+// first line of each failure.
 func exampleTest(body func(t sockt.TB)) {
-	t := &printT{}
-	done := make(chan struct{})
-	go func() { // Fatalf stops this goroutine, as it stops a test's
-		defer close(done)
-		body(t)
-	}()
-	<-done
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
+	for _, failure := range run(body) {
+		first, _, _ := strings.Cut(failure, "\n")
+		fmt.Println("FAIL:", first)
 	}
 }
-
-type printT struct{ cleanups []func() }
-
-func (*printT) Helper() {}
-
-func (*printT) Errorf(format string, args ...any) {
-	first, _, _ := strings.Cut(fmt.Sprintf(format, args...), "\n")
-	fmt.Println("FAIL:", first)
-}
-
-func (t *printT) Fatalf(format string, args ...any) {
-	t.Errorf(format, args...)
-	runtime.Goexit()
-}
-
-func (t *printT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
 
 // A handler under test in the simulator: the transcript tells everything
 // that happened, callbacks included.

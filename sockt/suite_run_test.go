@@ -74,16 +74,22 @@ func TestCounter(t *testing.T) {
 	})
 }
 
-func TestChatRoomBothWays(t *testing.T) {
+// TestRoom is the README's negotiation test: the room's real server, its
+// factory refusing a stranger and admitting members by token.
+func TestRoom(t *testing.T) {
 	sockt.RunServer(t, newRoomServer, nil, func(t *testing.T, s *sockt.Server) {
-		s.Connect(nil).ExpectRefused(http.StatusUnauthorized)
+		stranger := s.Connect(join("guessed"))
+		if refusal := stranger.ExpectRefused(http.StatusUnauthorized); refusal.Body != "unknown token" {
+			t.Errorf("refusal body = %q", refusal.Body)
+		}
 		ada := s.Connect(join("ada-token"))
-		bob := s.Connect(join("bob-token"))
+		ada.ExpectAccepted("chat.v1")
 		ada.ExpectText("welcome, ada")
+		bob := s.Connect(join("bob-token"))
 		bob.ExpectText("welcome, bob")
 		ada.SendText("hi bob")
 		bob.ExpectText("ada: hi bob")
-		ada.RefutePush()
+		ada.RefutePush() // no echo to the sender
 		bob.Close(sock.CloseNormal, "")
 		bob.ExpectTerminate(sock.ReasonRemote)
 		ada.SendText("anyone?")
