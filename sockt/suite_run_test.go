@@ -112,3 +112,43 @@ func TestServerShutdownBothWays(t *testing.T) {
 		a.Connect().ExpectRefused(http.StatusServiceUnavailable)
 	})
 }
+
+// 1014 may be neither sent nor received, in the simulator and over gorilla
+// alike: a peer sending it breaks the protocol (gorilla's close frame
+// carries a text of its own, so the test looks at the reason), a handler
+// closing with it has a bug.
+func TestPeerClosingWith1014BothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.Close(sock.CloseBadGateway, "")
+		r := c.ExpectTerminate(sock.ReasonError)
+		if r.Code != sock.CloseProtocolError || !errors.Is(r.Err, sock.ErrProtocol) {
+			t.Errorf("Terminate reason = %v, want error 1002 wrapping ErrProtocol", r)
+		}
+	})
+}
+
+func TestHandlerClosingWith1014BothWays(t *testing.T) {
+	closer := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result { return sock.Close(sock.CloseBadGateway, "") })
+	sockt.Run(t, func() sock.Handler { return closer }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("close with 1014")
+		c.ExpectClose(sock.CloseInternalError, "")
+		if r := c.ExpectTerminate(sock.ReasonError); !errors.Is(r.Err, sock.ErrBadResult) {
+			t.Errorf("Terminate reason = %v, want ErrBadResult", r)
+		}
+	})
+}
+
+// A handler may push text only if it is UTF-8: browsers fail the
+// connection on anything else.
+func TestInvalidTextPushedBothWays(t *testing.T) {
+	bad := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result {
+		return sock.Push(sock.Frame{Op: sock.OpText, Payload: []byte("caf\xe9")})
+	})
+	sockt.Run(t, func() sock.Handler { return bad }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("latin-1, please")
+		c.ExpectClose(sock.CloseInternalError, "")
+		if r := c.ExpectTerminate(sock.ReasonError); !errors.Is(r.Err, sock.ErrBadResult) {
+			t.Errorf("Terminate reason = %v, want ErrBadResult", r)
+		}
+	})
+}
