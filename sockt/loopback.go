@@ -242,10 +242,9 @@ func (d *loopConn) received(f sock.Frame) {
 func (d *loopConn) send(f sock.Frame) {
 	d.recordFrame(sim.ClientSent, f)
 	var err error
-	switch f.Op {
-	case sock.OpText, sock.OpBinary:
+	if f.Op.IsData() {
 		err = d.client.WriteMessage(int(f.Op), f.Payload)
-	default:
+	} else {
 		err = d.client.WriteControl(int(f.Op), f.Payload, time.Now().Add(time.Second))
 	}
 	if err != nil {

@@ -85,7 +85,7 @@ func decodeJSON(v any) (any, error) {
 
 // Any matches any text or binary message.
 func Any() Matcher {
-	return matchFunc{"any message", func(f sock.Frame) bool { return f.Op == sock.OpText || f.Op == sock.OpBinary }}
+	return matchFunc{"any message", func(f sock.Frame) bool { return f.Op.IsData() }}
 }
 
 type matchFunc struct {
