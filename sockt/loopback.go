@@ -98,10 +98,11 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 	s.conns[strconv.Itoa(n)] = d
 	s.mu.Unlock()
 
+	d.record(sim.ClientSent, "connect")
 	r, standard := upgradeRequest(r)
 	r.Header.Set(connHeader, strconv.Itoa(n))
 	if !standard {
-		return nil, s.send(t, r)
+		return nil, d.noteRefusal(s.send(t, r))
 	}
 	header := r.Header.Clone()
 	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Version", "Sec-Websocket-Key"} {
@@ -115,7 +116,7 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 			t.Fatalf("sockt: dial the loopback server: %v", err)
 		}
 		body, _ := io.ReadAll(resp.Body)
-		return nil, refused(resp.StatusCode, resp.Header, string(body))
+		return nil, d.noteRefusal(refused(resp.StatusCode, resp.Header, string(body)))
 	}
 	d.client = client
 	go d.read()
@@ -144,6 +145,12 @@ func (s *loopServer) send(t TB, r *http.Request) Handshake {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	return refused(resp.StatusCode, resp.Header, string(body))
+}
+
+// noteRefusal notes in the transcript that the server refused the connection.
+func (d *loopConn) noteRefusal(h Handshake) Handshake {
+	d.record(sim.TransportClosed, fmt.Sprintf("refused: %d %q", h.Status, h.Body))
+	return h
 }
 
 // loopConn runs a connection over a real socket: the client is the test's
