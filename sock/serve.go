@@ -55,19 +55,12 @@ type Transport interface {
 // Serve returns nil when the connection ended normally, by the peer, by
 // shutdown or by timeout, and [Reason].Err when it failed.
 func Serve(ctx context.Context, t Transport, s *Session) error {
-	// Serve's frame stays under the reader, and under every callback it
-	// runs, for the connection's whole life: the work before and after
-	// reading is done by start and finish, so that this frame is small and
-	// the goroutine's stack need not grow (a grown stack is not given back
-	// while the connection idles).
 	d := start(ctx, t, s)
 	defer d.stopShutdown()
 	return d.finish(t.ReadFrames(d.receive))
 }
 
-// start opens s and returns its driver, holding nothing.
-//
-//go:noinline
+// start opens s and returns its driver.
 func start(ctx context.Context, t Transport, s *Session) *driver {
 	d := &driver{t: t, s: s}
 	// receive is a closure rather than a method: a method value would put a
@@ -93,8 +86,6 @@ func start(ctx context.Context, t Transport, s *Session) *driver {
 
 // finish ends the Session after the reader stopped with err and returns
 // what Serve returns.
-//
-//go:noinline
 func (d *driver) finish(err error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -142,9 +133,6 @@ func (d *driver) tick(s *Session, now time.Time) {
 
 // flush writes what the Session asks for, reporting a failed write back to
 // it, then settles. The caller holds d.mu.
-//
-// flush's frame is under the transport's whole write path: it does only the
-// writing, and the rest is done by settle and writeFailed (see Serve).
 func (d *driver) flush() {
 	s := d.s
 	for {
@@ -165,8 +153,6 @@ func (d *driver) flush() {
 
 // settle closes t once the Session is done, and otherwise makes sure the
 // timer fires by the Session's deadline.
-//
-//go:noinline
 func (d *driver) settle() {
 	if d.s.Done() {
 		d.timer.Stop()
@@ -184,10 +170,7 @@ func (d *driver) settle() {
 	}
 }
 
-// writeFailed drops the frames left in out and reports err to s. It is not
-// inlined: see flush.
-//
-//go:noinline
+// writeFailed drops the frames left in out and reports err to s.
 func writeFailed(s *Session, out []Frame, err error) {
 	clear(out)
 	s.Fail(time.Now(), writeError(err))

@@ -182,11 +182,6 @@ func (s *Session) Receive(now time.Time, f Frame) {
 		}
 		return
 	}
-	// The handler runs on top of Receive, the driver and the transport's
-	// reader, on the goroutine that parks in the reader while the connection
-	// idles, and whose stack is not given back once grown. So Receive keeps
-	// its frame small: control frames and errors formatted with fmt are
-	// handled by functions that are not inlined into it.
 	if !f.Op.IsData() {
 		s.receiveControl(&f)
 		return
@@ -201,19 +196,13 @@ func (s *Session) Receive(now time.Time, f Frame) {
 	}
 }
 
-// tooBig fails the connection with 1009 for a message of n bytes. Not
-// inlined: see Receive.
-//
-//go:noinline
+// tooBig fails the connection with 1009 for a message of n bytes.
 func (s *Session) tooBig(n int) {
 	s.fail(CloseTooBig, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooBig, n, s.opts.MaxMessageSize))
 }
 
 // receiveControl handles a frame that is not a data message: a ping, a pong, a
-// close frame or an opcode the Session does not take. Not inlined: see
-// Receive.
-//
-//go:noinline
+// close frame or an opcode the Session does not take.
 func (s *Session) receiveControl(f *Frame) {
 	if f.Op.IsControl() && len(f.Payload) > maxControlPayload {
 		s.fail(CloseProtocolError, fmt.Errorf("%w: %s frame of %d bytes", ErrProtocol, f.Op, len(f.Payload)))
@@ -308,12 +297,7 @@ func (s *Session) Fail(now time.Time, err error) {
 }
 
 // lostError returns the error for a transport that failed with err, or
-// ended without a closing handshake when err is nil. It is not inlined into
-// Fail, which runs at the bottom of the reader's goroutine when a connection
-// ends: fmt's argument buffer in Fail's frame would be enough for fmt's depth
-// to grow that goroutine's stack just before it ends.
-//
-//go:noinline
+// ended without a closing handshake when err is nil.
 func lostError(err error) error {
 	switch {
 	case err == nil:
@@ -417,8 +401,6 @@ func (s *Session) terminate(r Reason) {
 // terminatePanicked logs a panic recovered from Terminate and makes it the
 // connection's reason, so that drivers and tests see it: Terminate has had
 // the reason before, and the close frame is already queued.
-//
-//go:noinline
 func (s *Session) terminatePanicked(v any) {
 	p := &PanicError{Value: v, Stack: debug.Stack()}
 	s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(p.Stack))
@@ -455,11 +437,7 @@ func (s *Session) call(r *Result, cb callback, f *Frame, info any) {
 }
 
 // panicked logs a panic recovered from a callback and sets r to close with
-// 1011. It is not inlined into call's deferred function, which runs on top of
-// call's frame: the stack dump and the log call would make that frame the
-// deepest point of every callback (see Receive).
-//
-//go:noinline
+// 1011.
 func (s *Session) panicked(r *Result, v any) {
 	p := &PanicError{Value: v, Stack: debug.Stack()}
 	s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))

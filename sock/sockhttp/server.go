@@ -90,8 +90,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // open admits r, decides its handshake, upgrades and tracks the new
 // transport. It returns nil when the client has had another answer.
-//
-//go:noinline
 func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session) {
 	if !s.join() {
 		refuse(http.StatusServiceUnavailable, ErrShuttingDown).write(w)

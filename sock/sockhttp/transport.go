@@ -98,8 +98,6 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 }
 
 // tooBig reports a message that inflated past the limit of max bytes.
-//
-//go:noinline
 func tooBig(max int64) error {
 	return fmt.Errorf("%w: more than %d bytes once decompressed", sock.ErrMessageTooBig, max)
 }
@@ -131,8 +129,6 @@ func (t *transport) readError(err error, emit func(sock.Frame)) error {
 // frame length with the top bit set (RFC 6455 §5.2 forbids it), for which
 // it has sent nothing. Sending close 1002 tells which: gorilla refuses a
 // second close frame.
-//
-//go:noinline
 func (t *transport) readLimit(err error) error {
 	werr := t.ws.WriteControl(websocket.CloseMessage,
 		websocket.FormatCloseMessage(websocket.CloseProtocolError, ""), time.Now().Add(time.Second))
@@ -162,11 +158,7 @@ func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
 	return t.writeControl(&f, deadline)
 }
 
-// writeControl writes a control frame. It is not inlined: WriteFrame's frame
-// is under gorilla's whole write path, which runs on the connection's
-// goroutine, and is to stay small (see Server.ServeHTTP).
-//
-//go:noinline
+// writeControl writes a control frame.
 func (t *transport) writeControl(f *sock.Frame, deadline time.Time) error {
 	err := t.ws.WriteControl(int(f.Op), f.Payload, deadline)
 	if f.Op == sock.OpClose && errors.Is(err, websocket.ErrCloseSent) {

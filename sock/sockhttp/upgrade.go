@@ -26,8 +26,6 @@ func Upgrade(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Optio
 }
 
 // upgradeOnce decides the handshake of one request for h and upgrades it.
-//
-//go:noinline
 func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) (*transport, *sock.Session, error) {
 	var o Options
 	if opts != nil {
