@@ -142,7 +142,8 @@ func (d *driver) flush() {
 		}
 		for i := range out {
 			if err := d.t.WriteFrame(out[i], time.Now().Add(s.opts.WriteTimeout)); err != nil {
-				writeFailed(s, out, err)
+				clear(out) // drop the frames left
+				s.Fail(time.Now(), writeError(err))
 				break // what Fail queued, if anything, is written by the next round
 			}
 			out[i] = Frame{} // do not keep the payload alive
@@ -168,12 +169,6 @@ func (d *driver) settle() {
 		d.armed = next
 		d.timer.Reset(time.Until(next))
 	}
-}
-
-// writeFailed drops the frames left in out and reports err to s.
-func writeFailed(s *Session, out []Frame, err error) {
-	clear(out)
-	s.Fail(time.Now(), writeError(err))
 }
 
 // writeError tells a write timeout apart from other write errors.

@@ -188,17 +188,12 @@ func (s *Session) Receive(now time.Time, f Frame) {
 	}
 	switch {
 	case int64(len(f.Payload)) > s.opts.MaxMessageSize:
-		s.tooBig(len(f.Payload))
+		s.fail(CloseTooBig, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooBig, len(f.Payload), s.opts.MaxMessageSize))
 	case f.Op == OpText && !utf8.Valid(f.Payload):
 		s.fail(CloseInvalidPayload, ErrInvalidUTF8)
 	default:
 		s.run(callIn, &f, nil)
 	}
-}
-
-// tooBig fails the connection with 1009 for a message of n bytes.
-func (s *Session) tooBig(n int) {
-	s.fail(CloseTooBig, fmt.Errorf("%w: %d bytes, the limit is %d", ErrMessageTooBig, n, s.opts.MaxMessageSize))
 }
 
 // receiveControl handles a frame that is not a data message: a ping, a pong, a
@@ -291,21 +286,15 @@ func (s *Session) Fail(now time.Time, err error) {
 	case errors.Is(err, ErrInvalidUTF8):
 		s.fail(CloseInvalidPayload, err)
 	default:
-		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: lostError(err)})
+		switch {
+		case err == nil:
+			err = ErrConnectionLost
+		case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost):
+			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		}
+		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: err})
 		s.state = stateDone
 	}
-}
-
-// lostError returns the error for a transport that failed with err, or
-// ended without a closing handshake when err is nil.
-func lostError(err error) error {
-	switch {
-	case err == nil:
-		return ErrConnectionLost
-	case errors.Is(err, ErrWriteTimeout) || errors.Is(err, ErrConnectionLost):
-		return err
-	}
-	return fmt.Errorf("%w: %w", ErrConnectionLost, err)
 }
 
 // Shutdown closes the connection because the server is going away: close
@@ -390,21 +379,17 @@ func (s *Session) terminate(r Reason) {
 	if s.has&hasTerminate == 0 {
 		return
 	}
+	// A panic in Terminate is logged and becomes the connection's reason,
+	// so that drivers and tests see it: Terminate has had the reason
+	// before, and the close frame is already queued.
 	defer func() {
 		if v := recover(); v != nil {
-			s.terminatePanicked(v)
+			p := &PanicError{Value: v, Stack: debug.Stack()}
+			s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(p.Stack))
+			s.reason = Reason{Kind: ReasonError, Code: s.reason.Code, Text: s.reason.Text, Err: p}
 		}
 	}()
 	s.handler.(TerminateHandler).Terminate(&s.conn, r)
-}
-
-// terminatePanicked logs a panic recovered from Terminate and makes it the
-// connection's reason, so that drivers and tests see it: Terminate has had
-// the reason before, and the close frame is already queued.
-func (s *Session) terminatePanicked(v any) {
-	p := &PanicError{Value: v, Stack: debug.Stack()}
-	s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(p.Stack))
-	s.reason = Reason{Kind: ReasonError, Code: s.reason.Code, Text: s.reason.Text, Err: p}
 }
 
 type callback uint8
@@ -421,7 +406,9 @@ const (
 func (s *Session) call(r *Result, cb callback, f *Frame, info any) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.panicked(r, v)
+			p := &PanicError{Value: v, Stack: debug.Stack()}
+			s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
+			*r = Result{stop: stopError, code: CloseInternalError, err: p}
 		}
 	}()
 	switch cb {
@@ -434,12 +421,4 @@ func (s *Session) call(r *Result, cb callback, f *Frame, info any) {
 	default:
 		*r = s.handler.(InfoHandler).HandleInfo(&s.conn, info)
 	}
-}
-
-// panicked logs a panic recovered from a callback and sets r to close with
-// 1011.
-func (s *Session) panicked(r *Result, v any) {
-	p := &PanicError{Value: v, Stack: debug.Stack()}
-	s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
-	*r = Result{stop: stopError, code: CloseInternalError, err: p}
 }

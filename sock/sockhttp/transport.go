@@ -86,7 +86,7 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 		}
 		switch {
 		case int64(len(b)) > t.max:
-			return nil, tooBig(t.max)
+			return nil, fmt.Errorf("%w: more than %d bytes once decompressed", sock.ErrMessageTooBig, t.max)
 		case err == io.EOF:
 			return b, nil
 		case err != nil:
@@ -95,11 +95,6 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 			emit(partial)
 		}
 	}
-}
-
-// tooBig reports a message that inflated past the limit of max bytes.
-func tooBig(max int64) error {
-	return fmt.Errorf("%w: more than %d bytes once decompressed", sock.ErrMessageTooBig, max)
 }
 
 // readError turns what gorilla's readers return into a close frame for the
