@@ -150,11 +150,6 @@ func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
 		}
 		return t.ws.WriteMessage(int(f.Op), f.Payload)
 	}
-	return t.writeControl(&f, deadline)
-}
-
-// writeControl writes a control frame.
-func (t *transport) writeControl(f *sock.Frame, deadline time.Time) error {
 	err := t.ws.WriteControl(int(f.Op), f.Payload, deadline)
 	if f.Op == sock.OpClose && errors.Is(err, websocket.ErrCloseSent) {
 		return nil // sent already, for a protocol error or an oversize message
