@@ -46,9 +46,10 @@ type Conn struct {
 
 	terminations int
 	reason       sock.Reason // what Terminate received
-	instant      time.Time   // when ticks were counted
-	ticks        int         // ticks at instant, to tell a timer loop
-	looped       bool        // a timer loop was reported
+	settling     uint64      // the world's settling in which turns were counted
+	turns        int         // ticks and deliveries in that settling, to tell a loop
+	stoppedAt    time.Time   // when a loop stopped it; it runs again once the clock moves
+	looped       bool        // a loop was reported
 }
 
 // message is a fragmented message the peer is sending.
@@ -394,7 +395,7 @@ func (c *Conn) peerRead(f sock.Frame) {
 	f.Payload = c.world.bytes.keep(f.Payload)
 	c.received = append(c.received, f)
 	if f.Op == sock.OpPing && !c.ignorePings {
-		c.toPong = append(c.toPong, f.Payload)
+		c.toPong = append(c.toPong, c.world.bytes.keep(f.Payload)) // the pong's own: the handler gets it
 	}
 	if f.Op == sock.OpClose && c.toAnswer == nil {
 		code, _, _ := f.ParseClose() // the Session sends only valid ones
@@ -423,25 +424,36 @@ func (c *Conn) deadline() time.Time {
 	return c.session.Deadline()
 }
 
-// looping reports whether the connection's deadlines fired so many times at
-// the current instant that it must be a timer loop.
-func (c *Conn) looping() bool {
-	return c.instant.Equal(c.world.now) && c.ticks >= maxTicksPerInstant
+// maxTurns bounds how many times one connection runs — a tick or a delivery
+// of infos — while the world settles one step, before the world reports a
+// loop.
+const maxTurns = 1000
+
+// spend counts a turn of the connection in the world's current settling. A
+// connection that takes maxTurns turns in one step is in a loop (timers due
+// now that set timers due now, or infos it keeps sending itself): the world
+// reports a bug and leaves it alone until the clock moves.
+func (c *Conn) spend() {
+	w := c.world
+	if c.settling != w.settling {
+		c.settling, c.turns = w.settling, 0
+	}
+	if c.turns++; c.turns < maxTurns {
+		return
+	}
+	c.stoppedAt = w.now
+	if !c.looped {
+		c.looped = true
+		c.record(Bug, Note(fmt.Sprintf("loop: the connection ran %d times in one step without time passing (timers due now, or infos to itself); it waits for the clock to move", c.turns)))
+	}
 }
 
-// maxTicksPerInstant bounds how many times one connection's deadlines fire
-// at one virtual instant before the world reports a timer loop.
-const maxTicksPerInstant = 1000
+// stopped reports whether a loop stopped the connection at the current
+// instant.
+func (c *Conn) stopped() bool { return c.stoppedAt.Equal(c.world.now) }
 
 // tick fires what is due now.
 func (c *Conn) tick() {
-	if !c.instant.Equal(c.world.now) {
-		c.instant, c.ticks = c.world.now, 0
-	}
-	if c.ticks++; c.ticks == maxTicksPerInstant && !c.looped {
-		c.looped = true
-		c.record(Bug, Note(fmt.Sprintf("timer loop: deadlines fired %d times at one instant; the connection waits for the clock to move", c.ticks)))
-	}
 	if c.blocked() {
 		c.record(ServerWrote, Note("write timed out"))
 		c.stalled, c.waiting = nil, nil

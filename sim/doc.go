@@ -26,8 +26,8 @@
 // keepalive pings, and the idle, pong, write and closing-handshake timeouts.
 // What is due at the current instant, such as an After(0), fires when the
 // world settles, at once, as under [sock.Serve]; a handler that keeps
-// setting zero-delay timers is stopped after 1000 at one instant and
-// reported as a [Bug]. Handlers that read the time with [sock.Conn.Now] see
+// setting zero-delay timers, or sending itself infos, is stopped after 1000
+// turns in one step and reported as a [Bug]. Handlers that read the time with [sock.Conn.Now] see
 // virtual time.
 //
 // # Traces

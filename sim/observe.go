@@ -107,13 +107,15 @@ func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	return o.returned(c, o.info.HandleInfo(c, info))
 }
 
-// Terminate records the reason, after the bug it reveals if it is a Result
-// the Session refused (a panic was recorded when it happened).
+// Terminate records the reason once Terminate has returned or panicked, so
+// that whoever waits for it knows Terminate is over; a panic in it is
+// recorded before, as is the bug the reason reveals if it is a Result the
+// Session refused (a callback's panic was recorded when it happened).
 func (o *observed) Terminate(c *sock.Conn, r sock.Reason) {
 	if errors.Is(r.Err, sock.ErrBadResult) {
 		o.record(c, Event{Kind: Bug, Detail: Note("refused Result: " + r.Err.Error())})
 	}
-	o.record(c, Event{Kind: Terminated, Detail: r})
+	defer o.record(c, Event{Kind: Terminated, Detail: r})
 	if o.term != nil {
 		defer o.panicked(c, "Terminate")
 		o.term.Terminate(c, r)

@@ -19,7 +19,7 @@ const (
 	ServerWrote                     // the server wrote a frame
 	Called                          // a handler callback was called
 	Returned                        // a handler callback returned a Result
-	Terminated                      // Terminate was called
+	Terminated                      // Terminate ran (recorded once it returned)
 	InfoSent                        // an info was sent to the handler from outside ([Conn.SendInfo])
 	ShutdownBegan                   // the server began to shut the connection down
 	Clock                           // virtual time advanced

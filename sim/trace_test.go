@@ -151,7 +151,7 @@ func TestZeroDelayTimers(t *testing.T) {
 		if z.fired > 1000 {
 			t.Errorf("one instant fired %d zero-delay timers, want at most 1000", z.fired)
 		}
-		if got := lines(w, "bug timer loop"); len(got) != 1 {
+		if got := lines(w, "bug loop"); len(got) != 1 {
 			t.Errorf("trace lines about the loop: %q", got)
 		}
 		w.Advance(2 * time.Second) // the loop goes on at the next instant; the idle timeout still fires
@@ -159,6 +159,39 @@ func TestZeroDelayTimers(t *testing.T) {
 			t.Errorf("Reason() = %v, want the idle timeout", c.Reason())
 		}
 	})
+}
+
+// selfish sends itself an info from every HandleInfo, forever.
+type selfish struct{ got int }
+
+func (s *selfish) HandleIn(c *sock.Conn, _ sock.Frame) sock.Result {
+	c.SendInfo("again")
+	return sock.Continue()
+}
+
+func (s *selfish) HandleInfo(c *sock.Conn, info any) sock.Result {
+	s.got++
+	c.SendInfo(info)
+	return sock.Continue()
+}
+
+// A handler that sends itself infos forever is stopped and reported too,
+// and the world keeps going.
+func TestInfoLoopIsBounded(t *testing.T) {
+	w := sim.New(1)
+	h := &selfish{}
+	c := w.Connect(h, &sock.Options{IdleTimeout: time.Second})
+	c.SendText("start")
+	if h.got > 1000 {
+		t.Errorf("one step delivered %d infos, want at most 1000", h.got)
+	}
+	if got := lines(w, "bug loop"); len(got) != 1 {
+		t.Errorf("trace lines about the loop: %q", got)
+	}
+	w.Advance(2 * time.Second)
+	if c.Reason().Kind != sock.ReasonTimeout {
+		t.Errorf("Reason() = %v, want the idle timeout", c.Reason())
+	}
 }
 
 // A message sent in fragments over a long time keeps the connection alive.

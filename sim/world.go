@@ -31,6 +31,7 @@ type World struct {
 	trace    [][]Event // in chunks: a long simulation never copies what it recorded
 	untraced bool      // record nothing
 	bytes    arena     // the trace's and the peers' copies of payloads
+	settling uint64    // counts Settle calls, for loop detection
 
 	mu       sync.Mutex   // guards mailful: SendInfo may run on other goroutines
 	mailful  []*Conn      // connections whose info queue went from empty to not empty
@@ -139,52 +140,61 @@ func (w *World) mailArrived(c *Conn) {
 	}
 }
 
-// takeMailful removes and returns a connection with infos waiting that can
-// take them now, chosen by the seeded source, or nil. A connection whose
-// loop is stuck in a write keeps its place until the write ends.
-func (w *World) takeMailful() *Conn {
+// readyMail returns the connections with infos waiting that can take them
+// now, in the order their infos came: not one whose loop is stuck in a
+// write, nor one stopped by a loop.
+func (w *World) readyMail() []*Conn {
 	if w.mailfulN.Load() == 0 {
 		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var ready []int
-	for i, c := range w.mailful {
-		if !c.blocked() {
-			ready = append(ready, i)
+	var ready []*Conn
+	for _, c := range w.mailful {
+		if !c.blocked() && !c.stopped() {
+			ready = append(ready, c)
 		}
 	}
-	if len(ready) == 0 {
-		return nil
-	}
-	i := ready[w.rng.IntN(len(ready))]
-	c := w.mailful[i]
-	w.mailful = slices.Delete(w.mailful, i, i+1)
+	return ready
+}
+
+// deliver hands c its waiting infos.
+func (w *World) deliver(c *Conn) {
+	w.mu.Lock()
+	w.mailful = slices.DeleteFunc(w.mailful, func(m *Conn) bool { return m == c })
 	w.mailfulN.Store(int32(len(w.mailful)))
-	return c
+	w.mu.Unlock()
+	c.session.DeliverInfo(w.now)
+	c.flush()
 }
 
 // Settle delivers waiting infos and fires what is due at the current
 // instant — timers set for now, an After(0) among them, as Serve fires them
 // at once — until nothing is left. Actions settle by themselves; call it
-// after sending to a handler's [sock.Conn] from outside.
+// after sending to a handler's [sock.Conn] from outside. Which connection
+// goes next, and whether a delivery goes before a timer, the seeded source
+// picks: under Serve they race.
 //
-// A handler that sets zero-delay timers in a loop would keep one instant
-// from ending: after maxTicksPerInstant (1000) ticks of one connection at
-// one instant, the world records a [Bug] and leaves that connection alone
-// until the clock moves.
+// A handler that keeps setting zero-delay timers, or sending itself infos,
+// would keep one step from ending: after 1000 turns of one connection in one
+// step, the world records a [Bug] and leaves that connection alone until the
+// clock moves.
 func (w *World) Settle() {
+	w.settling++
 	for {
-		if c := w.takeMailful(); c != nil {
-			c.session.DeliverInfo(w.now)
-			c.flush()
-			continue
-		}
+		mail := w.readyMail()
 		due, _ := w.nextDue(w.now)
-		if len(due) == 0 {
+		n := len(mail) + len(due)
+		if n == 0 {
 			return
 		}
-		due[w.rng.IntN(len(due))].tick()
+		if i := w.rng.IntN(n); i < len(mail) {
+			mail[i].spend()
+			w.deliver(mail[i])
+		} else {
+			due[i-len(mail)].spend()
+			due[i-len(mail)].tick()
+		}
 	}
 }
 
@@ -214,9 +224,9 @@ func (w *World) moveClock(at time.Time) {
 }
 
 // nextDue returns the connections whose earliest deadline is the first one
-// not after end, and that deadline. A connection caught in a timer loop at
-// the current instant waits until end: its deadlines fire late, but a loop
-// has been reported as a bug, and the world keeps going.
+// not after end, and that deadline. A connection stopped by a loop at the
+// current instant waits until end: its deadlines fire late, but the loop has
+// been reported as a bug, and the world keeps going.
 func (w *World) nextDue(end time.Time) ([]*Conn, time.Time) {
 	var due []*Conn
 	var first time.Time
@@ -225,7 +235,7 @@ func (w *World) nextDue(end time.Time) ([]*Conn, time.Time) {
 		switch {
 		case d.IsZero() || d.After(end):
 			continue
-		case c.looping():
+		case c.stopped():
 			if !end.After(w.now) {
 				continue
 			}

@@ -9,8 +9,12 @@ import (
 	"github.com/sockkit/sockkit/sockt"
 )
 
-// faulty misbehaves on command, and its Terminate panics if told to.
-type faulty struct{ terminatePanics bool }
+// faulty misbehaves on command, and its Terminate panics if told to, after
+// working for a while if told to.
+type faulty struct {
+	terminatePanics bool
+	work            time.Duration
+}
 
 func (faulty) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 	switch string(msg.Payload) {
@@ -30,6 +34,7 @@ func (faulty) HandleInfo(c *sock.Conn, info any) sock.Result {
 }
 
 func (f faulty) Terminate(*sock.Conn, sock.Reason) {
+	time.Sleep(f.work) // cleaning up takes time
 	if f.terminatePanics {
 		panic("in Terminate")
 	}
@@ -49,6 +54,11 @@ func TestHandlerBugsFailTheTest(t *testing.T) {
 			c.Close(sock.CloseNormal, "")
 			c.ExpectTerminate(sock.ReasonRemote)
 		}, "handler bug: Terminate panicked: in Terminate", false},
+		// Over loopback Terminate runs on the server's goroutine: sockt waits
+		// for it to end before it looks for bugs.
+		{"Terminate panics after working", faulty{terminatePanics: true, work: 50 * time.Millisecond}, func(c *sockt.Conn) {
+			c.Close(sock.CloseNormal, "")
+		}, "handler bug: Terminate panicked: in Terminate", false},
 		{"HandleIn panics, unnoticed", faulty{}, func(c *sockt.Conn) {
 			c.SendText("panic")
 		}, "handler bug: HandleIn panicked: boom", false},
@@ -63,7 +73,7 @@ func TestHandlerBugsFailTheTest(t *testing.T) {
 		{"timer loop", faulty{}, func(c *sockt.Conn) {
 			c.SendText("loop")
 			c.ExpectText("loop")
-		}, "handler bug: timer loop", true},
+		}, "handler bug: loop: the connection ran 1000 times", true},
 	} {
 		for _, m := range modes {
 			if tc.simOnly && m.name != "sim" {

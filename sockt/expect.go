@@ -72,7 +72,10 @@ func (c *Conn) ExpectPong(payload []byte) {
 }
 
 // ExpectClose expects the server's close frame, with code and text, once
-// the messages pushed before it have been taken.
+// the messages pushed before it have been taken. For a protocol error that
+// gorilla/websocket detects itself (a bad close code, a reserved opcode...),
+// its 1002 frame carries a text of its own over loopback, where the
+// simulator's is empty: check such an end with [Conn.ExpectTerminate].
 func (c *Conn) ExpectClose(code sock.CloseCode, text string) {
 	c.t.Helper()
 	f, ok := c.take(isMessageOrClose, c.server.opts.Wait)

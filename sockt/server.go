@@ -127,10 +127,11 @@ type Handshake struct {
 	// refusal's status.
 	Status int
 	// Header holds the response headers: over loopback all of them, in the
-	// simulator those sockhttp and the factory set (Content-Type, Date and
-	// Content-Length aside).
+	// simulator those sockhttp and the factory set (Content-Type,
+	// X-Content-Type-Options, Date and Content-Length aside).
 	Header http.Header
-	// Body is the refusal's body, "" when accepted.
+	// Body is the refusal's body, "" when accepted. Over loopback it is cut
+	// at 1 KiB: gorilla's dialer keeps no more.
 	Body string
 	// Subprotocol is the subprotocol the server chose, "" if none.
 	Subprotocol string
