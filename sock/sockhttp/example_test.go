@@ -24,7 +24,7 @@ func (g *greeter) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result { return so
 
 // The factory authenticates before the upgrade: a refused client gets an
 // ordinary HTTP response.
-func ExampleHandler() {
+func ExampleNewServer() {
 	ws := sockhttp.NewServer(func(r *http.Request) (sockhttp.Accept, error) {
 		name := r.URL.Query().Get("user")
 		if name == "" {

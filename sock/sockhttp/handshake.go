@@ -3,6 +3,7 @@ package sockhttp
 import (
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -34,12 +35,21 @@ func validKey(key string) bool {
 	return err == nil && len(b) == 16
 }
 
-// settle completes what a factory accepted for r: it checks the handler and
-// the subprotocol, choosing one from supported if the factory did not, and
-// puts the subprotocol in the response header.
+// settle completes what a factory accepted for r: it checks the handler, the
+// headers and the subprotocol, choosing one from supported if the factory did
+// not, and puts the subprotocol in the response header. A subprotocol set in
+// the header, as gorilla's Upgrade takes it, counts as chosen.
 func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 	if acc.Handler == nil {
 		return internalError(errNilHandler)
+	}
+	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Extensions"} {
+		if _, set := acc.Header[k]; set {
+			return internalError(fmt.Errorf("sockhttp: factory set %s in Accept.Header: the handshake sets it", k))
+		}
+	}
+	if sub := acc.Header.Get("Sec-WebSocket-Protocol"); sub != "" && acc.Subprotocol == "" {
+		acc.Subprotocol = sub
 	}
 	switch {
 	case acc.Subprotocol == "":
@@ -57,7 +67,7 @@ func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 	return nil
 }
 
-var errNilHandler = fmt.Errorf("sockhttp: factory accepted with a nil Handler")
+var errNilHandler = errors.New("sockhttp: factory accepted with a nil Handler")
 
 // chooseSubprotocol returns the first of the server's subprotocols the client
 // offered, or "".

@@ -22,6 +22,13 @@ func negotiationFactory(r *http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{}, nil
 	case "/unoffered":
 		return sockhttp.Accept{Handler: newProbe(nil), Subprotocol: "v9"}, nil
+	case "/header-protocol": // as gorilla's Upgrade takes it
+		return sockhttp.Accept{Handler: newProbe(nil), Header: http.Header{"Sec-Websocket-Protocol": {"v1"}}}, nil
+	case "/extensions":
+		return sockhttp.Accept{Handler: newProbe(nil), Header: http.Header{"Sec-Websocket-Extensions": {"x-custom"}}}, nil
+	case "/json":
+		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusForbidden,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"error":"no"}`}
 	}
 	if r.URL.Query().Get("token") != "s3cret" {
 		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusUnauthorized,
@@ -63,6 +70,9 @@ func TestNegotiateAgreesWithServeHTTP(t *testing.T) {
 		{"factory error", "GET", "/broken", nil, http.StatusInternalServerError, nil},
 		{"nil handler", "GET", "/nil", nil, http.StatusInternalServerError, nil},
 		{"subprotocol not offered", "GET", "/unoffered", nil, http.StatusInternalServerError, nil},
+		{"subprotocol in the factory's header", "GET", "/header-protocol", map[string]string{"Sec-WebSocket-Protocol": "v1"}, http.StatusSwitchingProtocols, nil},
+		{"extensions in the factory's header", "GET", "/extensions", nil, http.StatusInternalServerError, nil},
+		{"a refusal of its own type", "GET", "/json", nil, http.StatusForbidden, nil},
 		{"POST", "POST", "/chat?token=s3cret", nil, http.StatusMethodNotAllowed, sockhttp.ErrBadHandshake},
 		{"version 8", "GET", "/chat?token=s3cret", map[string]string{"Sec-WebSocket-Version": "8"}, http.StatusUpgradeRequired, sockhttp.ErrBadHandshake},
 		{"no upgrade", "GET", "/chat?token=s3cret", map[string]string{"Upgrade": ""}, http.StatusUpgradeRequired, sockhttp.ErrBadHandshake},

@@ -61,7 +61,10 @@ type Accept struct {
 	// ConnOptions, if set, replaces [Options].ConnOptions for this
 	// connection.
 	ConnOptions *sock.Options
-	// Header is added to the 101 Switching Protocols response.
+	// Header is added to the 101 Switching Protocols response. The
+	// handshake's own headers (Upgrade, Connection, Sec-WebSocket-Accept,
+	// Sec-WebSocket-Extensions) may not be set; a Sec-WebSocket-Protocol
+	// here is taken as the Subprotocol.
 	Header http.Header
 }
 

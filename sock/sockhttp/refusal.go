@@ -29,7 +29,7 @@ var (
 // one of the errors above, or the factory's error for a 500.
 type Refusal struct {
 	Status int         // 0 means 403 Forbidden
-	Header http.Header // added to the response
+	Header http.Header // added to the response; without a Content-Type, the body goes as text/plain
 	Body   string
 
 	err error // the cause, if sockhttp refused
@@ -78,8 +78,10 @@ func (e *Refusal) write(w http.ResponseWriter) {
 	for k, vs := range e.Header {
 		w.Header()[k] = append(w.Header()[k], vs...)
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+	}
 	w.WriteHeader(e.status())
 	_, _ = w.Write([]byte(e.Body))
 }
