@@ -105,11 +105,11 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 		return nil, d.noteRefusal(s.send(t, r))
 	}
 	header := r.Header.Clone()
-	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Version", "Sec-Websocket-Key"} {
+	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Version", "Sec-Websocket-Key", "Sec-Websocket-Extensions"} {
 		header.Del(k) // the dialer sets them
 	}
 	header.Set("Host", r.Host)
-	dialer := websocket.Dialer{HandshakeTimeout: s.opts.Wait}
+	dialer := websocket.Dialer{HandshakeTimeout: s.opts.Wait, EnableCompression: r.Header.Get("Sec-WebSocket-Extensions") != ""}
 	client, resp, err := dialer.Dial("ws"+strings.TrimPrefix(s.http.URL, "http")+r.URL.RequestURI(), header)
 	if err != nil {
 		if resp == nil {

@@ -1,10 +1,14 @@
 package sockt
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
@@ -74,8 +78,9 @@ func RunServer(t *testing.T, newServer func() *sockhttp.Server, opts *Options, t
 // would send: Authorization, Cookie, Origin, Sec-WebSocket-Protocol for the
 // subprotocols it offers. Nil means a GET of "/". The handshake headers
 // (Connection, Upgrade, Sec-WebSocket-Version and -Key) are added where r
-// lacks them; a request that sets them itself, or whose method is not GET,
-// tests a malformed handshake, and over loopback is sent by net/http.
+// lacks them; a request that is then not a valid handshake tests a
+// malformed one, and over loopback is sent by net/http. A request offering
+// permessage-deflate is dialled with compression over loopback.
 //
 // Connect returns once the server has answered and, if it accepted, Init
 // has run. A refused connection is a Conn too: assert it with
@@ -103,22 +108,26 @@ func (s *Server) Shutdown() {
 	s.d.shutdown(s.t)
 }
 
-// upgradeRequest completes r as a WebSocket opening handshake, unless it
-// means to be malformed, and reports whether it is standard.
+// upgradeRequest completes a copy of r as a WebSocket opening handshake,
+// adding the handshake headers r lacks, and reports whether the result is a
+// valid handshake a WebSocket client library would send: a GET with the
+// upgrade headers, version 13, a key of 16 bytes, and no extension offered
+// but permessage-deflate.
 func upgradeRequest(r *http.Request) (*http.Request, bool) {
 	r = r.Clone(r.Context())
-	standard := r.Method == http.MethodGet
 	for k, v := range map[string]string{
 		"Connection": "Upgrade", "Upgrade": "websocket",
 		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
 	} {
-		if _, set := r.Header[http.CanonicalHeaderKey(k)]; set {
-			standard = false
-			continue
+		if _, set := r.Header[http.CanonicalHeaderKey(k)]; !set {
+			r.Header.Set(k, v)
 		}
-		r.Header.Set(k, v)
 	}
-	return r, standard
+	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	ext := r.Header.Get("Sec-WebSocket-Extensions")
+	return r, r.Method == http.MethodGet && websocket.IsWebSocketUpgrade(r) &&
+		r.Header.Get("Sec-WebSocket-Version") == "13" && err == nil && len(key) == 16 &&
+		(ext == "" || strings.HasPrefix(ext, "permessage-deflate"))
 }
 
 // Handshake is the server's answer to a connection's upgrade request.

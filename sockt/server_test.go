@@ -66,6 +66,28 @@ func TestNegotiationBothWays(t *testing.T) {
 	})
 }
 
+// A request that spells out the handshake headers, or offers compression,
+// is a valid handshake in both modes.
+func TestExplicitHandshakeBothWays(t *testing.T) {
+	newServer := func() *sockhttp.Server {
+		return sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
+			return sockhttp.Accept{Handler: echo{}}, nil
+		}, &sockhttp.Options{EnableCompression: true})
+	}
+	sockt.RunServer(t, newServer, nil, func(t *testing.T, s *sockt.Server) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Connection", "keep-alive, Upgrade")
+		r.Header.Set("Upgrade", "websocket")
+		r.Header.Set("Sec-WebSocket-Version", "13")
+		r.Header.Set("Sec-WebSocket-Key", "AQIDBAUGBwgJCgsMDQ4PEA==")
+		r.Header.Set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")
+		c := s.Connect(r)
+		c.ExpectAccepted("")
+		c.SendText(strings.Repeat("compress me ", 100))
+		c.ExpectText(strings.Repeat("compress me ", 100))
+	})
+}
+
 func TestHandshakeAssertionsFail(t *testing.T) {
 	for _, tc := range []struct {
 		name string
