@@ -109,9 +109,9 @@ func (c *Conn) Ping(p []byte) { c.SendFrame(sock.Frame{Op: sock.OpPing, Payload:
 // Pong sends an unsolicited pong with payload p.
 func (c *Conn) Pong(p []byte) { c.SendFrame(sock.Frame{Op: sock.OpPong, Payload: p}) }
 
-// Close sends a close frame with code and reason, valid or not:
+// Close sends a close frame with code and text, valid or not:
 // sock.CloseNoStatus sends an empty close frame.
-func (c *Conn) Close(code sock.CloseCode, reason string) { c.SendFrame(sock.CloseFrame(code, reason)) }
+func (c *Conn) Close(code sock.CloseCode, text string) { c.SendFrame(sock.CloseFrame(code, text)) }
 
 // SendFrame sends f exactly as given, as a transport would hand it to the
 // Session: any opcode, any payload. A text or binary frame sent while a
@@ -161,6 +161,15 @@ func (c *Conn) SendFragment(op sock.Opcode, p []byte, fin bool) {
 	}
 	c.record(ClientSent, Note(fmt.Sprintf("fragment %d of %v%s", m.fragments, sock.Frame{Op: m.op, Payload: p}, final)))
 	m.payload = append(m.payload, p...)
+	if max := c.session.Options().MaxMessageSize; int64(len(m.payload)) > max {
+		// A transport stops reading at the limit, as gorilla does at the
+		// frame that passes it.
+		c.message = nil
+		c.session.Fail(c.world.now, fmt.Errorf("%w: more than %d bytes in fragments", sock.ErrMessageTooBig, max))
+		c.flush()
+		c.world.Settle()
+		return
+	}
 	if fin {
 		c.message = nil
 		c.deliver(sock.Frame{Op: m.op, Payload: m.payload})

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"bytes"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -210,6 +211,18 @@ func TestSlowFragmentsAreActivity(t *testing.T) {
 	w.Advance(10 * time.Second) // then silence
 	if c.Reason().Kind != sock.ReasonTimeout {
 		t.Errorf("Reason() = %v, want the idle timeout", c.Reason())
+	}
+}
+
+// A message whose fragments pass the size limit fails as soon as they do, as
+// over a real transport, not once it is whole.
+func TestFragmentsOverTheLimit(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(echo, &sock.Options{MaxMessageSize: 10})
+	c.SendFragment(sock.OpBinary, make([]byte, 8), false)
+	c.SendFragment(sock.OpContinuation, make([]byte, 8), false)
+	if r := c.Reason(); r.Kind != sock.ReasonError || r.Code != sock.CloseTooBig || !errors.Is(r.Err, sock.ErrMessageTooBig) {
+		t.Errorf("Reason() = %v, want error 1009 wrapping ErrMessageTooBig", r)
 	}
 }
 

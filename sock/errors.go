@@ -23,9 +23,11 @@ var (
 	// ErrMessageTooBig is a message over [Options].MaxMessageSize; the
 	// connection closes with 1009.
 	ErrMessageTooBig = errors.New("sock: message too big")
-	// ErrBadResult is a Result a handler may not return: a close code or reason
-	// that cannot be sent, or a frame that cannot be pushed. The connection
-	// closes with 1011 and none of that Result's frames are written.
+	// ErrBadResult is a Result a handler may not return: text that is not
+	// UTF-8, a close code or text that cannot be sent (from Close or from a
+	// CloseError given to StopWith), or a frame that cannot be pushed. The
+	// connection closes with 1011 and none of that Result's frames are
+	// written.
 	ErrBadResult = errors.New("sock: invalid handler result")
 	// ErrWriteTimeout is a write that did not finish within
 	// [Options].WriteTimeout, typically a peer that stopped reading.

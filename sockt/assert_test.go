@@ -187,3 +187,21 @@ func TestGolden(t *testing.T) {
 		t.Errorf("Golden with another transcript: failures %q, want one diff", failures)
 	}
 }
+
+// Close texts are compared whole, not as the 64 bytes Frame.String shows.
+func TestExpectCloseComparesTheWholeText(t *testing.T) {
+	long := strings.Repeat("a", 100)
+	closer := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result { return sock.Close(4000, long) })
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			failures := run(func(ft sockt.TB) {
+				c := m.open(ft, func() sock.Handler { return closer }, nil)
+				c.SendText("close")
+				c.ExpectClose(4000, long[:99]+"b")
+			})
+			if len(failures) != 1 || !strings.Contains(failures[0], "ExpectClose") || !strings.Contains(failures[0], `"b"`) {
+				t.Errorf("failures: %q, want one ExpectClose diff", failures)
+			}
+		})
+	}
+}
