@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +38,8 @@ import (
 // BenchmarkEcho runs its clients in the benchmark's process.
 // BenchmarkIdleConnMemory runs each measurement in a fresh child process
 // (this test binary again) and the clients in a grandchild, so that what it
-// measures is one server's alone.
+// measures is one server's alone; TestIdleConnMemoryBudget does the same
+// with fewer connections.
 
 // benchMessageSize is the size of the binary messages echoed.
 const benchMessageSize = 1 << 10
@@ -46,12 +48,14 @@ var benchIdleConns = flag.Int("idleconns", 2000,
 	"number of idle connections BenchmarkIdleConnMemory opens per server; "+
 		"the server and the client processes each hold one descriptor per connection")
 
-// benchServer starts an echo server on 127.0.0.1. It returns its ws:// URL
-// and a function that waits for every server-side connection to end (the
-// clients must have closed theirs) and stops the server.
+// benchServer starts an echo server on 127.0.0.1; with checkJSON, its
+// handler checks that every message is JSON (json.Valid) before it echoes
+// it. start returns the server's ws:// URL and a function that waits for
+// every server-side connection to end (the clients must have closed theirs)
+// and stops the server.
 type benchServer struct {
 	name  string
-	start func() (url string, stop func() error)
+	start func(checkJSON bool) (url string, stop func() error)
 }
 
 var benchServers = []benchServer{
@@ -70,8 +74,16 @@ func benchServerNamed(name string) (benchServer, bool) {
 
 // benchSockhttpEcho serves sockhttp.Handler, default options, with a handler
 // that pushes every message back.
-func benchSockhttpEcho() (string, func() error) {
+func benchSockhttpEcho(checkJSON bool) (string, func() error) {
 	echo := sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
+	if checkJSON {
+		echo = func(_ *sock.Conn, msg sock.Frame) sock.Result {
+			if !json.Valid(msg.Payload) {
+				return sock.Close(sock.CloseUnsupportedData, "not JSON")
+			}
+			return sock.Push(msg)
+		}
+	}
 	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo}, nil
 	}, nil)
@@ -88,13 +100,16 @@ func benchSockhttpEcho() (string, func() error) {
 }
 
 // benchGorillaEcho serves the raw gorilla echo loop: Upgrade, then
-// ReadMessage/WriteMessage until an error. Its Upgrader has sockhttp's
-// default settings: zero buffer sizes (gorilla reuses the 4 KiB buffers of
-// net/http's hijacked connection), no compression.
-func benchGorillaEcho() (string, func() error) {
+// ReadMessage/WriteMessage until an error (or, with checkJSON, a message
+// that is not JSON). Its Upgrader has sockhttp's default settings: zero
+// buffer sizes (gorilla reuses the 4 KiB buffers of net/http's hijacked
+// connection), no compression.
+func benchGorillaEcho(checkJSON bool) (string, func() error) {
 	upgrader := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	var live sync.WaitGroup
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Two handlers rather than a test in the loop, which would make the
+	// frame of the plain echo deeper.
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		live.Add(1) // before the 101, so before the client can close and stop can Wait
 		defer live.Done()
 		c, err := upgrader.Upgrade(w, r, nil)
@@ -111,7 +126,28 @@ func benchGorillaEcho() (string, func() error) {
 				return
 			}
 		}
-	}))
+	})
+	if checkJSON {
+		echo = func(w http.ResponseWriter, r *http.Request) {
+			live.Add(1)
+			defer live.Done()
+			c, err := upgrader.Upgrade(w, r, nil)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			for {
+				op, p, err := c.ReadMessage()
+				if err != nil || !json.Valid(p) {
+					return
+				}
+				if err := c.WriteMessage(op, p); err != nil {
+					return
+				}
+			}
+		}
+	}
+	srv := httptest.NewServer(echo)
 	return benchWSURL(srv), func() error {
 		defer srv.Close()
 		done := make(chan struct{})
@@ -189,6 +225,12 @@ func benchMessage() []byte {
 	return msg
 }
 
+// benchJSONMessage returns a JSON document of benchMessageSize bytes.
+func benchJSONMessage() []byte {
+	const open, end = `{"text":"`, `"}`
+	return []byte(open + strings.Repeat("a", benchMessageSize-len(open)-len(end)) + end)
+}
+
 // BenchmarkEcho measures round trips of 1 KiB binary messages over loopback,
 // with 1 and 100 connections, each driven by its own goroutine. One op is one
 // message echoed; msgs/s is the throughput of all connections together. The
@@ -208,7 +250,7 @@ func BenchmarkEcho(b *testing.B) {
 func benchEcho(b *testing.B, srv benchServer, conns int) {
 	ignore := goleak.IgnoreCurrent()
 	b.ReportAllocs()
-	url, stop := srv.start()
+	url, stop := srv.start(false)
 	defer func() { // only when a Fatal cut the benchmark short
 		if stop != nil {
 			_ = stop()
@@ -253,16 +295,79 @@ func benchEcho(b *testing.B, srv benchServer, conns int) {
 	goleak.VerifyNone(b, ignore)
 }
 
+// benchIdlePath is what each connection goes through before it idles.
+type benchIdlePath struct {
+	name string
+	ping bool // the client pings first, and checks the pong came before the echo
+	json bool // the message is JSON, and the server's handler checks it (json.Valid) before echoing it
+}
+
+// benchIdlePaths are the paths BenchmarkIdleConnMemory and
+// TestIdleConnMemoryBudget measure: each one runs deeper than the others
+// somewhere (in the transport's write of a pong, in the handler) and a
+// connection whose stack grew there keeps 8 KiB of stack while it idles.
+var benchIdlePaths = []benchIdlePath{
+	{name: "echo"},
+	{name: "ping", ping: true},
+	{name: "json", json: true},
+}
+
+func benchIdlePathNamed(name string) (benchIdlePath, bool) {
+	for _, p := range benchIdlePaths {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return benchIdlePath{}, false
+}
+
+// roundTrip takes the client connection c along the path: one 1 KiB round
+// trip, after a ping for path=ping, of a JSON message for path=json.
+func (p benchIdlePath) roundTrip(c *websocket.Conn) error {
+	msg := benchMessage()
+	if p.json {
+		msg = benchJSONMessage()
+	}
+	if !p.ping {
+		return benchRoundTrips(c, msg, 1)
+	}
+	ponged := false
+	c.SetPongHandler(func(string) error { ponged = true; return nil })
+	if err := c.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(10*time.Second)); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if err := benchRoundTrips(c, msg, 1); err != nil {
+		return err
+	}
+	if !ponged {
+		return errors.New("no pong before the echo")
+	}
+	return nil
+}
+
 // BenchmarkIdleConnMemory measures what one idle connection costs the
-// server. A fresh server process (this test binary again) starts the server
-// and warms it up with one connection, closed before measuring; then -idleconns clients (default 2000)
-// in another process connect, and each makes one 1 KiB round trip. The
-// server process reports the growth, divided by the number of connections,
-// of runtime.NumGoroutine (goroutines/conn) and of HeapInuse+StackInuse
-// (bytes/conn, split in heap-bytes/conn and stack-bytes/conn), each read
-// after two runtime.GC. A fresh process per measurement keeps the runtime's
-// recycled goroutines (whose g structs and stacks are never freed) and the
-// heap of earlier benchmarks out of the figures.
+// server, for each path a connection may go through before it idles
+// (benchIdlePaths). A fresh server process (this test binary again) starts
+// the server and warms it up with one connection along the path, closed
+// before measuring; then -idleconns clients (default 2000) in another
+// process connect, and each goes along the path once: path=echo is one
+// 1 KiB round trip, path=ping the same after a ping, path=json the round
+// trip of a JSON message that the server's handler checks with json.Valid.
+// The server process reports the growth, divided by the number of
+// connections, of runtime.NumGoroutine (goroutines/conn) and of
+// HeapInuse+StackInuse (bytes/conn, split in heap-bytes/conn and
+// stack-bytes/conn), each read after two runtime.GC. A fresh process per
+// measurement keeps the runtime's recycled goroutines (whose g structs and
+// stacks are never freed) and the heap of earlier benchmarks out of the
+// figures.
+//
+// A goroutine's stack starts at 2 KiB (or at the runtime's running average
+// of stack use), doubles when a call needs more, and is halved at a GC only
+// when less than a quarter of it is in use. An idle connection's goroutine
+// is parked 2.4 KiB deep (net/http's serving frames alone are 1.2 KiB), so
+// once any path has taken its stack past 4 KiB, it idles at 8 KiB: the
+// figures are 4 KiB of stack per connection or 8, and what decides is the
+// deepest point of the paths taken, not the idle depth.
 //
 // The measurement runs once per sub-benchmark, in the first iteration of its
 // b.Loop: use -benchtime=1x (other iterations do nothing; with a time-based
@@ -272,23 +377,27 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 	if n <= 0 {
 		b.Fatalf("-idleconns=%d: want a positive number", n)
 	}
-	for _, srv := range benchServers {
-		b.Run("server="+srv.name, func(b *testing.B) {
-			var cost benchIdleCost
-			measured := false
-			for b.Loop() {
-				if !measured {
-					var err error
-					if cost, err = benchRunIdleServer(srv.name, n); err != nil {
-						b.Fatal(err)
+	for _, path := range benchIdlePaths {
+		b.Run("path="+path.name, func(b *testing.B) {
+			for _, srv := range benchServers {
+				b.Run("server="+srv.name, func(b *testing.B) {
+					var cost benchIdleCost
+					measured := false
+					for b.Loop() {
+						if !measured {
+							var err error
+							if cost, err = benchRunIdleServer(srv.name, path, n); err != nil {
+								b.Fatal(err)
+							}
+							measured = true
+						}
 					}
-					measured = true
-				}
+					b.ReportMetric(cost.Bytes(), "bytes/conn")
+					b.ReportMetric(cost.Heap, "heap-bytes/conn")
+					b.ReportMetric(cost.Stack, "stack-bytes/conn")
+					b.ReportMetric(cost.Goroutines, "goroutines/conn")
+				})
 			}
-			b.ReportMetric(cost.Heap+cost.Stack, "bytes/conn")
-			b.ReportMetric(cost.Heap, "heap-bytes/conn")
-			b.ReportMetric(cost.Stack, "stack-bytes/conn")
-			b.ReportMetric(cost.Goroutines, "goroutines/conn")
 		})
 	}
 }
@@ -296,6 +405,13 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 // benchIdleCost is a server's cost of one idle connection.
 type benchIdleCost struct {
 	Heap, Stack, Goroutines float64
+}
+
+// Bytes is the memory of one idle connection, heap and stack.
+func (c benchIdleCost) Bytes() float64 { return c.Heap + c.Stack }
+
+func (c benchIdleCost) String() string {
+	return fmt.Sprintf("%.0f bytes/conn (heap %.0f, stack %.0f), %.3f goroutines/conn", c.Bytes(), c.Heap, c.Stack, c.Goroutines)
 }
 
 // The child processes are this test binary started with benchRoleEnv set;
@@ -306,6 +422,7 @@ type benchIdleCost struct {
 const (
 	benchRoleEnv   = "SOCKHTTP_BENCH_ROLE"   // "idle-server" or "idle-clients"
 	benchServerEnv = "SOCKHTTP_BENCH_SERVER" // idle-server: the benchServer's name
+	benchPathEnv   = "SOCKHTTP_BENCH_PATH"   // both: the benchIdlePath's name
 	benchURLEnv    = "SOCKHTTP_BENCH_URL"    // idle-clients: where to connect
 	benchConnsEnv  = "SOCKHTTP_BENCH_CONNS"  // both: how many connections
 	benchReady     = "ready"
@@ -318,17 +435,18 @@ func init() {
 		return
 	}
 	n, err := strconv.Atoi(os.Getenv(benchConnsEnv))
-	if err != nil || n <= 0 {
+	path, ok := benchIdlePathNamed(os.Getenv(benchPathEnv))
+	switch {
+	case err != nil || n <= 0:
 		err = fmt.Errorf("bad %s=%q", benchConnsEnv, os.Getenv(benchConnsEnv))
-	} else {
-		switch role {
-		case "idle-server":
-			err = benchIdleServerMain(os.Getenv(benchServerEnv), n)
-		case "idle-clients":
-			err = benchIdleClientsMain(os.Getenv(benchURLEnv), n)
-		default:
-			err = fmt.Errorf("unknown %s=%q", benchRoleEnv, role)
-		}
+	case !ok:
+		err = fmt.Errorf("bad %s=%q", benchPathEnv, os.Getenv(benchPathEnv))
+	case role == "idle-server":
+		err = benchIdleServerMain(os.Getenv(benchServerEnv), path, n)
+	case role == "idle-clients":
+		err = benchIdleClientsMain(os.Getenv(benchURLEnv), path, n)
+	default:
+		err = fmt.Errorf("unknown %s=%q", benchRoleEnv, role)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s process: %v\n", role, err)
@@ -383,9 +501,11 @@ func (c *benchChild) wait() error {
 	return c.cmd.Wait()
 }
 
-// benchRunIdleServer runs one measurement in a fresh server process.
-func benchRunIdleServer(server string, n int) (benchIdleCost, error) {
-	child, err := benchStart(benchRoleEnv+"=idle-server", benchServerEnv+"="+server, benchConnsEnv+"="+strconv.Itoa(n))
+// benchRunIdleServer measures, in a fresh server process, what n idle
+// connections that went along path cost the named server.
+func benchRunIdleServer(server string, path benchIdlePath, n int) (benchIdleCost, error) {
+	child, err := benchStart(benchRoleEnv+"=idle-server", benchServerEnv+"="+server,
+		benchPathEnv+"="+path.name, benchConnsEnv+"="+strconv.Itoa(n))
 	if err != nil {
 		return benchIdleCost{}, fmt.Errorf("starting the server process: %w", err)
 	}
@@ -416,21 +536,22 @@ func benchMeasureUsage() benchUsage {
 }
 
 // benchIdleServerMain is the server process: it measures what n idle
-// connections cost the named server and prints the result per connection.
-func benchIdleServerMain(server string, n int) error {
+// connections that went along path cost the named server and prints the
+// result per connection.
+func benchIdleServerMain(server string, path benchIdlePath, n int) error {
 	srv, ok := benchServerNamed(server)
 	if !ok {
 		return fmt.Errorf("unknown server %q", server)
 	}
 	ignore := goleak.IgnoreCurrent()
-	url, stop := srv.start()
+	url, stop := srv.start(path.json)
 	serving := goleak.IgnoreCurrent() // the server's own goroutines
 
 	// Pay the one-time costs (lazily built tables, the default logger...),
 	// then wait for the warm-up connection's goroutines to end.
 	warm, err := benchDial(url, 1)
 	if err == nil {
-		err = benchRoundTrips(warm[0], benchMessage(), 1)
+		err = path.roundTrip(warm[0])
 		benchCloseAll(warm)
 	}
 	if err == nil {
@@ -442,7 +563,8 @@ func benchIdleServerMain(server string, n int) error {
 	}
 
 	before := benchMeasureUsage()
-	clients, err := benchStart(benchRoleEnv+"=idle-clients", benchURLEnv+"="+url, benchConnsEnv+"="+strconv.Itoa(n))
+	clients, err := benchStart(benchRoleEnv+"=idle-clients", benchURLEnv+"="+url,
+		benchPathEnv+"="+path.name, benchConnsEnv+"="+strconv.Itoa(n))
 	if err != nil {
 		_ = stop()
 		return fmt.Errorf("starting the clients process: %w", err)
@@ -467,12 +589,11 @@ func benchIdleServerMain(server string, n int) error {
 }
 
 // benchIdleClientsMain is the clients process: it opens n connections to url,
-// makes one round trip on each, prints benchReady, waits for its stdin to
-// end, then closes the connections.
-func benchIdleClientsMain(url string, n int) error {
+// takes each along path, prints benchReady, waits for its stdin to end, then
+// closes the connections.
+func benchIdleClientsMain(url string, path benchIdlePath, n int) error {
 	conns := make([]*websocket.Conn, n)
 	defer benchCloseAll(conns)
-	msg := benchMessage()
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex
@@ -488,7 +609,7 @@ func benchIdleClientsMain(url string, n int) error {
 				if err == nil {
 					resp.Body.Close()
 					conns[i] = c
-					err = benchRoundTrips(c, msg, 1)
+					err = path.roundTrip(c)
 				}
 				if err != nil {
 					mu.Lock()
