@@ -317,18 +317,12 @@ func (s *Session) advance(now time.Time) bool {
 
 // run runs one callback and carries out its result. f is the frame for
 // HandleIn and HandleControl, info the message for HandleInfo.
-//
-// The Result lives in run's frame and goes by pointer: it is about a hundred
-// bytes, and every copy on the way to the handler deepens the stack (see
-// Receive).
 func (s *Session) run(cb callback, f *Frame, info any) {
-	var r Result
-	s.call(&r, cb, f, info)
-	s.apply(&r)
+	s.apply(s.call(cb, f, info))
 }
 
 // apply carries out a callback's result.
-func (s *Session) apply(r *Result) {
+func (s *Session) apply(r Result) {
 	if err := r.check(); err != nil {
 		s.conn.Logger().Error("sock: handler bug", "err", err)
 		s.closeWithHandshake(Reason{Kind: ReasonError, Code: CloseInternalError, Err: err})
@@ -401,24 +395,23 @@ const (
 	callInfo
 )
 
-// call runs one callback, storing its result in r, and turns a panic into a
-// close with 1011.
-func (s *Session) call(r *Result, cb callback, f *Frame, info any) {
+// call runs one callback and turns a panic into a close with 1011.
+func (s *Session) call(cb callback, f *Frame, info any) (r Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			p := &PanicError{Value: v, Stack: debug.Stack()}
 			s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
-			*r = Result{stop: stopError, code: CloseInternalError, err: p}
+			r = Result{stop: stopError, code: CloseInternalError, err: p}
 		}
 	}()
 	switch cb {
 	case callInit:
-		*r = s.handler.(InitHandler).Init(&s.conn)
+		return s.handler.(InitHandler).Init(&s.conn)
 	case callIn:
-		*r = s.handler.HandleIn(&s.conn, *f)
+		return s.handler.HandleIn(&s.conn, *f)
 	case callControl:
-		*r = s.handler.(ControlHandler).HandleControl(&s.conn, *f)
+		return s.handler.(ControlHandler).HandleControl(&s.conn, *f)
 	default:
-		*r = s.handler.(InfoHandler).HandleInfo(&s.conn, info)
+		return s.handler.(InfoHandler).HandleInfo(&s.conn, info)
 	}
 }
