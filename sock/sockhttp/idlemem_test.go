@@ -1,0 +1,61 @@
+package sockhttp_test
+
+import "testing"
+
+// The budget TestIdleConnMemoryBudget holds sockhttp to: an idle connection
+// costs at most idleBudget bytes more than one of the raw gorilla echo loop,
+// and one goroutine.
+const (
+	idleBudget = 2 << 10
+
+	// idleTolerance absorbs measurement noise: the heap's 8 KiB pages and
+	// the stacks' 32 KiB spans, counted whole, move a figure by up to 8 and
+	// 33 bytes per connection over idleConns connections; and the few
+	// connections whose stack grew to 8 KiB on a rare deep path of the
+	// runtime (a GC assist, a sweep, a new span taken while allocating)
+	// under their deepest call, 1 to 5 in 100 of them, add 40 to 200 bytes.
+	// Over 10 runs the difference spread by 240 bytes at most. A real
+	// regression makes most connections' stacks 8 KiB: 4 KiB more each.
+	idleTolerance = 256
+
+	// idleGoroutineTolerance allows for a goroutine or two that happen to
+	// run when the count is read (net/http's, a timer's), 1/idleConns each.
+	idleGoroutineTolerance = 0.01
+
+	// idleConns is how many connections each measurement opens: with 1000,
+	// the figures per connection are BenchmarkIdleConnMemory's (2000) to
+	// within 1%, and the test takes 3 seconds; with 400, fixed costs weigh
+	// more per connection, and the difference varied three times as much.
+	idleConns = 1000
+)
+
+// TestIdleConnMemoryBudget measures, as BenchmarkIdleConnMemory does (each
+// server in a fresh process), what an idle connection costs sockhttp and
+// the raw gorilla echo loop after each path in benchIdlePaths, and fails if
+// sockhttp's exceeds the budget.
+func TestIdleConnMemoryBudget(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector adds its own memory to every goroutine and allocation, so the idle-memory budget is checked only without -race")
+	}
+	for _, path := range benchIdlePaths {
+		t.Run("path="+path.name, func(t *testing.T) {
+			gorilla, err := benchRunIdleServer("gorilla", path, idleConns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sockhttp, err := benchRunIdleServer("sockhttp", path, idleConns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("sockhttp: %v", sockhttp)
+			t.Logf("gorilla:  %v", gorilla)
+			if over := sockhttp.Bytes() - gorilla.Bytes(); over > idleBudget+idleTolerance {
+				t.Errorf("an idle sockhttp connection costs %.0f bytes more than a gorilla one (stack %.0f against %.0f); the budget is %d",
+					over, sockhttp.Stack, gorilla.Stack, idleBudget)
+			}
+			if sockhttp.Goroutines > 1+idleGoroutineTolerance {
+				t.Errorf("an idle sockhttp connection costs %.3f goroutines; the budget is 1", sockhttp.Goroutines)
+			}
+		})
+	}
+}
