@@ -19,9 +19,10 @@ type Transport interface {
 	// calling emit for every whole text or binary message (fragments joined,
 	// payload owned by the receiver) and every ping, pong and close frame, in
 	// the order they arrive. It must emit a control frame as soon as it is
-	// read, even in the middle of a fragmented message. While a message
-	// arrives in parts, it emits a Frame{Op: OpContinuation} with no payload
-	// whenever a part has arrived and the message is not yet whole: bytes
+	// read, even in the middle of a fragmented message. Before it emits a
+	// message, it emits a Frame{Op: OpContinuation} with no payload each
+	// time part of that message arrives, at least while more is to come
+	// (sockhttp does so after every read that returned data): bytes
 	// arriving are activity for [Options].IdleTimeout, and a slow upload
 	// must not look idle. It returns nil after emitting a close frame;
 	// otherwise the error that stopped it, wrapping ErrProtocol,

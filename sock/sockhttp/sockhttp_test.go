@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -382,8 +383,20 @@ func TestCompressedMessageStopsAtTheLimitOnceInflated(t *testing.T) {
 	// meet a closed socket.
 	c.WriteMessage(websocket.BinaryMessage, make([]byte, 16<<20))
 	r := p.reason(t)
-	if !errors.Is(r.Err, sock.ErrMessageTooBig) || !strings.Contains(r.Err.Error(), "once decompressed") {
-		t.Errorf("Terminate reason = %v, want ErrMessageTooBig found while inflating", r)
+	if r.Code != sock.CloseTooBig || errors.Is(r.Err, sock.ErrProtocol) || !strings.Contains(r.Err.Error(), "once decompressed") {
+		t.Errorf("Terminate reason = %v, want 1009 with ErrMessageTooBig found while inflating", r)
+	}
+	expectClose(t, c, websocket.CloseMessageTooBig)
+}
+
+// The largest limit there is means no limit, not an overflow.
+func TestNoMessageSizeLimit(t *testing.T) {
+	srv, _ := serve(t, newProbe(nil), &sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: math.MaxInt64}})
+	c := dial(t, srv, nil)
+	msg := bytes.Repeat([]byte("x"), 3000)
+	c.WriteMessage(websocket.BinaryMessage, msg)
+	if _, got, err := c.ReadMessage(); err != nil || !bytes.Equal(got, msg) {
+		t.Errorf("echo of %d bytes: %d bytes, %v", len(msg), len(got), err)
 	}
 }
 

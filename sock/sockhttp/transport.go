@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"slices"
 	"time"
@@ -71,13 +72,17 @@ func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 // finds out whether the message has ended before the buffer grows, so that
 // a message of 1 KiB costs 1.5 KiB, not io.ReadAll's 2.8.
 func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, error) {
-	b := make([]byte, 0, min(512, t.max+1))
+	over := t.max // the first size past the limit: reading one byte more tells
+	if over < math.MaxInt64 {
+		over++
+	}
+	b := make([]byte, 0, min(512, over))
 	var probe [64]byte
 	for {
 		var n int
 		var err error
 		if len(b) < cap(b) {
-			n, err = r.Read(b[len(b):min(int64(cap(b)), t.max+1)])
+			n, err = r.Read(b[len(b):min(int64(cap(b)), over)])
 			b = b[:len(b)+n]
 		} else {
 			if n, err = r.Read(probe[:]); n > 0 {
@@ -102,6 +107,8 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 func (t *transport) readError(err error, emit func(sock.Frame)) error {
 	var closeErr *websocket.CloseError
 	switch {
+	case errors.Is(err, sock.ErrMessageTooBig): // readMessage's own
+		return err
 	case errors.As(err, &closeErr) && closeErr.Code == websocket.CloseAbnormalClosure:
 		return io.ErrUnexpectedEOF // gorilla's name for a connection cut mid-frame
 	case errors.As(err, &closeErr):
@@ -144,7 +151,7 @@ func isIOError(err error) bool {
 
 // WriteFrame implements [sock.Transport].
 func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
-	if f.Op == sock.OpText || f.Op == sock.OpBinary {
+	if f.Op.IsData() {
 		if err := t.ws.SetWriteDeadline(deadline); err != nil {
 			return err
 		}
