@@ -48,10 +48,10 @@ type Transport interface {
 // connection is idle: an idle connection costs one goroutine. A timer that
 // fires runs on a goroutine of its own (time.AfterFunc), and infos are
 // delivered on a short-lived goroutine per burst; a mutex makes every
-// callback run one at a time, and
-// whichever goroutine holds the Session writes its frames. Serve returns once
-// t's reader has stopped; a timer or delivery that raced with the end may
-// still be returning, without touching the Session.
+// callback run one at a time, and whichever goroutine holds the Session
+// writes its frames. Serve returns once t's reader has stopped; a timer or
+// delivery that raced with the end may still be returning, without touching
+// the Session.
 //
 // Serve returns nil when the connection ended normally, by the peer, by
 // shutdown or by timeout, and [Reason].Err when it failed.
