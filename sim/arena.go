@@ -8,9 +8,12 @@ type arena struct {
 	chunk []byte
 }
 
+// Chunks start small, for short simulations, and double up to
+// maxArenaChunk.
 const (
-	arenaChunk = 32 << 10 // bytes per chunk
-	arenaLarge = 4 << 10  // payloads from this size get an allocation of their own
+	minArenaChunk = 256
+	maxArenaChunk = 32 << 10
+	arenaLarge    = 4 << 10 // payloads from this size get an allocation of their own
 )
 
 // keep returns a copy of p that no one else holds; nil for an empty p.
@@ -21,7 +24,11 @@ func (a *arena) keep(p []byte) []byte {
 	case len(p) >= arenaLarge:
 		return append([]byte(nil), p...)
 	case len(p) > cap(a.chunk)-len(a.chunk):
-		a.chunk = make([]byte, 0, arenaChunk)
+		size := max(minArenaChunk, min(2*cap(a.chunk), maxArenaChunk))
+		for size < len(p) {
+			size *= 2
+		}
+		a.chunk = make([]byte, 0, size)
 	}
 	start := len(a.chunk)
 	a.chunk = append(a.chunk, p...)

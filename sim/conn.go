@@ -46,6 +46,7 @@ type Conn struct {
 
 	terminations int
 	reason       sock.Reason // what Terminate received
+	bugs         []string    // handler bugs sock survived, as the trace tells them
 	settling     uint64      // the world's settling in which turns were counted
 	turns        int         // ticks and deliveries in that settling, to tell a loop
 	stoppedAt    time.Time   // when a loop stopped it; it runs again once the clock moves
@@ -72,6 +73,11 @@ func (c *Conn) Closed() bool { return c.closed }
 // Terminations returns how many times Terminate has run: 0 or 1 in a correct
 // Session.
 func (c *Conn) Terminations() int { return c.terminations }
+
+// Bugs returns the handler bugs sock survived on the connection — a callback
+// that panicked, a Result sock refused, a loop — as the trace's [Bug] events
+// tell them, traced or not.
+func (c *Conn) Bugs() []string { return slices.Clone(c.bugs) }
 
 // Reason returns the reason Terminate received, or the zero Reason. If
 // Terminate panicked, the Session's Reason tells so.
@@ -314,11 +320,15 @@ func (c *Conn) recordFrame(k Kind, f sock.Frame) {
 	}
 }
 
-// observe records the handler's callbacks and counts Terminate calls.
+// observe records the handler's callbacks, counts Terminate calls and keeps
+// the bugs.
 func (c *Conn) observe(_ *sock.Conn, e Event) {
-	if e.Kind == Terminated {
+	switch e.Kind {
+	case Terminated:
 		c.terminations++
 		c.reason, _ = e.Detail.(sock.Reason)
+	case Bug:
+		c.bugs = append(c.bugs, e.Text())
 	}
 	c.world.record(c.id, e)
 }
@@ -453,7 +463,7 @@ func (c *Conn) spend() {
 	c.stoppedAt = w.now
 	if !c.looped {
 		c.looped = true
-		c.record(Bug, Note(fmt.Sprintf("loop: the connection ran %d times in one step without time passing (timers due now, or infos to itself); it waits for the clock to move", c.turns)))
+		c.observe(nil, Event{Kind: Bug, Detail: Note(fmt.Sprintf("loop: the connection ran %d times in one step without time passing (timers due now, or infos to itself); it waits for the clock to move", c.turns))})
 	}
 }
 

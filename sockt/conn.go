@@ -99,45 +99,58 @@ func (c *Conn) ExpectAccepted(sub string) Handshake {
 	return h
 }
 
-// open returns the driver of an accepted connection, failing the test on a
-// refused one.
-func (c *Conn) open() connDriver {
+// refused fails the test: the server refused the connection, there is
+// nothing to drive. Each caller calls t.Helper first, on this path only:
+// Helper walks the stack, which costs more than a simulated round trip.
+func (c *Conn) refused() {
 	c.t.Helper()
-	if c.d == nil {
-		c.fatalf("the server refused the connection with %d %q: there is nothing to drive", c.handshake.Status, c.handshake.Body)
-	}
-	return c.d
+	c.fatalf("the server refused the connection with %d %q: there is nothing to drive", c.handshake.Status, c.handshake.Body)
 }
 
 // SendText sends a text message from the client. s need not be valid UTF-8.
 func (c *Conn) SendText(s string) {
-	c.t.Helper()
-	c.open().send(sock.Frame{Op: sock.OpText, Payload: []byte(s)})
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	c.d.send(sock.Frame{Op: sock.OpText, Payload: []byte(s)})
 }
 
 // SendBinary sends a binary message from the client.
 func (c *Conn) SendBinary(b []byte) {
-	c.t.Helper()
-	c.open().send(sock.Binary(b))
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	c.d.send(sock.Binary(b))
 }
 
 // Ping sends a ping from the client.
 func (c *Conn) Ping(payload []byte) {
-	c.t.Helper()
-	c.open().send(sock.Frame{Op: sock.OpPing, Payload: payload})
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	c.d.send(sock.Frame{Op: sock.OpPing, Payload: payload})
 }
 
 // Close sends a close frame from the client.
 func (c *Conn) Close(code sock.CloseCode, text string) {
-	c.t.Helper()
-	c.open().send(sock.CloseFrame(code, text))
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	c.d.send(sock.CloseFrame(code, text))
 }
 
 // SendInfo delivers info to the handler's HandleInfo, as another goroutine
 // would with [sock.Conn.SendInfo], and returns SendInfo's error.
 func (c *Conn) SendInfo(info any) error {
-	c.t.Helper()
-	return c.open().info(info)
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	return c.d.info(info)
 }
 
 // Advance lets d pass, as [Server.Advance] does.

@@ -21,6 +21,9 @@ import (
 // and pongs, and fails the test unless m matches it.
 func (c *Conn) ExpectPush(m Matcher) sock.Frame {
 	c.t.Helper()
+	if c.d == nil {
+		c.refused()
+	}
 	f, ok := c.take(isMessageOrClose, c.server.opts.Wait)
 	switch {
 	case !ok:
@@ -52,6 +55,9 @@ func (c *Conn) ExpectBinary(b []byte) {
 // expectation has taken. Over loopback it watches for [Options].Quiet.
 func (c *Conn) RefutePush() {
 	c.t.Helper()
+	if c.d == nil {
+		c.refused()
+	}
 	if f, ok := c.take(sock.Opcode.IsData, c.server.opts.Quiet); ok {
 		c.fatalf("RefutePush: the handler pushed %v", f)
 	}
@@ -61,6 +67,9 @@ func (c *Conn) RefutePush() {
 // its payload is payload, byte for byte.
 func (c *Conn) ExpectPong(payload []byte) {
 	c.t.Helper()
+	if c.d == nil {
+		c.refused()
+	}
 	f, ok := c.take(func(op sock.Opcode) bool { return op == sock.OpPong }, c.server.opts.Wait)
 	switch {
 	case !ok:
@@ -78,6 +87,9 @@ func (c *Conn) ExpectPong(payload []byte) {
 // simulator's is empty: check such an end with [Conn.ExpectTerminate].
 func (c *Conn) ExpectClose(code sock.CloseCode, text string) {
 	c.t.Helper()
+	if c.d == nil {
+		c.refused()
+	}
 	f, ok := c.take(isMessageOrClose, c.server.opts.Wait)
 	if !ok {
 		c.fatalf("ExpectClose(%d, %q): the server sent no close frame", int(code), text)
@@ -104,7 +116,10 @@ func (c *Conn) ExpectClose(code sock.CloseCode, text string) {
 // at cleanup.
 func (c *Conn) ExpectTerminate(kind sock.ReasonKind) sock.Reason {
 	c.t.Helper()
-	r, n := c.open().terminated(c.server.opts.Wait)
+	if c.d == nil {
+		c.refused()
+	}
+	r, n := c.d.terminated(c.server.opts.Wait)
 	switch {
 	case n == 0:
 		c.fatalf("ExpectTerminate(%v): Terminate has not run", kind)
@@ -121,10 +136,8 @@ func isMessageOrClose(op sock.Opcode) bool { return op.IsData() || op == sock.Op
 
 // take removes and returns the first frame in the inbox whose opcode want
 // accepts, reading more frames, for up to wait, until one comes; the frames
-// it passes stay in the inbox.
+// it passes stay in the inbox. The connection is an accepted one.
 func (c *Conn) take(want func(sock.Opcode) bool, wait time.Duration) (sock.Frame, bool) {
-	c.t.Helper()
-	d := c.open()
 	for i, f := range c.inbox {
 		if want(f.Op) {
 			c.inbox = slices.Delete(c.inbox, i, i+1)
@@ -133,7 +146,7 @@ func (c *Conn) take(want func(sock.Opcode) bool, wait time.Duration) (sock.Frame
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		f, ok := d.next(time.Until(deadline))
+		f, ok := c.d.next(time.Until(deadline))
 		if !ok || want(f.Op) {
 			return f, ok
 		}

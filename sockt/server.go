@@ -3,7 +3,7 @@ package sockt
 import (
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +88,7 @@ func RunServer(t *testing.T, newServer func() *sockhttp.Server, opts *Options, t
 func (s *Server) Connect(r *http.Request) *Conn {
 	s.t.Helper()
 	if r == nil {
-		r = httptest.NewRequest(http.MethodGet, "/", nil)
+		r = rootRequest()
 	}
 	d, h := s.d.connect(s.t, r)
 	return newConn(s, r, d, h)
@@ -106,6 +106,16 @@ func (s *Server) Advance(d time.Duration) { s.d.advance(d) }
 func (s *Server) Shutdown() {
 	s.t.Helper()
 	s.d.shutdown(s.t)
+}
+
+// rootRequest returns what httptest.NewRequest("GET", "/", nil) returns,
+// without parsing a request line: a test may make many connections.
+func rootRequest() *http.Request {
+	return &http.Request{
+		Method: http.MethodGet, URL: &url.URL{Path: "/"}, RequestURI: "/",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: http.NoBody, Host: "example.com", RemoteAddr: "192.0.2.1:1234",
+	}
 }
 
 // upgradeRequest completes a copy of r as a WebSocket opening handshake,

@@ -65,15 +65,7 @@ func (d *simConn) terminated(time.Duration) (sock.Reason, int) {
 	return d.conn.Reason(), d.conn.Terminations()
 }
 
-func (d *simConn) bugs() []string {
-	var out []string
-	for _, e := range d.world.Trace() {
-		if e.Kind == sim.Bug && e.Conn == d.conn.ID() {
-			out = append(out, e.Text())
-		}
-	}
-	return out
-}
+func (d *simConn) bugs() []string { return d.conn.Bugs() }
 
 func (d *simConn) finish() string {
 	if !d.conn.Closed() && d.conn.Terminations() == 0 {
