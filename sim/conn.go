@@ -167,11 +167,11 @@ func (c *Conn) SendFragment(op sock.Opcode, p []byte, fin bool) {
 	}
 	c.record(ClientSent, Note(fmt.Sprintf("fragment %d of %v%s", m.fragments, sock.Frame{Op: m.op, Payload: p}, final)))
 	m.payload = append(m.payload, p...)
-	if max := c.session.Options().MaxMessageSize; int64(len(m.payload)) > max {
+	if limit := c.session.Options().MaxMessageSize; int64(len(m.payload)) > limit {
 		// A transport stops reading at the limit, as gorilla does at the
 		// frame that passes it.
 		c.message = nil
-		c.session.Fail(c.world.now, fmt.Errorf("%w: more than %d bytes in fragments", sock.ErrMessageTooBig, max))
+		c.session.Fail(c.world.now, fmt.Errorf("%w: more than %d bytes in fragments", sock.ErrMessageTooBig, limit))
 		c.flush()
 		c.world.Settle()
 		return
