@@ -287,7 +287,7 @@ func (c *Conn) IgnorePings() {
 // would with [sock.Conn.SendInfo], and settles. It returns SendInfo's error.
 func (c *Conn) SendInfo(info any) error {
 	if !c.world.untraced {
-		c.record(InfoSent, Note(fmt.Sprint(info)))
+		c.record(InfoSent, Note(c.world.names.render(info)))
 	}
 	err := c.session.Conn().SendInfo(info)
 	if err != nil {

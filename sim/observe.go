@@ -17,15 +17,17 @@ import (
 // it, so h behaves as it does unwrapped; Init is always recorded, so record
 // sees the connection first thing. record runs on the connection's
 // goroutine. sim uses Observe for its traces; use it to trace a handler
-// served over a real socket in the same format.
+// served over a real socket in the same format. Infos are rendered as in a
+// World's trace, pointers numbered in the order this handler first sees
+// them.
 func Observe(h sock.Handler, record func(c *sock.Conn, e Event)) sock.Handler {
-	return observe(h, record, true, bytes.Clone)
+	return observe(h, record, true, bytes.Clone, new(names).render)
 }
 
-// observe wraps h like Observe, keeping frames with keep; without calls,
-// record hears only of bugs and Terminate.
-func observe(h sock.Handler, record func(c *sock.Conn, e Event), calls bool, keep func([]byte) []byte) *observed {
-	o := &observed{inner: h, record: record, calls: calls, keep: keep}
+// observe wraps h like Observe, keeping frames with keep and rendering infos
+// with render; without calls, record hears only of bugs and Terminate.
+func observe(h sock.Handler, record func(c *sock.Conn, e Event), calls bool, keep func([]byte) []byte, render func(any) string) *observed {
+	o := &observed{inner: h, record: record, calls: calls, keep: keep, render: render}
 	o.init, _ = h.(sock.InitHandler)
 	o.control, _ = h.(sock.ControlHandler)
 	o.info, _ = h.(sock.InfoHandler)
@@ -42,6 +44,7 @@ type observed struct {
 	record  func(*sock.Conn, Event)
 	calls   bool                // record calls and results, not only bugs and Terminate
 	keep    func([]byte) []byte // copies a payload for the trace
+	render  func(any) string    // renders an info for the trace
 }
 
 // called records a call, with a copy of the frame it handles: the handler
@@ -96,12 +99,12 @@ func (o *observed) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 func (o *observed) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if o.info == nil {
 		if o.calls {
-			o.record(c, Event{Kind: Called, Detail: Note(fmt.Sprintf("HandleInfo %v: not implemented, dropped", info))})
+			o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + o.render(info) + ": not implemented, dropped")})
 		}
 		return sock.Continue()
 	}
 	if o.calls {
-		o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + fmt.Sprint(info))})
+		o.record(c, Event{Kind: Called, Detail: Note("HandleInfo " + o.render(info))})
 	}
 	defer o.panicked(c, "HandleInfo")
 	return o.returned(c, o.info.HandleInfo(c, info))

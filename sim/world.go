@@ -32,6 +32,7 @@ type World struct {
 	untraced bool      // record nothing
 	bytes    arena     // the trace's and the peers' copies of payloads
 	settling uint64    // counts Settle calls, for loop detection
+	names    names     // renders infos without addresses
 
 	mu       sync.Mutex   // guards mailful: SendInfo may run on other goroutines
 	mailful  []*Conn      // connections whose info queue went from empty to not empty
@@ -121,7 +122,7 @@ func (w *World) ConnectWith(h sock.Handler, info sock.ConnInfo, opts *sock.Optio
 	}
 	c := &Conn{world: w, id: uint64(len(w.conns) + 1), reading: true, bufferSize: DefaultBufferSize}
 	info.ID = c.id
-	c.session = sock.NewSession(observe(h, c.observe, !w.untraced, w.bytes.keep), info, &o)
+	c.session = sock.NewSession(observe(h, c.observe, !w.untraced, w.bytes.keep, w.names.render), info, &o)
 	c.session.NotifyInfo(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
 	w.record(c.id, Event{Kind: ClientSent, Detail: Note("connect")})
