@@ -18,6 +18,12 @@
 // when the world settles, after every action; when several connections have
 // infos waiting, the seeded scheduler picks the order, so different seeds
 // explore different interleavings and the same seed repeats one exactly.
+// [World.HoldInfos] lets infos wait across steps until
+// [World.DeliverInfos] delivers them, one connection at a time: an info may
+// then still be queued when a shutdown starts, the peer's close frame
+// arrives, a timer fires, or a write is blocked, as under [sock.Serve]. A
+// fuzzer draws "deliver infos now" as an action of its own; tests read best
+// with the default.
 //
 // # Time
 //

@@ -33,6 +33,7 @@ type World struct {
 	bytes    arena     // the trace's and the peers' copies of payloads
 	settling uint64    // counts Settle calls, for loop detection
 	names    names     // renders infos without addresses
+	holding  bool      // infos wait for DeliverInfos
 
 	mu       sync.Mutex   // guards mailful: SendInfo may run on other goroutines
 	mailful  []*Conn      // connections whose info queue went from empty to not empty
@@ -169,8 +170,8 @@ func (w *World) deliver(c *Conn) {
 	c.flush()
 }
 
-// Settle delivers waiting infos and fires what is due at the current
-// instant — timers set for now, an After(0) among them, as Serve fires them
+// Settle delivers waiting infos (unless [World.HoldInfos] holds them) and
+// fires what is due at the current instant — timers set for now, an After(0) among them, as Serve fires them
 // at once — until nothing is left. Actions settle by themselves; call it
 // after sending to a handler's [sock.Conn] from outside. Which connection
 // goes next, and whether a delivery goes before a timer, the seeded source
@@ -183,7 +184,10 @@ func (w *World) deliver(c *Conn) {
 func (w *World) Settle() {
 	w.settling++
 	for {
-		mail := w.readyMail()
+		var mail []*Conn
+		if !w.holding {
+			mail = w.readyMail()
+		}
 		due, _ := w.nextDue(w.now)
 		n := len(mail) + len(due)
 		if n == 0 {
@@ -197,6 +201,36 @@ func (w *World) Settle() {
 			due[i-len(mail)].tick()
 		}
 	}
+}
+
+// HoldInfos(true) makes the world leave infos waiting when it settles, from
+// one step to the next, until [World.DeliverInfos] delivers them; under
+// [sock.Serve] an info may still be queued when a shutdown starts, when the
+// peer's close frame arrives, when a timer fires or while a write is
+// blocked, and handlers have bugs in exactly those windows. HoldInfos(false)
+// goes back to delivering every info as the world settles, the default, and
+// delivers what waits.
+func (w *World) HoldInfos(hold bool) {
+	w.holding = hold
+	if !hold {
+		w.Settle()
+	}
+}
+
+// DeliverInfos delivers the infos waiting for one connection, chosen by the
+// seeded source among those that can take them now, then settles; it
+// reports whether any could be delivered. With [World.HoldInfos], it is how
+// infos arrive, one connection at a time, in an order the seed decides.
+func (w *World) DeliverInfos() bool {
+	mail := w.readyMail()
+	if len(mail) == 0 {
+		return false
+	}
+	c := mail[w.rng.IntN(len(mail))]
+	c.spend()
+	w.deliver(c)
+	w.Settle()
+	return true
 }
 
 // Advance moves the virtual clock forward by d, firing on the way, in time
