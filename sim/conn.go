@@ -30,6 +30,7 @@ type Conn struct {
 	toPong      [][]byte        // payloads of server pings it has read and not answered
 	toAnswer    *sock.CloseCode // the code of a server close frame it has read
 	closeSent   bool            // it has sent a close frame
+	answering   bool            // answer is running
 	message     *message        // a fragmented message it is sending, if any
 	bufferSize  int
 	received    []sock.Frame // read by the peer; those from head on are not yet taken by the test
@@ -373,19 +374,33 @@ func (c *Conn) flush() {
 
 // answer answers the pings and the close frame the peer has read, as client
 // libraries do, unless told not to.
+//
+// Answering runs the Session, which may write more pings to answer: the
+// first call answers them all in a loop, the calls within it return at once.
+// Each pong is a turn of the connection (see spend): a handler that answers
+// every pong with a ping is a loop, stopped until the clock moves.
 func (c *Conn) answer() {
-	for len(c.toPong) > 0 && !c.closed && !c.closeSent && !c.blocked() {
-		pong := sock.Frame{Op: sock.OpPong, Payload: c.toPong[0]}
-		c.toPong = c.toPong[1:]
-		c.recordFrame(ClientSent, pong)
-		c.deliver(pong)
-	}
-	if c.toAnswer == nil || c.closeSent || c.closed || c.ignoreClose || c.blocked() {
+	if c.answering {
 		return
 	}
-	answer := sock.CloseFrame(*c.toAnswer, "")
-	c.recordFrame(ClientSent, answer)
-	c.deliver(answer)
+	c.answering = true
+	defer func() { c.answering = false }()
+	for !c.closed && !c.closeSent && !c.blocked() {
+		switch {
+		case len(c.toPong) > 0 && !c.stopped():
+			pong := sock.Frame{Op: sock.OpPong, Payload: c.toPong[0]}
+			c.toPong = c.toPong[1:]
+			c.spend()
+			c.recordFrame(ClientSent, pong)
+			c.deliver(pong)
+		case c.toAnswer != nil && !c.ignoreClose:
+			answer := sock.CloseFrame(*c.toAnswer, "")
+			c.recordFrame(ClientSent, answer)
+			c.deliver(answer)
+		default:
+			return
+		}
+	}
 }
 
 // write puts one server frame on the wire: to the peer if it reads, into the
@@ -448,10 +463,11 @@ func (c *Conn) deadline() time.Time {
 // loop.
 const maxTurns = 1000
 
-// spend counts a turn of the connection in the world's current settling. A
+// spend counts a turn of the connection in the world's current step. A
 // connection that takes maxTurns turns in one step is in a loop (timers due
-// now that set timers due now, or infos it keeps sending itself): the world
-// reports a bug and leaves it alone until the clock moves.
+// now that set timers due now, infos it keeps sending itself or another
+// connection, pings answering every pong): the world reports a bug and
+// leaves it alone until the clock moves.
 func (c *Conn) spend() {
 	w := c.world
 	if c.settling != w.settling {
@@ -463,7 +479,7 @@ func (c *Conn) spend() {
 	c.stoppedAt = w.now
 	if !c.looped {
 		c.looped = true
-		c.observe(nil, Event{Kind: Bug, Detail: Note(fmt.Sprintf("loop: the connection ran %d times in one step without time passing (timers due now, or infos to itself); it waits for the clock to move", c.turns))})
+		c.observe(nil, Event{Kind: Bug, Detail: Note(fmt.Sprintf("loop: the connection ran %d times in one step without time passing (timers due now, infos, or pings answering pongs); it waits for the clock to move", c.turns))})
 	}
 }
 

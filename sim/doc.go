@@ -31,9 +31,11 @@
 // order, whatever falls due on the way: handler timers ([sock.Conn.After]),
 // keepalive pings, and the idle, pong, write and closing-handshake timeouts.
 // What is due at the current instant, such as an After(0), fires when the
-// world settles, at once, as under [sock.Serve]; a handler that keeps
-// setting zero-delay timers, or sending itself infos, is stopped after 1000
-// turns in one step and reported as a [Bug]. Handlers that read the time with [sock.Conn.Now] see
+// world settles, at once, as under [sock.Serve]. A connection that runs 1000
+// times in one step without time passing — zero-delay timers setting
+// zero-delay timers, infos sent back and forth, pings answering every pong —
+// is in a loop: the world reports a [Bug] and leaves it alone until the clock
+// moves. Handlers that read the time with [sock.Conn.Now] see
 // virtual time.
 //
 // # Traces
@@ -41,9 +43,12 @@
 // [World.Trace] lists what happened: what the client sent, which callback
 // ran with what and what it returned, what the server wrote, why Terminate
 // ran, when the clock moved, and the handler bugs sock survived (a panic, a
-// Result it refused, a timer loop). Its text form is stable, for golden
-// files. Frames in the trace are its own copies: a handler may change the
-// frames it is handed and reuse the buffers it pushed once they are written.
+// Result it refused, a loop). Its text form is stable, for golden files and
+// for comparing runs: infos are rendered as fmt's %v would, but a pointer,
+// channel or func shows a number, in the order of first appearance in the
+// world, never an address. Frames in the trace are its own copies: a handler
+// may change the frames it is handed and reuse the buffers it pushed once
+// they are written.
 //
 // The trace is in the order things happened, which is not always the order a
 // reader expects: the callback whose Result closes the connection returns,

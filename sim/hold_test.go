@@ -126,3 +126,70 @@ func TestHoldInfosFalseDelivers(t *testing.T) {
 		t.Errorf("infos handled (-want +got):\n%s", diff)
 	}
 }
+
+// Draining held infos ends even for a handler that sends itself infos: a
+// run of DeliverInfos is one step, and the loop is caught.
+func TestDrainingHeldInfosEnds(t *testing.T) {
+	w := sim.New(1)
+	w.HoldInfos(true)
+	h := &selfish{}
+	c := w.Connect(h, nil)
+	c.SendText("start")
+	rounds := 0
+	for w.DeliverInfos() {
+		rounds++
+	}
+	if rounds > 1000 || len(lines(w, "bug loop")) != 1 {
+		t.Errorf("%d rounds of DeliverInfos, bug lines %q; want at most 1000 and one bug", rounds, lines(w, "bug loop"))
+	}
+}
+
+// A connection that terminated has no infos to deliver.
+func TestDeliverInfosSkipsTerminated(t *testing.T) {
+	w := sim.New(1)
+	w.HoldInfos(true)
+	c := w.Connect(shouter{}, nil)
+	c.SendInfo("lost")
+	c.Shutdown()
+	if w.DeliverInfos() {
+		t.Error("DeliverInfos reported a delivery to a terminated connection")
+	}
+}
+
+// pinger answers every pong with a ping: with a client that answers every
+// ping, a loop.
+type pinger struct{}
+
+func (pinger) HandleIn(*sock.Conn, sock.Frame) sock.Result {
+	return sock.Push(sock.Frame{Op: sock.OpPing})
+}
+func (pinger) HandleControl(_ *sock.Conn, f sock.Frame) sock.Result {
+	if f.Op == sock.OpPong {
+		return sock.Push(sock.Frame{Op: sock.OpPing})
+	}
+	return sock.Continue()
+}
+
+func TestPingPongLoopIsBounded(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(pinger{}, &sock.Options{IdleTimeout: time.Second})
+	c.SendText("go")
+	if got := lines(w, "bug loop"); len(got) != 1 {
+		t.Fatalf("trace lines about the loop: %q", got)
+	}
+	if n := len(lines(w, "client pong")); n > 1000 {
+		t.Errorf("the peer answered %d pings in one step, want at most 1000", n)
+	}
+}
+
+// Infos a loop left waiting are delivered once the clock moves.
+func TestInfosStoppedByALoopRunOnceTheClockMoves(t *testing.T) {
+	w := sim.New(1)
+	h := &selfish{}
+	w.Connect(h, nil).SendText("start")
+	before := h.got
+	w.Advance(time.Millisecond)
+	if h.got <= before {
+		t.Errorf("HandleInfo ran %d times before Advance and %d after, want more after", before, h.got)
+	}
+}

@@ -19,10 +19,15 @@ import (
 // goroutine. sim uses Observe for its traces; use it to trace a handler
 // served over a real socket in the same format. Infos are rendered as in a
 // World's trace, pointers numbered in the order this handler first sees
-// them.
+// them; to keep a long-lived connection's memory bounded, the first 1024
+// are numbered (and kept alive, so that no other value takes their
+// address), later ones show "#?".
 func Observe(h sock.Handler, record func(c *sock.Conn, e Event)) sock.Handler {
-	return observe(h, record, true, bytes.Clone, new(names).render)
+	return observe(h, record, true, bytes.Clone, (&names{limit: observeNames}).render)
 }
+
+// observeNames is how many values Observe numbers.
+const observeNames = 1024
 
 // observe wraps h like Observe, keeping frames with keep and rendering infos
 // with render; without calls, record hears only of bugs and Terminate.

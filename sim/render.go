@@ -14,23 +14,41 @@ import (
 // *Room seen is "*pkg.Room#2" wherever it appears again — so that the text
 // still tells two values apart and says when one comes back. A top-level
 // pointer shows what it points to as well, as fmt does: "&pkg.said#1{ada
-// hi}". Values with a String or Error method print what it returns.
+// hi}". A map's entries are sorted by what they show, not by where their
+// pointers are.
+//
+// Values with a String or Error method print what it returns, as fmt does:
+// if that text holds an address, so does the trace, and a String method
+// that calls itself overflows the stack, as under fmt. Collections show
+// their first 100 elements, nesting 4 levels deep.
 type names struct {
-	ids  map[uintptr]int
-	keep []reflect.Value // what the numbered addresses belong to, kept alive so that no other value takes one
+	ids   map[identity]int
+	keep  []reflect.Value // what the numbered addresses belong to, kept alive so that no other value takes one
+	limit int             // how many values may be numbered and kept; 0 for no limit
 }
 
-// maxDepth bounds how deep a rendering goes into nested values.
-const maxDepth = 4
+// identity tells two numbered values apart: an address, and what lives
+// there (a struct and its first field share an address).
+type identity struct {
+	addr uintptr
+	typ  reflect.Type
+}
+
+const (
+	maxDepth    = 4   // how deep a rendering goes into nested values
+	maxElements = 100 // how many elements of a collection it shows
+)
 
 // render returns the text of v.
 func (n *names) render(v any) string {
 	var b strings.Builder
-	n.value(&b, reflect.ValueOf(v), 0)
+	n.value(&b, reflect.ValueOf(v), 0, false)
 	return b.String()
 }
 
-func (n *names) value(b *strings.Builder, v reflect.Value, depth int) {
+// value writes v. A dry rendering, used to sort a map's entries, numbers
+// nothing: it shows what a new pointer points to instead of a number.
+func (n *names) value(b *strings.Builder, v reflect.Value, depth int, dry bool) {
 	if !v.IsValid() {
 		b.WriteString("<nil>")
 		return
@@ -49,29 +67,31 @@ func (n *names) value(b *strings.Builder, v reflect.Value, depth int) {
 			b.WriteString("<nil>")
 			return
 		}
-		if depth == 0 {
-			b.WriteString("&" + v.Type().Elem().String() + "#" + n.id(v))
-			if e := v.Elem(); e.Kind() == reflect.Struct || e.Kind() == reflect.Array || e.Kind() == reflect.Slice || e.Kind() == reflect.Map {
-				n.value(b, e, depth+1)
+		e := v.Elem()
+		composite := e.Kind() == reflect.Struct || e.Kind() == reflect.Array || e.Kind() == reflect.Slice || e.Kind() == reflect.Map
+		if depth == 0 || dry {
+			b.WriteString("&" + e.Type().String() + "#" + n.id(v, dry))
+			if composite {
+				n.value(b, e, depth+1, dry)
 			}
 			return
 		}
-		b.WriteString(v.Type().String() + "#" + n.id(v))
+		b.WriteString(v.Type().String() + "#" + n.id(v, dry))
 	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
 		if v.IsNil() {
 			b.WriteString("<nil>")
 			return
 		}
-		b.WriteString(v.Type().String() + "#" + n.id(v))
+		b.WriteString(v.Type().String() + "#" + n.id(v, dry))
 	case reflect.Interface:
-		n.value(b, v.Elem(), depth)
+		n.value(b, v.Elem(), depth, dry)
 	case reflect.Struct:
 		b.WriteByte('{')
 		for i := range v.NumField() {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			n.value(b, v.Field(i), depth+1)
+			n.value(b, v.Field(i), depth+1, dry)
 		}
 		b.WriteByte('}')
 	case reflect.Slice, reflect.Array:
@@ -80,24 +100,18 @@ func (n *names) value(b *strings.Builder, v reflect.Value, depth int) {
 			return
 		}
 		b.WriteByte('[')
-		for i := range v.Len() {
+		for i := range min(v.Len(), maxElements) {
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			n.value(b, v.Index(i), depth+1)
+			n.value(b, v.Index(i), depth+1, dry)
+		}
+		if v.Len() > maxElements {
+			b.WriteString(" …(" + strconv.Itoa(v.Len()) + " elements)")
 		}
 		b.WriteByte(']')
 	case reflect.Map:
-		entries := make([]string, 0, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			var e strings.Builder
-			n.value(&e, it.Key(), depth+1)
-			e.WriteByte(':')
-			n.value(&e, it.Value(), depth+1)
-			entries = append(entries, e.String())
-		}
-		slices.Sort(entries) // fmt sorts maps too: the order must not depend on the run
-		b.WriteString("map[" + strings.Join(entries, " ") + "]")
+		n.mapValue(b, v, depth, dry)
 	case reflect.Bool:
 		b.WriteString(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -115,27 +129,62 @@ func (n *names) value(b *strings.Builder, v reflect.Value, depth int) {
 	}
 }
 
-// id returns the number of the address v holds, giving it the next one if
-// it is new.
-func (n *names) id(v reflect.Value) string {
-	p := v.Pointer()
-	id, ok := n.ids[p]
-	if !ok {
-		if n.ids == nil {
-			n.ids = map[uintptr]int{}
-		}
-		id = len(n.ids) + 1
-		n.ids[p] = id
-		n.keep = append(n.keep, v)
+// mapValue writes a map with its entries in an order that does not depend on
+// the run: sorted by a dry rendering of key and value, and only then
+// rendered, numbering new pointers in that order.
+func (n *names) mapValue(b *strings.Builder, v reflect.Value, depth int, dry bool) {
+	type entry struct {
+		key, value reflect.Value
+		order      string
 	}
+	var entries []entry
+	for it := v.MapRange(); it.Next(); {
+		var o strings.Builder
+		n.value(&o, it.Key(), depth+1, true)
+		o.WriteByte(':')
+		n.value(&o, it.Value(), depth+1, true)
+		entries = append(entries, entry{it.Key(), it.Value(), o.String()})
+	}
+	slices.SortStableFunc(entries, func(a, b entry) int { return strings.Compare(a.order, b.order) })
+	b.WriteString("map[")
+	for i, e := range entries[:min(len(entries), maxElements)] {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		n.value(b, e.key, depth+1, dry)
+		b.WriteByte(':')
+		n.value(b, e.value, depth+1, dry)
+	}
+	if len(entries) > maxElements {
+		b.WriteString(" …(" + strconv.Itoa(len(entries)) + " entries)")
+	}
+	b.WriteByte(']')
+}
+
+// id returns the number of what v points to, giving it the next one if it is
+// new; "?" for a new one in a dry rendering, or once the limit is reached.
+func (n *names) id(v reflect.Value, dry bool) string {
+	key := identity{v.Pointer(), v.Type()}
+	if id, ok := n.ids[key]; ok {
+		return strconv.Itoa(id)
+	}
+	if dry || n.limit > 0 && len(n.ids) >= n.limit {
+		return "?"
+	}
+	if n.ids == nil {
+		n.ids = map[identity]int{}
+	}
+	id := len(n.ids) + 1
+	n.ids[key] = id
+	n.keep = append(n.keep, v)
 	return strconv.Itoa(id)
 }
 
-// stringMethod returns what v's String or Error method says, if it has one
-// that can be called; a method that panics (on a nil receiver, say) says
-// what happened.
+// stringMethod returns what v's Error or String method says, if it has one
+// that can be called. As fmt does, it calls it on a nil pointer too, and
+// says "<nil>" if that panics; a panic on a value says what happened.
 func stringMethod(v reflect.Value) (text string, ok bool) {
-	if !v.CanInterface() || (v.Kind() == reflect.Pointer && v.IsNil()) {
+	if !v.CanInterface() {
 		return "", false
 	}
 	var call func() string
@@ -150,6 +199,9 @@ func stringMethod(v reflect.Value) (text string, ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			text, ok = fmt.Sprintf("<%s panicked: %v>", v.Type(), p), true
+			if v.Kind() == reflect.Pointer && v.IsNil() {
+				text = "<nil>"
+			}
 		}
 	}()
 	return call(), true

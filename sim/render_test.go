@@ -92,3 +92,51 @@ func TestInfosRenderWithoutAddresses(t *testing.T) {
 		t.Errorf("an address was printed:\n%s", all)
 	}
 }
+
+type node struct{ name string }
+
+// greeting's String handles a nil receiver, as fmt lets it.
+type greeting struct{ to string }
+
+func (g *greeting) String() string {
+	if g == nil {
+		return "hello, nobody"
+	}
+	return "hello, " + g.to
+}
+
+// Maps of pointers render the same in every run, whatever order Go walks
+// them in; values that share an address but not a type are told apart.
+func TestInfosWithMapsOfPointersRenderTheSame(t *testing.T) {
+	infos := func() []any {
+		byName := map[string]*node{}
+		byNode := map[*node]int{}
+		for i, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+			n := &node{name: name}
+			byName[name] = n
+			byNode[n] = i
+		}
+		first := byName["c"]
+		var nobody *greeting
+		return []any{byName, byNode, first, &first.name, nobody, &greeting{to: "ada"}, make([]int, 150)}
+	}
+	first := handleInfoLines(infos())
+	for range 10 {
+		if diff := cmp.Diff(first, handleInfoLines(infos())); diff != "" {
+			t.Fatalf("two worlds gave different traces (-first +second):\n%s", diff)
+		}
+	}
+	for i, want := range map[int]string{
+		2: "0s c1 call HandleInfo &sim_test.node#3{c}", // c was third in name order
+		3: "0s c1 call HandleInfo &string#9",           // c's name: same address, another thing
+		4: "0s c1 call HandleInfo hello, nobody",
+		5: "0s c1 call HandleInfo hello, ada",
+	} {
+		if first[i] != want {
+			t.Errorf("line %d = %q, want %q", i, first[i], want)
+		}
+	}
+	if !strings.HasSuffix(first[6], " …(150 elements)]") {
+		t.Errorf("a long slice rendered as %q, want its first 100 elements and its length", first[6])
+	}
+}

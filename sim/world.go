@@ -152,6 +152,8 @@ func (w *World) readyMail() []*Conn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var ready []*Conn
+	w.mailful = slices.DeleteFunc(w.mailful, func(c *Conn) bool { return c.terminations > 0 }) // their infos are gone
+	w.mailfulN.Store(int32(len(w.mailful)))
 	for _, c := range w.mailful {
 		if !c.blocked() && !c.stopped() {
 			ready = append(ready, c)
@@ -183,6 +185,11 @@ func (w *World) deliver(c *Conn) {
 // clock moves.
 func (w *World) Settle() {
 	w.settling++
+	w.settle()
+}
+
+// settle is Settle within the current step: turns counted so far count on.
+func (w *World) settle() {
 	for {
 		var mail []*Conn
 		if !w.holding {
@@ -229,7 +236,7 @@ func (w *World) DeliverInfos() bool {
 	c := mail[w.rng.IntN(len(mail))]
 	c.spend()
 	w.deliver(c)
-	w.Settle()
+	w.settle() // a run of DeliverInfos is one step: a loop of infos is caught
 	return true
 }
 
@@ -248,6 +255,7 @@ func (w *World) Advance(d time.Duration) {
 		w.Settle()
 	}
 	w.moveClock(end)
+	w.Settle() // what a loop left waiting runs once the clock has moved
 }
 
 // moveClock moves the virtual time to at, if that is later.

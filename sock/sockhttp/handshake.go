@@ -43,6 +43,7 @@ func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 	if acc.Handler == nil {
 		return internalError(errNilHandler)
 	}
+	acc.Header = canonical(acc.Header)
 	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Extensions"} {
 		if _, set := acc.Header[k]; set {
 			return internalError(fmt.Errorf("sockhttp: factory set %s in Accept.Header: the handshake sets it", k))
@@ -57,7 +58,6 @@ func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 	case !offered(r, acc.Subprotocol):
 		return internalError(fmt.Errorf("sockhttp: factory chose subprotocol %q, which the client did not offer", acc.Subprotocol))
 	}
-	acc.Header = acc.Header.Clone()
 	if acc.Subprotocol != "" {
 		if acc.Header == nil {
 			acc.Header = http.Header{}
@@ -68,6 +68,21 @@ func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 }
 
 var errNilHandler = errors.New("sockhttp: factory accepted with a nil Handler")
+
+// canonical returns a copy of h whose keys are canonical, as they are once
+// written: a literal http.Header{"content-type": ...} has its key as typed.
+func canonical(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	c := make(http.Header, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			c.Add(k, v)
+		}
+	}
+	return c
+}
 
 // chooseSubprotocol returns the first of the server's subprotocols the client
 // offered, or "".

@@ -24,11 +24,11 @@ func negotiationFactory(r *http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: newProbe(nil), Subprotocol: "v9"}, nil
 	case "/header-protocol": // as gorilla's Upgrade takes it
 		return sockhttp.Accept{Handler: newProbe(nil), Header: http.Header{"Sec-Websocket-Protocol": {"v1"}}}, nil
-	case "/extensions":
-		return sockhttp.Accept{Handler: newProbe(nil), Header: http.Header{"Sec-Websocket-Extensions": {"x-custom"}}}, nil
+	case "/extensions": // spelled as typed, not as Go would
+		return sockhttp.Accept{Handler: newProbe(nil), Header: http.Header{"Sec-WebSocket-Extensions": {"x-custom"}}}, nil
 	case "/json":
 		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusForbidden,
-			Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"error":"no"}`}
+			Header: http.Header{"content-type": {"application/json"}}, Body: `{"error":"no"}`}
 	}
 	if r.URL.Query().Get("token") != "s3cret" {
 		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusUnauthorized,

@@ -76,7 +76,9 @@ func internalError(err error) *Refusal {
 
 func (e *Refusal) write(w http.ResponseWriter) {
 	for k, vs := range e.Header {
-		w.Header()[k] = append(w.Header()[k], vs...)
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
 	}
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -113,8 +113,9 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock
 // Accept ServeHTTP would serve, with the Subprotocol chosen, ConnOptions
 // resolved, the handler wrapped (see [Server.WrapHandlers]), and Header the
 // whole 101 response but for the extensions; or a [*Refusal] with the
-// response the client would get, its Status set. Simulators and tests use it to run a
-// server's negotiation without a socket (package sockt does).
+// response the client would get, its Status set and its header keys
+// canonical. Simulators and tests use it to run a server's negotiation
+// without a socket (package sockt does).
 func (s *Server) Negotiate(r *http.Request) (Accept, error) {
 	s.mu.Lock()
 	shutdown := s.shutdown
@@ -123,13 +124,10 @@ func (s *Server) Negotiate(r *http.Request) (Accept, error) {
 		return Accept{}, refuse(http.StatusServiceUnavailable, ErrShuttingDown)
 	}
 	acc, refusal := s.negotiate(r)
-	if refusal != nil {
-		if refusal.Status == 0 {
-			sent := *refusal
-			sent.Status = refusal.status()
-			refusal = &sent
-		}
-		return Accept{}, refusal
+	if refusal != nil { // as it is sent: status set, header keys canonical
+		sent := *refusal
+		sent.Status, sent.Header = refusal.status(), canonical(refusal.Header)
+		return Accept{}, &sent
 	}
 	acc.Header = switchingHeader(r, acc.Header)
 	return acc, nil
