@@ -1,0 +1,84 @@
+package scenarios
+
+import (
+	"os"
+	"strings"
+	"time"
+)
+
+// Scenario is a script of steps: what clients and the server do and what
+// clients expect, one step a line, as a scenario file holds it (see the
+// package documentation for the format).
+type Scenario struct {
+	Lines []Line
+}
+
+// Line is one line of a scenario file: a step, with an optional time stamp
+// and comment; a comment alone; or a blank line (no step, no comment).
+type Line struct {
+	Step       Step          // nil for a comment or blank line
+	At         time.Duration // when the step happened, since the start, if Stamped
+	Stamped    bool
+	Comment    string // after "# "
+	HasComment bool
+	Pos        int // the line's number in the file it was parsed from, or 0
+}
+
+// Add appends steps to s, one line each.
+func (s *Scenario) Add(steps ...Step) {
+	for _, step := range steps {
+		s.Lines = append(s.Lines, Line{Step: step})
+	}
+}
+
+// Steps returns the steps of s, in order.
+func (s *Scenario) Steps() []Step {
+	var steps []Step
+	for _, l := range s.Lines {
+		if l.Step != nil {
+			steps = append(steps, l.Step)
+		}
+	}
+	return steps
+}
+
+// String returns s in the canonical form of the scenario format: what Parse
+// reads back to s.
+func (s *Scenario) String() string {
+	var b strings.Builder
+	for _, l := range s.Lines {
+		b.WriteString(l.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// String returns the line as a scenario file has it. A connect step's
+// header lines follow the line, with its comment.
+func (l Line) String() string {
+	var parts []string
+	if l.Stamped {
+		parts = append(parts, "@"+l.At.String())
+	}
+	var more string // the indented lines of a connect step
+	if l.Step != nil {
+		first, rest, _ := strings.Cut(l.Step.String(), "\n")
+		parts = append(parts, first)
+		if rest != "" {
+			more = "\n" + rest
+		}
+	}
+	if l.HasComment {
+		parts = append(parts, strings.TrimRight("# "+l.Comment, " "))
+	}
+	return strings.Join(parts, " ") + more
+}
+
+// ReadFile parses the scenario file at path.
+func ReadFile(path string) (*Scenario, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, text)
+}
