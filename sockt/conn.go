@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -132,6 +133,28 @@ func (c *Conn) Ping(payload []byte) {
 		c.refused()
 	}
 	c.d.send(sock.Frame{Op: sock.OpPing, Payload: payload})
+}
+
+// SendFrame sends f from the client exactly as given: any opcode, any
+// payload, such as an unsolicited pong or a malformed close frame. Over
+// loopback gorilla's client sends it, and refuses what it cannot write (a
+// control frame over 125 bytes, an unknown opcode): the transcript says so.
+func (c *Conn) SendFrame(f sock.Frame) {
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	c.d.send(f)
+}
+
+// Sim returns the simulated connection, for what only the simulator can do
+// (fragments spread over time, faults; see package sim), or nil over
+// loopback and for a refused connection.
+func (c *Conn) Sim() *sim.Conn {
+	if d, ok := c.d.(*simConn); ok {
+		return d.conn
+	}
+	return nil
 }
 
 // Close sends a close frame from the client.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
@@ -92,6 +93,15 @@ func (s *Server) Connect(r *http.Request) *Conn {
 	}
 	d, h := s.d.connect(s.t, r)
 	return newConn(s, r, d, h)
+}
+
+// World returns the simulated world the server runs in, for what only the
+// simulator can do (see package sim), or nil over loopback.
+func (s *Server) World() *sim.World {
+	if d, ok := s.d.(*simServer); ok {
+		return d.world
+	}
+	return nil
 }
 
 // Advance lets d pass. In the simulator virtual time jumps at once, firing

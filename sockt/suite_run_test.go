@@ -152,3 +152,23 @@ func TestInvalidTextPushedBothWays(t *testing.T) {
 		}
 	})
 }
+
+// SendFrame sends what the client libraries' usual calls do not: here an
+// unsolicited pong, which reaches HandleControl in both modes.
+func TestSendFrameBothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return controlEcho{} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendFrame(sock.Frame{Op: sock.OpPong, Payload: []byte("unasked")})
+		c.ExpectText("saw pong 756e61736b6564")
+		if (c.Sim() == nil) != (c.Server().World() == nil) {
+			t.Errorf("Sim() = %v but World() = %v: both or neither, as the mode has them", c.Sim(), c.Server().World())
+		}
+	})
+}
+
+// controlEcho pushes what HandleControl sees.
+type controlEcho struct{}
+
+func (controlEcho) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
+func (controlEcho) HandleControl(_ *sock.Conn, f sock.Frame) sock.Result {
+	return sock.Push(sock.Text("saw " + f.String()))
+}
