@@ -30,7 +30,7 @@ func (e *SyntaxError) Error() string {
 // file's path. Errors are [*SyntaxError]s.
 func Parse(name string, text []byte) (*Scenario, error) {
 	p := &parser{file: name}
-	s := &Scenario{}
+	s := &Scenario{Name: name}
 	lines := strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
 	if len(text) == 0 {
 		lines = nil

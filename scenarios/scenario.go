@@ -10,6 +10,7 @@ import (
 // clients expect, one step a line, as a scenario file holds it (see the
 // package documentation for the format).
 type Scenario struct {
+	Name  string // what Parse was told, e.g. the file's path; failures name it
 	Lines []Line
 }
 

@@ -76,6 +76,21 @@ func (w *World) Trace() Trace {
 	return t
 }
 
+// TraceFrom returns the events from the n-th on (from 0), in a new slice:
+// what happened since a caller last looked, without copying the rest.
+func (w *World) TraceFrom(n int) Trace {
+	var t Trace
+	for _, chunk := range w.trace {
+		if n >= len(chunk) {
+			n -= len(chunk)
+			continue
+		}
+		t = append(t, chunk[n:]...)
+		n = 0
+	}
+	return t
+}
+
 // Conns returns the world's connections in the order they were opened.
 func (w *World) Conns() []*Conn { return slices.Clone(w.conns) }
 

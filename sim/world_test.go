@@ -366,3 +366,18 @@ func TestUntracedWorldBehavesTheSame(t *testing.T) {
 		t.Errorf("untraced world recorded %d events", n)
 	}
 }
+
+func TestTraceFrom(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(echo, nil)
+	for range 100 { // over several chunks
+		c.SendText("x")
+	}
+	all := w.Trace()
+	for _, n := range []int{0, 1, 31, 32, 33, 95, 96, len(all) - 1, len(all), len(all) + 5} {
+		want := all[min(n, len(all)):]
+		if got := w.TraceFrom(n); got.String() != want.String() {
+			t.Errorf("TraceFrom(%d) has %d events, want %d", n, len(got), len(want))
+		}
+	}
+}

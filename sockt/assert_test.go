@@ -99,7 +99,7 @@ func TestAssertionsFail(t *testing.T) {
 	} {
 		for _, m := range modes {
 			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
-				failures := run(func(ft sockt.TB) {
+				failures := sockt.Failures(func(ft sockt.TB) {
 					c := m.open(ft, func() sock.Handler { return echo{} }, fast)
 					tc.body(c)
 				})
@@ -119,7 +119,7 @@ func TestAssertionsFail(t *testing.T) {
 func TestAssertionsPass(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			failures := run(func(ft sockt.TB) {
+			failures := sockt.Failures(func(ft sockt.TB) {
 				c := m.open(ft, func() sock.Handler { return echo{} }, nil)
 				c.SendText(`{"b": [1, 2], "a": "x"}`)
 				c.ExpectPush(sockt.JSON(`{"a":"x","b":[1,2]}`))
@@ -152,7 +152,7 @@ func TestCleanupClosesAndChecksTerminate(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			p := &terminations{}
-			failures := run(func(ft sockt.TB) { m.open(ft, func() sock.Handler { return p }, nil) })
+			failures := sockt.Failures(func(ft sockt.TB) { m.open(ft, func() sock.Handler { return p }, nil) })
 			if len(failures) != 0 {
 				t.Errorf("failures: %q", failures)
 			}
@@ -182,7 +182,7 @@ func TestGolden(t *testing.T) {
 	sockt.Golden(t, "testdata/counter.golden", c.Transcript())
 
 	t.Setenv(sockt.UpdateEnv, "") // compare, even when the run updates goldens
-	failures := run(func(ft sockt.TB) { sockt.Golden(ft, "testdata/counter.golden", []string{"something else"}) })
+	failures := sockt.Failures(func(ft sockt.TB) { sockt.Golden(ft, "testdata/counter.golden", []string{"something else"}) })
 	if len(failures) != 1 || !strings.Contains(failures[0], "(-want +got)") {
 		t.Errorf("Golden with another transcript: failures %q, want one diff", failures)
 	}
@@ -194,7 +194,7 @@ func TestExpectCloseComparesTheWholeText(t *testing.T) {
 	closer := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result { return sock.Close(4000, long) })
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			failures := run(func(ft sockt.TB) {
+			failures := sockt.Failures(func(ft sockt.TB) {
 				c := m.open(ft, func() sock.Handler { return closer }, nil)
 				c.SendText("close")
 				c.ExpectClose(4000, long[:99]+"b")

@@ -80,7 +80,7 @@ func TestHandlerBugsFailTheTest(t *testing.T) {
 				continue // over loopback a timer loop spins for real
 			}
 			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
-				failures := run(func(ft sockt.TB) {
+				failures := sockt.Failures(func(ft sockt.TB) {
 					tc.body(m.open(ft, func() sock.Handler { return tc.handler }, &sockt.Options{Wait: time.Second}))
 				})
 				switch {

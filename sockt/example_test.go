@@ -143,7 +143,7 @@ func (panicky) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {
 // use: exampleTest runs the body of one, as testing would, and prints the
 // first line of each failure.
 func exampleTest(body func(t sockt.TB)) {
-	for _, failure := range run(body) {
+	for _, failure := range sockt.Failures(body) {
 		first, _, _ := strings.Cut(failure, "\n")
 		fmt.Println("FAIL:", first)
 	}

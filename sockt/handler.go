@@ -1,7 +1,6 @@
 package sockt
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/sockkit/sockkit/sock"
@@ -42,7 +41,5 @@ func Run(t *testing.T, newHandler func() sock.Handler, opts *Options, test func(
 // handler from newHandler.
 func acceptAll(newHandler func() sock.Handler, opts *Options) *sockhttp.Server {
 	o := opts.withDefaults()
-	return sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
-		return sockhttp.Accept{Handler: newHandler()}, nil
-	}, &sockhttp.Options{ConnOptions: o.ConnOptions})
+	return sockhttp.NewServer(sockhttp.AcceptAll(newHandler), &sockhttp.Options{ConnOptions: o.ConnOptions})
 }

@@ -107,7 +107,7 @@ func TestHandshakeAssertionsFail(t *testing.T) {
 	} {
 		for _, m := range serverModes {
 			t.Run(tc.name+"/"+m.name, func(t *testing.T) {
-				failures := run(func(ft sockt.TB) { tc.body(m.start(ft, newRoomServer(), nil)) })
+				failures := sockt.Failures(func(ft sockt.TB) { tc.body(m.start(ft, newRoomServer(), nil)) })
 				if len(failures) != 1 || !strings.Contains(failures[0], tc.want) {
 					t.Errorf("failures: %q, want one containing %q", failures, tc.want)
 				}

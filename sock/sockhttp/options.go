@@ -51,6 +51,12 @@ type Options struct {
 // here.
 type Factory func(r *http.Request) (Accept, error)
 
+// AcceptAll returns a factory that accepts every request with a handler
+// from newHandler: for a server with nothing to negotiate, or a test.
+func AcceptAll(newHandler func() sock.Handler) Factory {
+	return func(*http.Request) (Accept, error) { return Accept{Handler: newHandler()}, nil }
+}
+
 // Accept is a factory's consent to a connection.
 type Accept struct {
 	// Handler runs the connection. Required.

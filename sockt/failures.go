@@ -1,16 +1,12 @@
-package sockt_test
+package sockt
 
 import (
 	"fmt"
 	"runtime"
 	"sync"
-
-	"github.com/sockkit/sockkit/sockt"
 )
 
-// fakeT is a sockt.TB that records failures instead of failing a test, so
-// that tests can show that sockt fails when it should, and examples can
-// print what a test would report.
+// fakeT is a TB that records failures instead of failing a test.
 type fakeT struct {
 	mu       sync.Mutex
 	failures []string
@@ -32,10 +28,12 @@ func (f *fakeT) Fatalf(format string, args ...any) {
 
 func (f *fakeT) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
 
-// run calls body with a fakeT on a goroutine of its own (Fatalf ends it, as
-// it ends a test's), runs the cleanups, last first, and returns the
-// failures.
-func run(body func(t sockt.TB)) []string {
+// Failures runs test as the testing package runs a test function, but with
+// a TB that records failures instead of failing: on a goroutine of its own,
+// which Fatalf ends, then the cleanups, last first. It returns the failure
+// messages. It is for testing helpers built on sockt — does a check fail when
+// it should, and say what? — and for examples, which have no *testing.T.
+func Failures(test func(t TB)) []string {
 	f := &fakeT{}
 	done := make(chan struct{})
 	go func() {
@@ -45,7 +43,7 @@ func run(body func(t sockt.TB)) []string {
 				f.cleanups[i]()
 			}
 		}()
-		body(f)
+		test(f)
 	}()
 	<-done
 	return f.failures

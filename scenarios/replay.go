@@ -1,0 +1,62 @@
+package scenarios
+
+import (
+	"slices"
+
+	"github.com/sockkit/sockkit/sock/sockhttp"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+// Options configures [Replay] and [Check]. A nil *Options means all
+// defaults.
+type Options struct {
+	// Loopback replays over a real loopback socket through the server's
+	// ServeHTTP instead of in the simulator. Steps that only the simulator
+	// can take (fragments, faults, held infos) fail, and sock's own rules are
+	// not checked (the simulator's trace checks them).
+	Loopback bool
+	// Seed seeds the simulator's scheduler. Default 1.
+	Seed uint64
+	// Skip switches built-in checks off by name: "invariants", sock's own
+	// rules after every step.
+	Skip []string
+}
+
+// Replay runs the scenario s against a server newServer makes, as a test:
+// in the simulator, or over loopback with [Options].Loopback. It fails t at
+// the first step whose expectation is not met or that breaks sock's rules,
+// naming the step (and [Scenario].Name's line), and, at the end, as sockt does, unless Terminate ran
+// exactly once on every connection or if a handler had a bug sock survived.
+func Replay(t sockt.TB, newServer func() *sockhttp.Server, s *Scenario, opts *Options) {
+	t.Helper()
+	replay(&stepTB{TB: t, file: s.Name}, newServer, s, opts)
+}
+
+// ReplayFile is [Replay] for the scenario file at path.
+func ReplayFile(t sockt.TB, newServer func() *sockhttp.Server, path string, opts *Options) {
+	t.Helper()
+	s, err := ReadFile(path)
+	if err != nil {
+		t.Fatalf("scenarios: %v", err)
+	}
+	replay(&stepTB{TB: t, file: s.Name}, newServer, s, opts)
+}
+
+func replay(t *stepTB, newServer func() *sockhttp.Server, s *Scenario, opts *Options) {
+	t.Helper()
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	so := &sockt.Options{Seed: o.Seed}
+	var server *sockt.Server
+	if o.Loopback {
+		server = sockt.DialServer(t, newServer(), so)
+	} else {
+		server = sockt.NewServer(t, newServer(), so)
+	}
+	r := newRun(t, server, !slices.Contains(o.Skip, "invariants"))
+	for _, l := range s.Lines {
+		r.step(l)
+	}
+}

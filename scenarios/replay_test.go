@@ -1,0 +1,52 @@
+package scenarios_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sockkit/sockkit/scenarios"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+func TestReplayFile(t *testing.T) {
+	for _, loopback := range []bool{false, true} {
+		name := map[bool]string{false: "sim", true: "loopback"}[loopback]
+		t.Run(name, func(t *testing.T) {
+			scenarios.ReplayFile(t, newGreeter, "testdata/greet.scenario", &scenarios.Options{Loopback: loopback})
+		})
+	}
+}
+
+// A replay that fails says where, in the file, and what.
+func TestReplayFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, want string
+		loopback         bool
+	}{
+		{"wrong text", "connect ada /?name=ada\nada expect text \"hi, ada\"",
+			`x.scenario:2: ada expect text "hi, ada": sockt: ExpectPush: pushed frame differs`, false},
+		{"refused", "connect bob /\nbob expect accepted",
+			`x.scenario:2: bob expect accepted: sockt: ExpectAccepted(""): refused with 401 "who are you?"`, false},
+		{"refusal body", "connect bob /\nbob expect refused 401 \"go away\"",
+			`x.scenario:2: bob expect refused 401 "go away": refused with body "who are you?", want "go away"`, false},
+		{"unknown connection", "eve send text \"hi\"",
+			`x.scenario:1: eve send text "hi": no connection named eve: connect it first`, false},
+		{"missing secret", "connect ada /?name=ada\n  header Authorization: Bearer ${SCENARIOS_TEST_UNSET}",
+			`x.scenario:1: connect ada /?name=ada: header Authorization needs $SCENARIOS_TEST_UNSET, which is not set`, false},
+		{"simulator only", "connect ada /?name=ada\nada send fragment text \"a\"",
+			`x.scenario:2: ada send fragment text "a": this step needs the simulator`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := scenarios.Parse("x.scenario", []byte(tc.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			failures := sockt.Failures(func(ft sockt.TB) {
+				scenarios.Replay(ft, newGreeter, s, &scenarios.Options{Loopback: tc.loopback})
+			})
+			if len(failures) == 0 || !strings.Contains(failures[0], tc.want) {
+				t.Errorf("failures %q, want the first to contain %q", failures, tc.want)
+			}
+		})
+	}
+}
