@@ -7,3 +7,5 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	go.uber.org/goleak v1.3.0
 )
+
+require pgregory.net/rapid v1.3.0

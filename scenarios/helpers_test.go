@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"pgregory.net/rapid"
+
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
@@ -36,4 +38,13 @@ func newGreeter() *sockhttp.Server {
 		}
 		return sockhttp.Accept{Handler: &greeter{name: name}}, nil
 	}, &sockhttp.Options{Subprotocols: []string{"greet.v1"}})
+}
+
+// rapidSampled draws text messages from texts.
+func rapidSampled(texts ...string) *rapid.Generator[sock.Frame] {
+	frames := make([]sock.Frame, len(texts))
+	for i, s := range texts {
+		frames[i] = sock.Text(s)
+	}
+	return rapid.SampledFrom(frames)
 }

@@ -3,6 +3,9 @@ package scenarios
 import (
 	"slices"
 
+	"pgregory.net/rapid"
+
+	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 	"github.com/sockkit/sockkit/sockt"
 )
@@ -17,9 +20,23 @@ type Options struct {
 	Loopback bool
 	// Seed seeds the simulator's scheduler. Default 1.
 	Seed uint64
-	// Skip switches built-in checks off by name: "invariants", sock's own
-	// rules after every step.
+	// Skip switches built-in checks off by name, for a handler that does on
+	// purpose what a check reports: "invariants" (sock's own rules after
+	// every step), and for Check "bugs" (a handler bug sock survived: a
+	// panic, a Result it refused, a loop), "liveness" (every connection
+	// terminates once the clients close and time passes) and "determinism"
+	// (the same steps in a fresh world give the same trace).
 	Skip []string
+
+	// Connects are the upgrade requests Check opens connections with, drawn
+	// at random; the Conn names are Check's. Default: a GET of "/".
+	Connects []Connect
+
+	// Messages, if set, draws messages of the handler's own protocol, which
+	// Check sends among the built-in steps so that lifecycles reach deep
+	// states: rapid.SampledFrom of a list, or a generator of commands with
+	// fields drawn from ranges.
+	Messages *rapid.Generator[sock.Frame]
 }
 
 // Replay runs the scenario s against a server newServer makes, as a test:

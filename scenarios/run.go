@@ -21,6 +21,7 @@ type run struct {
 	conns    map[string]*sockt.Conn
 	partial  map[string]*sock.Frame // fragmented messages being sent, by connection
 	rules    *invariants            // nil over loopback, or when switched off
+	bugs     map[*sim.Conn]int      // handler bugs already reported, when each step fails on new ones
 	scenario Scenario               // the steps carried out, for failure messages
 }
 
@@ -42,11 +43,28 @@ func (r *run) step(l Line) {
 	r.t.where = where(r.t.file, l)
 	defer func() { r.t.where = "" }()
 	r.do(l.Step)
-	if r.rules == nil {
-		return
+	if r.rules != nil {
+		if broken := r.rules.check(); len(broken) > 0 {
+			r.t.Fatalf("sock broke its own rules:\n\t%s", strings.Join(broken, "\n\t"))
+		}
 	}
-	if broken := r.rules.check(); len(broken) > 0 {
-		r.t.Fatalf("sock broke its own rules:\n\t%s", strings.Join(broken, "\n\t"))
+	if r.bugs != nil {
+		r.checkBugs()
+	}
+}
+
+// checkBugs fails on a handler bug sock survived since the last step.
+func (r *run) checkBugs() {
+	r.t.Helper()
+	for name, c := range r.conns {
+		sc := c.Sim()
+		if sc == nil {
+			continue
+		}
+		if bugs := sc.Bugs(); len(bugs) > r.bugs[sc] {
+			r.bugs[sc] = len(bugs)
+			r.t.Fatalf("handler bug on %s: %s", name, strings.Join(bugs, "; "))
+		}
 	}
 }
 

@@ -1,0 +1,313 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/sockkit/sockkit/sim"
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+// maxConns bounds the connections one generated lifecycle opens.
+const maxConns = 4
+
+// Check fuzzes the lifecycles of connections to a server newServer makes, in
+// the simulator, with rapid: each test case opens connections with the
+// requests of [Options].Connects and takes a random series of steps — every
+// kind of step the scenario format has, and the messages of
+// [Options].Messages — checking sock's own rules after each step and, at the
+// end, that every connection terminates once the clients close and time
+// passes, that no handler had a bug sock survived, and that the same steps
+// in a fresh world give the same trace. A failure is shrunk by rapid to a
+// short series of steps, printed as a scenario ready to be saved under
+// testdata/ and replayed with [ReplayFile].
+//
+// rapid's flags work as its users expect: -rapid.checks (default 100 cases),
+// -rapid.steps (default 30 steps a case), -rapid.seed, and the fail files
+// under testdata/rapid.
+func Check(t rapid.TB, newServer func() *sockhttp.Server, opts *Options) {
+	t.Helper()
+	o := opts.withDefaults()
+	rapid.Check(t, func(rt *rapid.T) { lifecycle(rt, newServer, &o) })
+}
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if len(c.Connects) == 0 {
+		c.Connects = []Connect{{Target: "/"}}
+	}
+	return c
+}
+
+// lifecycle is one test case of Check.
+func lifecycle(rt *rapid.T, newServer func() *sockhttp.Server, o *Options) {
+	seed := rapid.Uint64().Draw(rt, "world seed")
+	hold := rapid.Bool().Draw(rt, "hold infos")
+	t := &stepTB{TB: rt}
+	server := sockt.NewServer(t, newServer(), &sockt.Options{Seed: seed})
+	r := newRun(t, server, !o.skips("invariants"))
+	if !o.skips("bugs") {
+		r.bugs = map[*sim.Conn]int{} // at the step, not at cleanup: rapid shrinks what fails in the test's body
+	}
+	rt.Cleanup(func() { // last: after sockt's own checks at cleanup
+		if rt.Failed() {
+			rt.Logf("the steps, as a scenario (world seed %d):\n%s", seed, r.scenario.String())
+		}
+	})
+	g := &generator{run: r, opts: o}
+	if hold {
+		r.step(Line{Step: HoldInfos{}})
+	}
+	g.connect(rt)
+	rt.Repeat(g.actions())
+	r.t.where = ""
+	if !o.skips("liveness") {
+		g.heal()
+	}
+	if !o.skips("determinism") {
+		g.determinism(newServer, seed)
+	}
+}
+
+func (o *Options) skips(check string) bool { return slices.Contains(o.Skip, check) }
+
+// generator draws the steps of a lifecycle and takes them.
+type generator struct {
+	run   *run
+	opts  *Options
+	names []string // connections, in the order opened
+}
+
+func (g *generator) take(s Step) { g.run.step(Line{Step: s}) }
+
+func (g *generator) actions() map[string]func(*rapid.T) {
+	a := map[string]func(*rapid.T){
+		"connect":       g.connect,
+		"text":          g.text,
+		"binary":        g.binary,
+		"fragments":     g.fragments,
+		"ping":          g.ping,
+		"pong":          g.pong,
+		"close":         g.close,
+		"invalid text":  g.invalidText,
+		"oversize":      g.oversize,
+		"violation":     g.violation,
+		"peer":          g.peer,
+		"info":          g.info,
+		"advance":       g.advance,
+		"shutdown":      g.shutdown,
+		"deliver infos": g.deliver,
+	}
+	if g.opts.Messages != nil {
+		a["message"] = g.message
+	}
+	return a
+}
+
+// conn draws an open connection, skipping the step if there is none.
+func (g *generator) conn(t *rapid.T) (string, *sim.Conn) {
+	var open []string
+	for _, n := range g.names {
+		if c := g.run.conns[n].Sim(); c != nil && !c.Closed() {
+			open = append(open, n)
+		}
+	}
+	if len(open) == 0 {
+		t.Skip("no open connection")
+	}
+	name := rapid.SampledFrom(open).Draw(t, "connection")
+	return name, g.run.conns[name].Sim()
+}
+
+func (g *generator) connect(t *rapid.T) {
+	if len(g.names) == maxConns {
+		t.Skip("enough connections")
+	}
+	c := rapid.SampledFrom(g.opts.Connects).Draw(t, "request")
+	c.Conn = fmt.Sprintf("c%d", len(g.names)+1)
+	g.names = append(g.names, c.Conn)
+	g.take(c)
+}
+
+// text is a text message, a printable string or any valid one.
+var text = rapid.OneOf(
+	rapid.SampledFrom([]string{"", "hello", "bye", "stop", "quit", "ping", "{}", `{"type":"join"}`}),
+	rapid.StringN(-1, 64, -1),
+)
+
+func (g *generator) text(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Text(text.Draw(t, "text"))})
+}
+
+func (g *generator) binary(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Binary(rapid.SliceOfN(rapid.Byte(), 0, 64).Draw(t, "binary"))})
+}
+
+func (g *generator) message(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: g.opts.Messages.Draw(t, "message")})
+}
+
+// fragments sends one message in two to four fragments, with pings between
+// some of them.
+func (g *generator) fragments(t *rapid.T) {
+	name, _ := g.conn(t)
+	op := rapid.SampledFrom([]sock.Opcode{sock.OpText, sock.OpBinary}).Draw(t, "message kind")
+	parts := rapid.SliceOfN(text, 2, 4).Draw(t, "fragments")
+	for i, p := range parts {
+		f := SendFragment{Conn: name, Op: sock.OpContinuation, Payload: []byte(p), Final: i == len(parts)-1}
+		if i == 0 {
+			f.Op = op
+		}
+		g.take(f)
+		if !f.Final && rapid.Bool().Draw(t, "ping between") {
+			g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPing, Payload: []byte(p)[:min(len(p), 125)]}})
+		}
+	}
+}
+
+func (g *generator) ping(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPing, Payload: rapid.SliceOfN(rapid.Byte(), 0, 126).Draw(t, "ping payload")}})
+}
+
+func (g *generator) pong(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPong, Payload: rapid.SliceOfN(rapid.Byte(), 0, 16).Draw(t, "pong payload")}})
+}
+
+// closeCodes mixes codes a peer may send with codes it may not.
+var closeCodes = rapid.SampledFrom([]sock.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1011, 1012, 1013, 3000, 4000, 4999,
+	0, 999, 1004, 1005, 1006, 1014, 1015, 2000, 5000})
+
+func (g *generator) close(t *rapid.T) {
+	name, _ := g.conn(t)
+	f := sock.Frame{Op: sock.OpClose}
+	switch rapid.IntRange(0, 3).Draw(t, "close shape") {
+	case 1: // a code and a text, valid or not
+		code := closeCodes.Draw(t, "close code")
+		reason := rapid.SampledFrom([]string{"", "bye", strings.Repeat("r", 123), strings.Repeat("r", 124), "\xff"}).Draw(t, "close text")
+		f.Payload = append([]byte{byte(code >> 8), byte(code)}, reason...)
+	case 2: // one byte
+		f.Payload = []byte{3}
+	case 3:
+		f.Payload = []byte{byte(closeCodes.Draw(t, "close code") >> 8), byte(closeCodes.Draw(t, "close code"))}
+	}
+	g.take(Send{Conn: name, Frame: f})
+}
+
+func (g *generator) invalidText(t *rapid.T) {
+	name, _ := g.conn(t)
+	bad := rapid.SampledFrom([]string{"\xff", "caf\xe9", "\xed\xa0\x80", "ok \xc3"}).Draw(t, "invalid text")
+	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpText, Payload: []byte(bad)}})
+}
+
+func (g *generator) oversize(t *rapid.T) {
+	name, c := g.conn(t)
+	size := c.Session().Options().MaxMessageSize + 1
+	if size > 16<<20 {
+		t.Skip("the limit is too large to pass in a test")
+	}
+	g.take(Send{Conn: name, Frame: sock.Binary(make([]byte, size))})
+}
+
+func (g *generator) violation(t *rapid.T) {
+	name, _ := g.conn(t)
+	what := rapid.SampledFrom([]string{"RSV1 set", "unmasked frame", "reserved opcode", "fragmented ping"}).Draw(t, "violation")
+	g.take(Violate{Conn: name, What: what})
+}
+
+func (g *generator) peer(t *rapid.T) {
+	name, _ := g.conn(t)
+	act := rapid.SampledFrom([]PeerAct{Drop, StopReading, ResumeReading, IgnoreClose, IgnorePings}).Draw(t, "peer")
+	g.take(Peer{Conn: name, Act: act})
+}
+
+func (g *generator) info(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Info{Conn: name, Value: text.Draw(t, "info")})
+}
+
+func (g *generator) advance(t *rapid.T) {
+	d := rapid.SampledFrom([]time.Duration{0, time.Millisecond, time.Second, 5 * time.Second, 30 * time.Second, 61 * time.Second}).Draw(t, "advance")
+	g.take(Advance{Duration: d})
+}
+
+func (g *generator) shutdown(t *rapid.T) {
+	if rapid.IntRange(0, 3).Draw(t, "shutdown now") != 0 { // rarely: it ends everything
+		t.Skip("not now")
+	}
+	g.take(Shutdown{})
+}
+
+func (g *generator) deliver(t *rapid.T) { g.take(DeliverInfos{}) }
+
+// heal ends the lifecycle: faults healed, every client closes, time passes
+// past every timeout; then every connection must have terminated.
+func (g *generator) heal() {
+	r := g.run
+	for _, name := range g.names {
+		c := r.conns[name].Sim()
+		if c == nil || c.Closed() {
+			continue
+		}
+		c.ResumeReading()
+		if c.Terminations() == 0 {
+			c.Close(sock.CloseNormal, "done")
+		}
+	}
+	w := r.server.World()
+	w.HoldInfos(false)
+	w.Advance(time.Hour)
+	for _, name := range g.names {
+		if c := r.conns[name].Sim(); c != nil && (!c.Closed() || c.Terminations() != 1) {
+			r.t.Fatalf("liveness: after the clients closed and an hour passed, connection %s is %s, Terminate ran %d times",
+				name, map[bool]string{true: "closed", false: "still open"}[c.Closed()], c.Terminations())
+		}
+	}
+}
+
+// determinism takes the same steps in a fresh world with the same seed and
+// fails unless the trace is the same: a difference means state shared
+// between connections or runs, or the wall clock, where Conn.Now belongs.
+func (g *generator) determinism(newServer func() *sockhttp.Server, seed uint64) {
+	r := g.run
+	first := r.server.World().Trace()
+	again := &stepTB{TB: r.t.TB}
+	server := sockt.NewServer(again, newServer(), &sockt.Options{Seed: seed})
+	r2 := newRun(again, server, false)
+	for _, l := range r.scenario.Lines {
+		r2.step(l)
+	}
+	g2 := &generator{run: r2, opts: g.opts, names: g.names}
+	g2.heal()
+	second := server.World().Trace()
+	if a, b := first.String(), second.String(); a != b {
+		// The message stays the same from run to run, as rapid's shrinking
+		// needs; the difference, which does not, goes to the log.
+		r.t.TB.(interface{ Logf(string, ...any) }).Logf("%s", firstDifference(first, second))
+		r.t.Fatalf("determinism: the same steps in a fresh world gave another trace: state shared between connections or runs, or the wall clock where Conn.Now belongs? (the first difference is logged)")
+	}
+}
+
+// firstDifference shows where two traces part.
+func firstDifference(a, b sim.Trace) string {
+	al, bl := a.Lines(), b.Lines()
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("event %d:\n\tfirst:  %s\n\tsecond: %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("one trace has %d events, the other %d", len(al), len(bl))
+}
