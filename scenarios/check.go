@@ -26,9 +26,16 @@ type invariants struct {
 type connRules struct {
 	inits, terms int
 	closeWritten bool
-	pongsDue     [][]byte     // payloads of pings sent while open, to be answered first
-	messages     []sock.Frame // messages sent and not yet handed to HandleIn, in order
+	pongsDue     [][]byte  // payloads of pings sent while open, to be answered first
+	messages     []message // messages sent and not yet handed to HandleIn, in order
 	maxMessage   int64
+}
+
+// message is a message the client sent; the payload of one over the limit
+// is not kept, as it is never handed over.
+type message struct {
+	sock.Frame
+	size int
 }
 
 func newInvariants(w *sim.World) *invariants {
@@ -48,7 +55,11 @@ func (v *invariants) conn(id uint64) *connRules {
 func (v *invariants) sent(c *sim.Conn, msg sock.Frame) {
 	r := v.conn(c.ID())
 	r.maxMessage = c.Session().Options().MaxMessageSize
-	r.messages = append(r.messages, sock.Frame{Op: msg.Op, Payload: bytes.Clone(msg.Payload)})
+	m := message{Frame: sock.Frame{Op: msg.Op}, size: len(msg.Payload)}
+	if int64(m.size) <= r.maxMessage {
+		m.Payload = bytes.Clone(msg.Payload)
+	}
+	r.messages = append(r.messages, m)
 }
 
 // check reads the events recorded since the last check and returns what
@@ -117,10 +128,10 @@ func (r *connRules) handleIn(msg sock.Frame) string {
 	switch {
 	case want.Op == sock.OpText && !utf8.Valid(want.Payload):
 		return "a text message that is not UTF-8 reached HandleIn"
-	case r.maxMessage > 0 && int64(len(want.Payload)) > r.maxMessage:
-		return fmt.Sprintf("a message of %d bytes reached HandleIn, over the limit of %d", len(want.Payload), r.maxMessage)
+	case int64(want.size) > r.maxMessage:
+		return fmt.Sprintf("a message of %d bytes reached HandleIn, over the limit of %d", want.size, r.maxMessage)
 	case want.Op != msg.Op || !bytes.Equal(want.Payload, msg.Payload):
-		return fmt.Sprintf("HandleIn got %v where the client sent %v next", msg, want)
+		return fmt.Sprintf("HandleIn got %v where the client sent %v next", msg, want.Frame)
 	}
 	return ""
 }

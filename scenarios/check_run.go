@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"pgregory.net/rapid"
@@ -69,7 +70,7 @@ func lifecycle(rt *rapid.T, newServer func() *sockhttp.Server, o *Options) {
 	}
 	g.connect(rt)
 	rt.Repeat(g.actions())
-	r.t.where = ""
+	r.t.line = nil
 	if !o.skips("liveness") {
 		g.heal()
 	}
@@ -124,15 +125,15 @@ func (g *generator) conn(t *rapid.T) (string, *sim.Conn) {
 	if len(open) == 0 {
 		t.Skip("no open connection")
 	}
-	name := rapid.SampledFrom(open).Draw(t, "connection")
+	name := open[rapid.IntRange(0, len(open)-1).Draw(t, "connection")]
 	return name, g.run.conns[name].Sim()
 }
 
 func (g *generator) connect(t *rapid.T) {
 	if len(g.names) == maxConns {
-		t.Skip("enough connections")
+		return // enough: not a Skip, which costs more than a step
 	}
-	c := rapid.SampledFrom(g.opts.Connects).Draw(t, "request")
+	c := g.opts.Connects[rapid.IntRange(0, len(g.opts.Connects)-1).Draw(t, "request")]
 	c.Conn = fmt.Sprintf("c%d", len(g.names)+1)
 	g.names = append(g.names, c.Conn)
 	g.take(c)
@@ -216,8 +217,9 @@ func (g *generator) invalidText(t *rapid.T) {
 func (g *generator) oversize(t *rapid.T) {
 	name, c := g.conn(t)
 	size := c.Session().Options().MaxMessageSize + 1
-	if size > 16<<20 {
-		t.Skip("the limit is too large to pass in a test")
+	// Rarely, and the rarer the larger: a big message costs.
+	if size > 16<<20 || rapid.IntRange(0, int(size>>14)).Draw(t, "oversize now") != 0 {
+		return
 	}
 	g.take(Send{Conn: name, Frame: sock.Binary(make([]byte, size))})
 }
@@ -246,7 +248,7 @@ func (g *generator) advance(t *rapid.T) {
 
 func (g *generator) shutdown(t *rapid.T) {
 	if rapid.IntRange(0, 3).Draw(t, "shutdown now") != 0 { // rarely: it ends everything
-		t.Skip("not now")
+		return
 	}
 	g.take(Shutdown{})
 }
@@ -310,4 +312,15 @@ func firstDifference(a, b sim.Trace) string {
 		}
 	}
 	return fmt.Sprintf("one trace has %d events, the other %d", len(al), len(bl))
+}
+
+// Fuzz returns a go test -fuzz target that runs one lifecycle of [Check]
+// per input, for coverage-guided fuzzing:
+//
+//	func FuzzRoom(f *testing.F) { f.Fuzz(scenarios.Fuzz(newRoomServer, nil)) }
+//
+//	go test -fuzz FuzzRoom
+func Fuzz(newServer func() *sockhttp.Server, opts *Options) func(*testing.T, []byte) {
+	o := opts.withDefaults()
+	return rapid.MakeFuzz(func(rt *rapid.T) { lifecycle(rt, newServer, &o) })
 }

@@ -24,3 +24,11 @@ func TestCheckCorrectHandlers(t *testing.T) {
 		}})
 	})
 }
+
+// The fuzz target runs the same lifecycles; its seed corpus runs in every
+// go test.
+func FuzzEcho(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{3, 1, 4, 1, 5, 9, 2, 6})
+	f.Fuzz(scenarios.Fuzz(echoServer, nil))
+}

@@ -28,7 +28,8 @@
 //
 // The grammar, one line a step; NAME is a connection's name, STRING a Go
 // string literal (escapes keep bytes that are not UTF-8 exact), HEX 0x and
-// hex digits, PAYLOAD either, DURATION as time.ParseDuration takes it:
+// hex digits, PAYLOAD either, maybe repeated ("a"*40, 0x00*70000), DURATION
+// as time.ParseDuration takes it:
 //
 //	line     = [ "@" DURATION ] [ step ] [ "#" comment ]
 //	step     = "connect" NAME [ TARGET ]      followed by indented lines: "header" Name ":" value

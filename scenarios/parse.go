@@ -171,12 +171,36 @@ func (p *parser) quoted(what string) (string, error) {
 // rest returns what is left of the line, for messages.
 func (p *parser) rest() string { return strings.TrimSpace(p.text[p.pos:]) }
 
-// payload reads a quoted string or 0x followed by hex digits.
+// maxRepeat bounds the payload a repetition may make.
+const maxRepeat = 16 << 20
+
+// payload reads a quoted string or 0x followed by hex digits, maybe
+// repeated: "*" and how many times.
 func (p *parser) payload(what string) ([]byte, error) {
+	b, err := p.literal(what)
+	if err != nil || p.pos == len(p.text) || p.text[p.pos] != '*' {
+		return b, err
+	}
+	p.pos++
+	start := p.pos
+	for p.pos < len(p.text) && p.text[p.pos] >= '0' && p.text[p.pos] <= '9' {
+		p.pos++
+	}
+	n, err := strconv.Atoi(p.text[start:p.pos])
+	if err != nil || n < 1 || len(b)*n > maxRepeat {
+		p.pos = start
+		return nil, p.errorf("expected how many times to repeat the payload, at most %d bytes in all", maxRepeat)
+	}
+	return bytes.Repeat(b, n), nil
+}
+
+// literal reads a quoted string or 0x followed by hex digits.
+func (p *parser) literal(what string) ([]byte, error) {
 	p.skipSpace()
 	if strings.HasPrefix(p.text[p.pos:], "0x") {
 		start := p.pos
-		w := p.word()
+		w, _, _ := strings.Cut(p.word(), "*")
+		p.pos = start + len(w)
 		b, err := hex.DecodeString(w[2:])
 		if err != nil {
 			p.pos = start

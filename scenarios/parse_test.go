@@ -60,6 +60,8 @@ func TestParseErrors(t *testing.T) {
 		{"!bang", `x.scenario:1:1: expected a step: connect, advance, shutdown, hold infos, deliver infos, or a connection's name and what it does; found "!bang"`},
 		{"ada stop listening", `x.scenario:1:10: expected "reading", found "listening"`},
 		{"ada send fragment ping \"x\"", `x.scenario:1:19: expected "text" or "binary", found "ping"`},
+		{"ada send binary 0x00*99999999", `x.scenario:1:22: expected how many times to repeat the payload, at most 16777216 bytes in all`},
+		{"ada send text \"ab\"*", `x.scenario:1:20: expected how many times to repeat the payload, at most 16777216 bytes in all`},
 	} {
 		_, err := scenarios.Parse("x.scenario", []byte(tc.text))
 		var se *scenarios.SyntaxError

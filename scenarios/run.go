@@ -35,13 +35,12 @@ func newRun(t *stepTB, server *sockt.Server, checkInvariants bool) *run {
 
 // step carries out one line's step, then checks the invariants.
 func (r *run) step(l Line) {
-	r.t.Helper()
 	if l.Step == nil {
 		return
 	}
 	r.scenario.Lines = append(r.scenario.Lines, Line{Step: l.Step})
-	r.t.where = where(r.t.file, l)
-	defer func() { r.t.where = "" }()
+	r.t.line = &l
+	defer func() { r.t.line = nil }()
 	r.do(l.Step)
 	if r.rules != nil {
 		if broken := r.rules.check(); len(broken) > 0 {
@@ -55,7 +54,6 @@ func (r *run) step(l Line) {
 
 // checkBugs fails on a handler bug sock survived since the last step.
 func (r *run) checkBugs() {
-	r.t.Helper()
 	for name, c := range r.conns {
 		sc := c.Sim()
 		if sc == nil {
@@ -81,7 +79,6 @@ func where(file string, l Line) string {
 }
 
 func (r *run) do(step Step) {
-	r.t.Helper()
 	switch s := step.(type) {
 	case Connect:
 		r.conns[s.Conn] = r.server.Connect(r.request(s))
@@ -132,7 +129,6 @@ func (r *run) do(step Step) {
 // request builds the upgrade request of a connect step, expanding ${NAME}
 // in header values from the environment.
 func (r *run) request(s Connect) *http.Request {
-	r.t.Helper()
 	target := s.Target
 	if target == "" {
 		target = "/"
@@ -156,7 +152,6 @@ func (r *run) request(s Connect) *http.Request {
 }
 
 func (r *run) conn(name string) *sockt.Conn {
-	r.t.Helper()
 	c := r.conns[name]
 	if c == nil {
 		r.t.Fatalf("no connection named %s: connect it first", name)
@@ -166,7 +161,6 @@ func (r *run) conn(name string) *sockt.Conn {
 
 // sim returns the simulated connection named name, failing over loopback.
 func (r *run) sim(name string) *sim.Conn {
-	r.t.Helper()
 	c := r.conn(name).Sim()
 	if c == nil {
 		r.t.Fatalf("this step needs the simulator")
@@ -175,7 +169,6 @@ func (r *run) sim(name string) *sim.Conn {
 }
 
 func (r *run) world() *sim.World {
-	r.t.Helper()
 	w := r.server.World()
 	if w == nil {
 		r.t.Fatalf("this step needs the simulator")
@@ -184,7 +177,6 @@ func (r *run) world() *sim.World {
 }
 
 func (r *run) fragment(s SendFragment) {
-	r.t.Helper()
 	c := r.sim(s.Conn)
 	m := r.partial[s.Conn]
 	switch {
@@ -205,7 +197,6 @@ func (r *run) fragment(s SendFragment) {
 }
 
 func (r *run) peer(s Peer) {
-	r.t.Helper()
 	c := r.sim(s.Conn)
 	switch s.Act {
 	case Drop:
@@ -224,7 +215,6 @@ func (r *run) peer(s Peer) {
 }
 
 func (r *run) expectFrame(c *sockt.Conn, f sock.Frame) {
-	r.t.Helper()
 	switch f.Op {
 	case sock.OpPong:
 		c.ExpectPong(f.Payload)
@@ -242,8 +232,8 @@ func (r *run) expectFrame(c *sockt.Conn, f sock.Frame) {
 // stepTB is the test, with failures prefixed by the step that failed.
 type stepTB struct {
 	sockt.TB
-	file  string // the scenario file, if any
-	where string
+	file string // the scenario file, if any
+	line *Line  // the step being taken, if any
 }
 
 func (t *stepTB) Errorf(format string, args ...any) {
@@ -257,8 +247,8 @@ func (t *stepTB) Fatalf(format string, args ...any) {
 }
 
 func (t *stepTB) prefix(msg string) string {
-	if t.where == "" {
+	if t.line == nil {
 		return msg
 	}
-	return t.where + ": " + msg
+	return where(t.file, *t.line) + ": " + msg
 }

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -246,11 +247,17 @@ func (s ExpectFrame) String() string {
 // payload writes p as a scenario file does: binary in hex after 0x, the
 // rest quoted as Go does (which keeps bytes that are not UTF-8 exact), but a
 // continuation fragment that is not UTF-8 in hex too.
+//
+// A long run of one byte is written once, then "*" and how many: 0x00*70000.
 func payload(op sock.Opcode, p []byte) string {
-	if op == sock.OpBinary || op == sock.OpContinuation && !utf8.Valid(p) {
-		return "0x" + hex.EncodeToString(p)
+	unit, times := p, ""
+	if len(p) >= 32 && bytes.Count(p, p[:1]) == len(p) {
+		unit, times = p[:1], "*"+strconv.Itoa(len(p))
 	}
-	return strconv.Quote(string(p))
+	if op == sock.OpBinary || !utf8.Valid(unit) && (op == sock.OpContinuation || times != "") {
+		return "0x" + hex.EncodeToString(unit) + times
+	}
+	return strconv.Quote(string(unit)) + times
 }
 
 // closeArgs writes a close frame's code and text: none for an empty close
