@@ -1,164 +1,326 @@
 package scenarios
 
 import (
-	"bytes"
 	"fmt"
-	"unicode/utf8"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+	"github.com/sockkit/sockkit/sockt"
 )
 
-// invariants checks, step by step, that a simulated world's trace keeps the
-// rules every connection must keep whatever its handler does (see
-// docs/architecture.md): Init first and once, Terminate once and last, no
-// callback after it, nothing written after the close frame and only legal
-// close frames, every ping answered by its pong before anything else,
-// messages reaching HandleIn whole and in the order sent. A break is a bug
-// of sock's, not of the handler's.
-type invariants struct {
-	world *sim.World
-	seen  int // events already checked
-	conns map[uint64]*connRules
+// maxConns bounds the connections one generated lifecycle opens.
+const maxConns = 4
+
+// Check fuzzes the lifecycles of connections to a server newServer makes, in
+// the simulator, with rapid: each test case opens connections with the
+// requests of [Options].Connects and takes a random series of steps — every
+// kind of step the scenario format has, and the messages of
+// [Options].Messages — checking sock's own rules after each step and, at the
+// end, that every connection terminates once the clients close and time
+// passes, that no handler had a bug sock survived, and that the same steps
+// in a fresh world give the same trace. A failure is shrunk by rapid to a
+// short series of steps, printed as a scenario ready to be saved under
+// testdata/ and replayed with [ReplayFile].
+//
+// rapid's flags work as its users expect: -rapid.checks (default 100 cases),
+// -rapid.steps (default 30 steps a case), -rapid.seed, and the fail files
+// under testdata/rapid.
+func Check(t rapid.TB, newServer func() *sockhttp.Server, opts *Options) {
+	t.Helper()
+	o := opts.withDefaults()
+	rapid.Check(t, func(rt *rapid.T) { lifecycle(rt, newServer, &o) })
 }
 
-// connRules is what invariants knows of one connection.
-type connRules struct {
-	inits, terms int
-	closeWritten bool
-	pongsDue     [][]byte  // payloads of pings sent while open, to be answered first
-	messages     []message // messages sent and not yet handed to HandleIn, in order
-	maxMessage   int64
-}
-
-// message is a message the client sent; the payload of one over the limit
-// is not kept, as it is never handed over.
-type message struct {
-	sock.Frame
-	size int
-}
-
-func newInvariants(w *sim.World) *invariants {
-	return &invariants{world: w, conns: map[uint64]*connRules{}}
-}
-
-func (v *invariants) conn(id uint64) *connRules {
-	c := v.conns[id]
-	if c == nil {
-		c = &connRules{}
-		v.conns[id] = c
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if len(c.Connects) == 0 {
+		c.Connects = []Connect{{Target: "/"}}
 	}
 	return c
 }
 
-// sent tells of a whole message the client sent on c, before it is sent.
-func (v *invariants) sent(c *sim.Conn, msg sock.Frame) {
-	r := v.conn(c.ID())
-	r.maxMessage = c.Session().Options().MaxMessageSize
-	m := message{Frame: sock.Frame{Op: msg.Op}, size: len(msg.Payload)}
-	if int64(m.size) <= r.maxMessage {
-		m.Payload = bytes.Clone(msg.Payload)
+// lifecycle is one test case of Check.
+func lifecycle(rt *rapid.T, newServer func() *sockhttp.Server, o *Options) {
+	seed := rapid.Uint64().Draw(rt, "world seed")
+	hold := rapid.Bool().Draw(rt, "hold infos")
+	t := &stepTB{TB: rt}
+	server := sockt.NewServer(t, newServer(), &sockt.Options{Seed: seed})
+	r := newRun(t, server, !o.skips("invariants"))
+	if !o.skips("bugs") {
+		r.bugs = map[*sim.Conn]int{} // at the step, not at cleanup: rapid shrinks what fails in the test's body
 	}
-	r.messages = append(r.messages, m)
+	rt.Cleanup(func() { // last: after sockt's own checks at cleanup
+		if rt.Failed() {
+			rt.Logf("the steps, as a scenario (world seed %d):\n%s", seed, r.scenario.String())
+		}
+	})
+	g := &generator{run: r, opts: o}
+	if hold {
+		r.step(Line{Step: HoldInfos{}})
+	}
+	g.connect(rt)
+	rt.Repeat(g.actions())
+	r.t.line = nil
+	if !o.skips("liveness") {
+		g.heal()
+	}
+	if !o.skips("determinism") {
+		g.determinism(newServer, seed)
+	}
 }
 
-// check reads the events recorded since the last check and returns what
-// breaks a rule, if anything.
-func (v *invariants) check() []string {
-	events := v.world.TraceFrom(v.seen)
-	v.seen += len(events)
-	var broken []string
-	for _, e := range events {
-		if e.Conn == 0 {
+func (o *Options) skips(check string) bool { return slices.Contains(o.Skip, check) }
+
+// generator draws the steps of a lifecycle and takes them.
+type generator struct {
+	run   *run
+	opts  *Options
+	names []string // connections, in the order opened
+}
+
+func (g *generator) take(s Step) { g.run.step(Line{Step: s}) }
+
+func (g *generator) actions() map[string]func(*rapid.T) {
+	a := map[string]func(*rapid.T){
+		"connect":       g.connect,
+		"text":          g.text,
+		"binary":        g.binary,
+		"fragments":     g.fragments,
+		"ping":          g.ping,
+		"pong":          g.pong,
+		"close":         g.close,
+		"invalid text":  g.invalidText,
+		"oversize":      g.oversize,
+		"violation":     g.violation,
+		"peer":          g.peer,
+		"info":          g.info,
+		"advance":       g.advance,
+		"shutdown":      g.shutdown,
+		"deliver infos": g.deliver,
+	}
+	if g.opts.Messages != nil {
+		a["message"] = g.message
+	}
+	return a
+}
+
+// conn draws an open connection, skipping the step if there is none.
+func (g *generator) conn(t *rapid.T) (string, *sim.Conn) {
+	var open []string
+	for _, n := range g.names {
+		if c := g.run.conns[n].Sim(); c != nil && !c.Closed() {
+			open = append(open, n)
+		}
+	}
+	if len(open) == 0 {
+		t.Skip("no open connection")
+	}
+	name := open[rapid.IntRange(0, len(open)-1).Draw(t, "connection")]
+	return name, g.run.conns[name].Sim()
+}
+
+func (g *generator) connect(t *rapid.T) {
+	if len(g.names) == maxConns {
+		return // enough: not a Skip, which costs more than a step
+	}
+	c := g.opts.Connects[rapid.IntRange(0, len(g.opts.Connects)-1).Draw(t, "request")]
+	c.Conn = fmt.Sprintf("c%d", len(g.names)+1)
+	g.names = append(g.names, c.Conn)
+	g.take(c)
+}
+
+// text is a text message, a printable string or any valid one.
+var text = rapid.OneOf(
+	rapid.SampledFrom([]string{"", "hello", "bye", "stop", "quit", "ping", "{}", `{"type":"join"}`}),
+	rapid.StringN(-1, 64, -1),
+)
+
+func (g *generator) text(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Text(text.Draw(t, "text"))})
+}
+
+func (g *generator) binary(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Binary(rapid.SliceOfN(rapid.Byte(), 0, 64).Draw(t, "binary"))})
+}
+
+func (g *generator) message(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: g.opts.Messages.Draw(t, "message")})
+}
+
+// fragments sends one message in two to four fragments, with pings between
+// some of them.
+func (g *generator) fragments(t *rapid.T) {
+	name, _ := g.conn(t)
+	op := rapid.SampledFrom([]sock.Opcode{sock.OpText, sock.OpBinary}).Draw(t, "message kind")
+	parts := rapid.SliceOfN(text, 2, 4).Draw(t, "fragments")
+	for i, p := range parts {
+		f := SendFragment{Conn: name, Op: sock.OpContinuation, Payload: []byte(p), Final: i == len(parts)-1}
+		if i == 0 {
+			f.Op = op
+		}
+		g.take(f)
+		if !f.Final && rapid.Bool().Draw(t, "ping between") {
+			g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPing, Payload: []byte(p)[:min(len(p), 125)]}})
+		}
+	}
+}
+
+func (g *generator) ping(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPing, Payload: rapid.SliceOfN(rapid.Byte(), 0, 126).Draw(t, "ping payload")}})
+}
+
+func (g *generator) pong(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPong, Payload: rapid.SliceOfN(rapid.Byte(), 0, 16).Draw(t, "pong payload")}})
+}
+
+// closeCodes mixes codes a peer may send with codes it may not.
+var closeCodes = rapid.SampledFrom([]sock.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1011, 1012, 1013, 3000, 4000, 4999,
+	0, 999, 1004, 1005, 1006, 1014, 1015, 2000, 5000})
+
+func (g *generator) close(t *rapid.T) {
+	name, _ := g.conn(t)
+	f := sock.Frame{Op: sock.OpClose}
+	switch rapid.IntRange(0, 3).Draw(t, "close shape") {
+	case 1: // a code and a text, valid or not
+		code := closeCodes.Draw(t, "close code")
+		reason := rapid.SampledFrom([]string{"", "bye", strings.Repeat("r", 123), strings.Repeat("r", 124), "\xff"}).Draw(t, "close text")
+		f.Payload = append([]byte{byte(code >> 8), byte(code)}, reason...)
+	case 2: // one byte
+		f.Payload = []byte{3}
+	case 3:
+		f.Payload = []byte{byte(closeCodes.Draw(t, "close code") >> 8), byte(closeCodes.Draw(t, "close code"))}
+	}
+	g.take(Send{Conn: name, Frame: f})
+}
+
+func (g *generator) invalidText(t *rapid.T) {
+	name, _ := g.conn(t)
+	bad := rapid.SampledFrom([]string{"\xff", "caf\xe9", "\xed\xa0\x80", "ok \xc3"}).Draw(t, "invalid text")
+	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpText, Payload: []byte(bad)}})
+}
+
+func (g *generator) oversize(t *rapid.T) {
+	name, c := g.conn(t)
+	size := c.Session().Options().MaxMessageSize + 1
+	// Rarely, and the rarer the larger: a big message costs.
+	if size > 16<<20 || rapid.IntRange(0, int(size>>14)).Draw(t, "oversize now") != 0 {
+		return
+	}
+	g.take(Send{Conn: name, Frame: sock.Binary(make([]byte, size))})
+}
+
+func (g *generator) violation(t *rapid.T) {
+	name, _ := g.conn(t)
+	what := rapid.SampledFrom([]string{"RSV1 set", "unmasked frame", "reserved opcode", "fragmented ping"}).Draw(t, "violation")
+	g.take(Violate{Conn: name, What: what})
+}
+
+func (g *generator) peer(t *rapid.T) {
+	name, _ := g.conn(t)
+	act := rapid.SampledFrom([]PeerAct{Drop, StopReading, ResumeReading, IgnoreClose, IgnorePings}).Draw(t, "peer")
+	g.take(Peer{Conn: name, Act: act})
+}
+
+func (g *generator) info(t *rapid.T) {
+	name, _ := g.conn(t)
+	g.take(Info{Conn: name, Value: text.Draw(t, "info")})
+}
+
+func (g *generator) advance(t *rapid.T) {
+	d := rapid.SampledFrom([]time.Duration{0, time.Millisecond, time.Second, 5 * time.Second, 30 * time.Second, 61 * time.Second}).Draw(t, "advance")
+	g.take(Advance{Duration: d})
+}
+
+func (g *generator) shutdown(t *rapid.T) {
+	if rapid.IntRange(0, 3).Draw(t, "shutdown now") != 0 { // rarely: it ends everything
+		return
+	}
+	g.take(Shutdown{})
+}
+
+func (g *generator) deliver(t *rapid.T) { g.take(DeliverInfos{}) }
+
+// heal ends the lifecycle: faults healed, every client closes, time passes
+// past every timeout; then every connection must have terminated.
+func (g *generator) heal() {
+	r := g.run
+	for _, name := range g.names {
+		c := r.conns[name].Sim()
+		if c == nil || c.Closed() {
 			continue
 		}
-		if problem := v.conn(e.Conn).event(e); problem != "" {
-			broken = append(broken, fmt.Sprintf("c%d: %s (at %v)", e.Conn, problem, e))
+		c.ResumeReading()
+		if c.Terminations() == 0 {
+			c.Close(sock.CloseNormal, "done")
 		}
 	}
-	return broken
+	w := r.server.World()
+	w.HoldInfos(false)
+	w.Advance(time.Hour)
+	for _, name := range g.names {
+		if c := r.conns[name].Sim(); c != nil && (!c.Closed() || c.Terminations() != 1) {
+			r.t.Fatalf("liveness: after the clients closed and an hour passed, connection %s is %s, Terminate ran %d times",
+				name, map[bool]string{true: "closed", false: "still open"}[c.Closed()], c.Terminations())
+		}
+	}
 }
 
-// event checks one event of the connection's.
-func (r *connRules) event(e sim.Event) string {
-	switch e.Kind {
-	case sim.Called:
-		name := e.Detail.String()
-		switch {
-		case name == "Init":
-			if r.inits++; r.inits > 1 {
-				return "Init ran twice"
-			}
-		case r.inits == 0:
-			return name + " before Init"
-		case r.terms > 0:
-			return name + " after Terminate"
-		case name == "HandleIn":
-			return r.handleIn(e.Frame)
-		}
-	case sim.Returned:
-		if r.terms > 0 {
-			return "a callback returned after Terminate"
-		}
-	case sim.Terminated:
-		if r.terms++; r.terms > 1 {
-			return "Terminate ran twice"
-		}
-	case sim.ClientSent:
-		f := e.Frame
-		if f.Op == sock.OpPing && r.inits > 0 && r.terms == 0 && len(f.Payload) <= 125 {
-			r.pongsDue = append(r.pongsDue, f.Payload)
-		}
-	case sim.ServerWrote:
-		if e.Frame.Op != 0 {
-			return r.written(e.Frame)
-		}
+// determinism takes the same steps in a fresh world with the same seed and
+// fails unless the trace is the same: a difference means state shared
+// between connections or runs, or the wall clock, where Conn.Now belongs.
+func (g *generator) determinism(newServer func() *sockhttp.Server, seed uint64) {
+	r := g.run
+	first := r.server.World().Trace()
+	again := &stepTB{TB: r.t.TB}
+	server := sockt.NewServer(again, newServer(), &sockt.Options{Seed: seed})
+	r2 := newRun(again, server, false)
+	for _, l := range r.scenario.Lines {
+		r2.step(l)
 	}
-	return ""
+	g2 := &generator{run: r2, opts: g.opts, names: g.names}
+	g2.heal()
+	second := server.World().Trace()
+	if a, b := first.String(), second.String(); a != b {
+		// The message stays the same from run to run, as rapid's shrinking
+		// needs; the difference, which does not, goes to the log.
+		r.t.TB.(interface{ Logf(string, ...any) }).Logf("%s", firstDifference(first, second))
+		r.t.Fatalf("determinism: the same steps in a fresh world gave another trace: state shared between connections or runs, or the wall clock where Conn.Now belongs? (the first difference is logged)")
+	}
 }
 
-// handleIn checks that msg is the oldest message the client sent and the
-// Session has not handed over yet.
-func (r *connRules) handleIn(msg sock.Frame) string {
-	if len(r.messages) == 0 {
-		return fmt.Sprintf("HandleIn got %v, which the client never sent", msg)
+// firstDifference shows where two traces part.
+func firstDifference(a, b sim.Trace) string {
+	al, bl := a.Lines(), b.Lines()
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("event %d:\n\tfirst:  %s\n\tsecond: %s", i+1, al[i], bl[i])
+		}
 	}
-	want := r.messages[0]
-	r.messages = r.messages[1:]
-	switch {
-	case want.Op == sock.OpText && !utf8.Valid(want.Payload):
-		return "a text message that is not UTF-8 reached HandleIn"
-	case int64(want.size) > r.maxMessage:
-		return fmt.Sprintf("a message of %d bytes reached HandleIn, over the limit of %d", want.size, r.maxMessage)
-	case want.Op != msg.Op || !bytes.Equal(want.Payload, msg.Payload):
-		return fmt.Sprintf("HandleIn got %v where the client sent %v next", msg, want.Frame)
-	}
-	return ""
+	return fmt.Sprintf("one trace has %d events, the other %d", len(al), len(bl))
 }
 
-// written checks a frame the server wrote.
-func (r *connRules) written(f sock.Frame) string {
-	if r.closeWritten {
-		return fmt.Sprintf("%v written after the close frame", f)
-	}
-	if len(r.pongsDue) > 0 {
-		want := r.pongsDue[0]
-		r.pongsDue = r.pongsDue[1:]
-		if f.Op != sock.OpPong || !bytes.Equal(f.Payload, want) {
-			return fmt.Sprintf("a ping of %x was answered by %v, not by its pong", want, f)
-		}
-	}
-	switch f.Op {
-	case sock.OpClose:
-		r.closeWritten = true
-		r.pongsDue = nil
-		if _, _, err := f.ParseClose(); err != nil {
-			return fmt.Sprintf("malformed close frame written: %v", err)
-		}
-	case sock.OpText:
-		if !utf8.Valid(f.Payload) {
-			return "text frame written that is not UTF-8"
-		}
-	}
-	return ""
+// Fuzz returns a go test -fuzz target that runs one lifecycle of [Check]
+// per input, for coverage-guided fuzzing:
+//
+//	func FuzzRoom(f *testing.F) { f.Fuzz(scenarios.Fuzz(newRoomServer, nil)) }
+//
+//	go test -fuzz FuzzRoom
+func Fuzz(newServer func() *sockhttp.Server, opts *Options) func(*testing.T, []byte) {
+	o := opts.withDefaults()
+	return rapid.MakeFuzz(func(rt *rapid.T) { lifecycle(rt, newServer, &o) })
 }
