@@ -52,7 +52,8 @@
 //	         | NAME "expect terminate" ( "normal" | "remote" | "shutdown" | "timeout" | "error" )
 //
 // A header value may name environment variables, ${NAME}, which replay
-// expands: secrets stay out of files. A fragment with text or binary starts
+// expands (a $ on its own stays): secrets stay out of files. Time stamps
+// are for the reader; time passes only with advance. A fragment with text or binary starts
 // a message, the next ones continue it, "final" ends it. Fragments, faults
 // (violate, drop, stop and resume reading, ignore close and pings) and held
 // infos need the simulator; the rest runs over loopback too.

@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/big"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sockt"
@@ -20,11 +22,19 @@ func (m maskedJSON) Match(f sock.Frame) bool {
 	if f.Op != sock.OpText {
 		return false
 	}
-	var want, got any
-	if json.Unmarshal([]byte(m), &want) != nil || json.Unmarshal(f.Payload, &got) != nil {
-		return false
-	}
-	return jsonEqual(want, got)
+	want, err1 := decodeNumbers([]byte(m))
+	got, err2 := decodeNumbers(f.Payload)
+	return err1 == nil && err2 == nil && jsonEqual(want, got)
+}
+
+// decodeNumbers decodes JSON keeping numbers as written, so that large
+// integers compare exactly.
+func decodeNumbers(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	return v, err
 }
 
 func (m maskedJSON) String() string { return "JSON " + string(m) }
@@ -58,6 +68,14 @@ func jsonEqual(want, got any) bool {
 			}
 		}
 		return true
+	case json.Number:
+		g, ok := got.(json.Number)
+		if !ok {
+			return false
+		}
+		x, okx := new(big.Rat).SetString(w.String())
+		y, oky := new(big.Rat).SetString(g.String())
+		return okx && oky && x.Cmp(y) == 0 // 1 and 1.0 are equal, 2^53 and 2^53+1 are not
 	}
-	return want == got // numbers, booleans, null
+	return want == got // booleans, null
 }

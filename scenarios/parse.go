@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -67,10 +68,11 @@ func isIndented(line string) bool {
 
 // parser reads one line at a time.
 type parser struct {
-	file string
-	n    int // the line's number
-	text string
-	pos  int // byte offset in text
+	file     string
+	repeated int // bytes made by repetitions so far
+	n        int // the line's number
+	text     string
+	pos      int // byte offset in text
 }
 
 func (p *parser) start(n int, text string) { p.n, p.text, p.pos = n, text, 0 }
@@ -171,8 +173,12 @@ func (p *parser) quoted(what string) (string, error) {
 // rest returns what is left of the line, for messages.
 func (p *parser) rest() string { return strings.TrimSpace(p.text[p.pos:]) }
 
-// maxRepeat bounds the payload a repetition may make.
-const maxRepeat = 16 << 20
+// maxRepeat bounds the payload a repetition may make, and what all the
+// repetitions of a scenario make together.
+const (
+	maxRepeat      = 16 << 20
+	maxRepeatTotal = 64 << 20
+)
 
 // payload reads a quoted string or 0x followed by hex digits, maybe
 // repeated: "*" and how many times.
@@ -187,9 +193,13 @@ func (p *parser) payload(what string) ([]byte, error) {
 		p.pos++
 	}
 	n, err := strconv.Atoi(p.text[start:p.pos])
-	if err != nil || n < 1 || len(b)*n > maxRepeat {
+	if err != nil || n < 1 || len(b) > 0 && n > maxRepeat/len(b) {
 		p.pos = start
 		return nil, p.errorf("expected how many times to repeat the payload, at most %d bytes in all", maxRepeat)
+	}
+	if p.repeated += len(b) * n; p.repeated > maxRepeatTotal {
+		p.pos = start
+		return nil, p.errorf("the scenario's repeated payloads pass %d bytes", maxRepeatTotal)
 	}
 	return bytes.Repeat(b, n), nil
 }
@@ -318,7 +328,12 @@ func (p *parser) connect() (Step, error) {
 		if p.peek() != '/' {
 			return nil, p.errorf("expected a request target such as /path?query, found %s", found(p.rest()))
 		}
+		start := p.pos
 		c.Target = p.word()
+		if _, err := url.ParseRequestURI(c.Target); err != nil {
+			p.pos = start
+			return nil, p.errorf("bad request target %q: %v", c.Target, err)
+		}
 	}
 	return c, nil
 }
@@ -468,8 +483,8 @@ func (p *parser) expect(conn string) (Step, error) {
 			pattern, err := p.regexp()
 			return ExpectMatch{Conn: conn, Pattern: pattern}, err
 		}
-		s, err := p.quoted("the text, or a /regexp/")
-		return ExpectFrame{Conn: conn, Frame: sock.Text(s)}, err
+		b, err := p.payload("the text, or a /regexp/")
+		return ExpectFrame{Conn: conn, Frame: sock.Frame{Op: sock.OpText, Payload: b}}, err
 	case "binary", "pong":
 		b, err := p.payload("the payload")
 		return ExpectFrame{Conn: conn, Frame: sock.Frame{Op: opcodes[what], Payload: b}}, err
@@ -494,7 +509,8 @@ func (p *parser) expect(conn string) (Step, error) {
 	}
 }
 
-// regexp reads /pattern/, where \/ stands for a slash.
+// regexp reads /pattern/, where \/ stands for a slash; any other escape is
+// the pattern's own.
 func (p *parser) regexp() (string, error) {
 	p.skipSpace()
 	var b strings.Builder
@@ -502,6 +518,9 @@ func (p *parser) regexp() (string, error) {
 		switch c := p.text[i]; {
 		case c == '\\' && i+1 < len(p.text) && p.text[i+1] == '/':
 			b.WriteByte('/')
+			i++
+		case c == '\\' && i+1 < len(p.text):
+			b.WriteString(p.text[i : i+2])
 			i++
 		case c == '/':
 			if _, err := regexp.Compile(b.String()); err != nil {

@@ -62,6 +62,9 @@ func TestParseErrors(t *testing.T) {
 		{"ada send fragment ping \"x\"", `x.scenario:1:19: expected "text" or "binary", found "ping"`},
 		{"ada send binary 0x00*99999999", `x.scenario:1:22: expected how many times to repeat the payload, at most 16777216 bytes in all`},
 		{"ada send text \"ab\"*", `x.scenario:1:20: expected how many times to repeat the payload, at most 16777216 bytes in all`},
+		{"ada send binary 0x0000*4611686018427387904", `x.scenario:1:24: expected how many times to repeat the payload, at most 16777216 bytes in all`},
+		{strings.Repeat("ada send binary 0x00*16777216\n", 5), `x.scenario:5:22: the scenario's repeated payloads pass 67108864 bytes`},
+		{"connect ada /%zz", `x.scenario:1:13: bad request target "/%zz": parse "/%zz": invalid URL escape "%zz"`},
 	} {
 		_, err := scenarios.Parse("x.scenario", []byte(tc.text))
 		var se *scenarios.SyntaxError

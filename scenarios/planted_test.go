@@ -39,6 +39,7 @@ func (p *planted) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 	switch p.bug {
 	case "panic":
 		var m map[string]int
+		//lint:ignore SA5000 the bug planted on purpose
 		m["stop"]++ // a nil map
 	case "bad close code":
 		return sock.Close(sock.CloseNoStatus, "")
@@ -61,8 +62,8 @@ func (p *planted) HandleInfo(c *sock.Conn, info any) sock.Result {
 	return sock.Continue()
 }
 
-func (p *planted) Terminate(*sock.Conn, sock.Reason) {
-	if p.bug == "terminate panics" {
+func (p *planted) Terminate(_ *sock.Conn, r sock.Reason) {
+	if p.bug == "terminate panics" || p.bug == "terminate panics on a close" && r.Kind == sock.ReasonRemote {
 		panic("cleanup failed")
 	}
 }
@@ -98,6 +99,7 @@ func TestCheckFindsPlantedBugs(t *testing.T) {
 		{"close text too long", "close text of 150 bytes, the limit is 123"},
 		{"invalid text", "text frame is not UTF-8"},
 		{"terminate panics", "handler bug: Terminate panicked: cleanup failed"},
+		{"terminate panics on a close", "handler bug: Terminate panicked: cleanup failed"}, // at the end, in heal
 		{"timer loop", "handler bug: loop"},
 		{"shared state", "determinism: the same steps in a fresh world gave another trace"},
 		{"wall clock", "determinism: the same steps in a fresh world gave another trace"},

@@ -13,12 +13,14 @@ import (
 // Options configures [Replay] and [Check]. A nil *Options means all
 // defaults.
 type Options struct {
-	// Loopback replays over a real loopback socket through the server's
-	// ServeHTTP instead of in the simulator. Steps that only the simulator
-	// can take (fragments, faults, held infos) fail, and sock's own rules are
-	// not checked (the simulator's trace checks them).
+	// Loopback makes Replay run over a real loopback socket through the
+	// server's ServeHTTP instead of in the simulator. Steps that only the
+	// simulator can take (fragments, faults, held infos) fail, sock's own
+	// rules are not checked (the simulator's trace checks them), and
+	// advance sleeps. Check always runs in the simulator.
 	Loopback bool
-	// Seed seeds the simulator's scheduler. Default 1.
+	// Seed seeds Replay's simulated world. Default 1. Check draws its own
+	// and prints it with a failure.
 	Seed uint64
 	// Skip switches built-in checks off by name, for a handler that does on
 	// purpose what a check reports: "invariants" (sock's own rules after
@@ -39,7 +41,8 @@ type Options struct {
 	Messages *rapid.Generator[sock.Frame]
 }
 
-// Replay runs the scenario s against a server newServer makes, as a test:
+// Replay runs the scenario s against a server newServer makes, as a test
+// (time stamps are for the reader: time passes only with advance steps):
 // in the simulator, or over loopback with [Options].Loopback. It fails t at
 // the first step whose expectation is not met or that breaks sock's rules,
 // naming the step (and [Scenario].Name's line), and, at the end, as sockt does, unless Terminate ran

@@ -35,6 +35,8 @@ func TestReplayFailures(t *testing.T) {
 			`x.scenario:1: connect ada /?name=ada: header Authorization needs $SCENARIOS_TEST_UNSET, which is not set`, false},
 		{"simulator only", "connect ada /?name=ada\nada send fragment text \"a\"",
 			`x.scenario:2: ada send fragment text "a": this step needs the simulator`, true},
+		{"a name twice", "connect ada /?name=ada\nconnect ada /?name=ada",
+			`x.scenario:2: connect ada /?name=ada: a connection named ada is open already: name each connection once`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := scenarios.Parse("x.scenario", []byte(tc.text))
@@ -49,4 +51,19 @@ func TestReplayFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// What a scenario leaves as it is does not fail the replay: a $ that names
+// no variable, a client that stopped reading under a flood.
+func TestReplayEdges(t *testing.T) {
+	s, err := scenarios.Parse("edges", []byte(`connect ada /?name=ada
+  header X-Price: $5 or $$
+ada expect text "hello, ada"
+ada stop reading
+ada send binary 0x00*100000
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenarios.Replay(t, newGreeter, s, nil)
 }

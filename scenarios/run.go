@@ -2,9 +2,12 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/sockkit/sockkit/sim"
@@ -42,20 +45,23 @@ func (r *run) step(l Line) {
 	r.t.line = &l
 	defer func() { r.t.line = nil }()
 	r.do(l.Step)
+	r.checkStep()
+}
+
+// checkStep fails on a break of sock's rules, or on a handler bug sock
+// survived, since the last check.
+func (r *run) checkStep() {
 	if r.rules != nil {
 		if broken := r.rules.check(); len(broken) > 0 {
 			r.t.Fatalf("sock broke its own rules:\n\t%s", strings.Join(broken, "\n\t"))
 		}
 	}
-	if r.bugs != nil {
-		r.checkBugs()
+	if r.bugs == nil {
+		return
 	}
-}
-
-// checkBugs fails on a handler bug sock survived since the last step.
-func (r *run) checkBugs() {
-	for name, c := range r.conns {
-		sc := c.Sim()
+	names := slices.Sorted(maps.Keys(r.conns)) // the same report in every run, as rapid's shrinking needs
+	for _, name := range names {
+		sc := r.conns[name].Sim()
 		if sc == nil {
 			continue
 		}
@@ -81,6 +87,9 @@ func where(file string, l Line) string {
 func (r *run) do(step Step) {
 	switch s := step.(type) {
 	case Connect:
+		if r.conns[s.Conn] != nil {
+			r.t.Fatalf("a connection named %s is open already: name each connection once", s.Conn)
+		}
 		r.conns[s.Conn] = r.server.Connect(r.request(s))
 	case Advance:
 		r.server.Advance(s.Duration)
@@ -136,7 +145,8 @@ func (r *run) request(s Connect) *http.Request {
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	for _, h := range s.Header {
 		var missing []string
-		value := os.Expand(h.Value, func(name string) string {
+		value := envRef.ReplaceAllStringFunc(h.Value, func(ref string) string {
+			name := ref[2 : len(ref)-1]
 			v, ok := os.LookupEnv(name)
 			if !ok {
 				missing = append(missing, name)
@@ -150,6 +160,10 @@ func (r *run) request(s Connect) *http.Request {
 	}
 	return req
 }
+
+// envRef is a reference to an environment variable in a header value; a $
+// on its own is a $.
+var envRef = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
 
 func (r *run) conn(name string) *sockt.Conn {
 	c := r.conns[name]

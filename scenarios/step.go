@@ -277,7 +277,22 @@ func closeArgs(f sock.Frame) string {
 	return " " + strconv.Itoa(code) + " " + strconv.Quote(string(text))
 }
 
-// regexpLiteral writes pattern between slashes, escaping the slashes in it.
+// regexpLiteral writes pattern between slashes, escaping the slashes in it
+// that its own escapes do not.
 func regexpLiteral(pattern string) string {
-	return "/" + strings.ReplaceAll(pattern, "/", `\/`) + "/"
+	var b strings.Builder
+	b.WriteByte('/')
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '\\' && i+1 < len(pattern):
+			b.WriteString(pattern[i : i+2])
+			i++
+		case c == '/':
+			b.WriteString(`\/`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('/')
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -79,6 +80,7 @@ func (w *World) Trace() Trace {
 // TraceFrom returns the events from the n-th on (from 0), in a new slice:
 // what happened since a caller last looked, without copying the rest.
 func (w *World) TraceFrom(n int) Trace {
+	n = max(n, 0)
 	var t Trace
 	for _, chunk := range w.trace {
 		if n >= len(chunk) {
@@ -158,8 +160,8 @@ func (w *World) mailArrived(c *Conn) {
 }
 
 // readyMail returns the connections with infos waiting that can take them
-// now, in the order their infos came: not one whose loop is stuck in a
-// write, nor one stopped by a loop.
+// now, by ID: not one whose loop is stuck in a write, nor one stopped by a
+// loop.
 func (w *World) readyMail() []*Conn {
 	if w.mailfulN.Load() == 0 {
 		return nil
@@ -174,6 +176,10 @@ func (w *World) readyMail() []*Conn {
 			ready = append(ready, c)
 		}
 	}
+	// By ID, not in the order the infos came: a handler that sends to the
+	// members of a map sends in a different order every run, and only the
+	// seed is to choose.
+	slices.SortFunc(ready, func(a, b *Conn) int { return cmp.Compare(a.id, b.id) })
 	return ready
 }
 

@@ -28,9 +28,10 @@ func (f *fakeT) Fatalf(format string, args ...any) {
 
 func (f *fakeT) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
 
-// Failures runs test as the testing package runs a test function, but with
-// a TB that records failures instead of failing: on a goroutine of its own,
-// which Fatalf ends, then the cleanups, last first. It returns the failure
+// Failures runs test much as the testing package runs a test function, but
+// with a TB that records failures instead of failing: on a goroutine of its
+// own, which Fatalf ends, then the cleanups, last first (a Fatalf in one
+// ends the rest; a panic is not recovered). It returns the failure
 // messages. It is for testing helpers built on sockt — does a check fail when
 // it should, and say what? — and for examples, which have no *testing.T.
 func Failures(test func(t TB)) []string {

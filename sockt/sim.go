@@ -68,6 +68,9 @@ func (d *simConn) terminated(time.Duration) (sock.Reason, int) {
 func (d *simConn) bugs() []string { return d.conn.Bugs() }
 
 func (d *simConn) finish() string {
+	if !d.conn.Closed() {
+		d.conn.ResumeReading() // a peer that stopped reading would keep the server's writes waiting past the close
+	}
 	if !d.conn.Closed() && d.conn.Terminations() == 0 {
 		d.conn.Close(sock.CloseNormal, "test over")
 	}
