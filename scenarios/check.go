@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,8 +35,28 @@ const maxConns = 4
 // under testdata/rapid.
 func Check(t rapid.TB, newServer func() *sockhttp.Server, opts *Options) {
 	t.Helper()
-	o := opts.withDefaults()
-	rapid.Check(t, func(rt *rapid.T) { lifecycle(rt, newServer, &o) })
+	c := newChecker(newServer, opts)
+	rapid.Check(t, c.lifecycle)
+	c.coverage.report(t)
+}
+
+// checker runs the lifecycles of one Check, or of one fuzz target, and
+// keeps what they have in common.
+type checker struct {
+	newServer func() *sockhttp.Server
+	opts      Options
+	coverage  coverage
+	// hung and leaked are set once a step has not returned (to its stack),
+	// or goroutines have outlived Terminate: shrinking such a case replays
+	// it many times, so later lifecycles wait less to see it again.
+	hung   atomic.Pointer[string]
+	leaked atomic.Bool
+}
+
+func newChecker(newServer func() *sockhttp.Server, opts *Options) *checker {
+	c := &checker{newServer: newServer, opts: opts.withDefaults()}
+	c.coverage.init(c.opts.Sometimes)
+	return c
 }
 
 func (o *Options) withDefaults() Options {
@@ -46,18 +67,37 @@ func (o *Options) withDefaults() Options {
 	if len(c.Connects) == 0 {
 		c.Connects = []Connect{{Target: "/"}}
 	}
+	if c.Watchdog == 0 {
+		c.Watchdog = time.Second
+	}
 	return c
 }
 
-// lifecycle is one test case of Check.
-func lifecycle(rt *rapid.T, newServer func() *sockhttp.Server, o *Options) {
+// lifecycle is one test case.
+func (c *checker) lifecycle(rt *rapid.T) {
+	o := &c.opts
 	seed := rapid.Uint64Min(1).Draw(rt, "world seed") // sockt takes 0 for its default, 1
 	hold := rapid.Bool().Draw(rt, "hold infos")
 	t := &stepTB{TB: rt}
-	server := sockt.NewServer(t, newServer(), &sockt.Options{Seed: seed})
+	server := sockt.NewServer(t, c.newServer(), &sockt.Options{Seed: seed})
 	r := newRun(t, server, !o.skips("invariants"))
+	r.properties = o.Properties
+	r.sometimes = &c.coverage
 	if !o.skips("bugs") {
 		r.bugs = map[*sim.Conn]int{} // at the step, not at cleanup: rapid shrinks what fails in the test's body
+	}
+	if !o.skips("watchdog") {
+		var seen string
+		if s := c.hung.Load(); s != nil {
+			seen = *s
+		}
+		r.watch = newWatchdog(o.Watchdog, seen)
+		defer func() {
+			r.watch.stop(r.stuck != "")
+			if r.stuck != "" && seen == "" {
+				c.hung.Store(&r.stuck)
+			}
+		}()
 	}
 	rt.Cleanup(func() { // last: after sockt's own checks at cleanup
 		if rt.Failed() {
@@ -75,8 +115,21 @@ func lifecycle(rt *rapid.T, newServer func() *sockhttp.Server, o *Options) {
 	if healed {
 		g.heal()
 	}
+	c.coverage.add(r)
 	if !o.skips("determinism") {
-		g.determinism(rt, newServer, seed, healed)
+		g.determinism(rt, c.newServer, seed, healed)
+	}
+	// Last, so that the goroutines of both runs have had the most time to
+	// end: a handler's goroutine may be told to stop at Terminate.
+	if healed && r.watch != nil && !o.skips("leaks") {
+		grace := time.Second
+		if c.leaked.Load() {
+			grace = 10 * time.Millisecond
+		}
+		if !r.checkLeaks(grace) {
+			c.leaked.Store(true)
+			r.t.Fatalf("leak: goroutines the handler started outlived its connections' Terminate (their stacks are logged)")
+		}
 	}
 }
 
@@ -260,19 +313,21 @@ func (g *generator) deliver(t *rapid.T) { g.take(DeliverInfos{}) }
 // past every timeout; then every connection must have terminated.
 func (g *generator) heal() {
 	r := g.run
-	for _, name := range g.names {
-		c := r.conns[name].Sim()
-		if c == nil || c.Closed() {
-			continue
+	r.exec(func() {
+		for _, name := range g.names {
+			c := r.conns[name].Sim()
+			if c == nil || c.Closed() {
+				continue
+			}
+			c.ResumeReading()
+			if c.Terminations() == 0 {
+				c.Close(sock.CloseNormal, "done")
+			}
 		}
-		c.ResumeReading()
-		if c.Terminations() == 0 {
-			c.Close(sock.CloseNormal, "done")
-		}
-	}
-	w := r.server.World()
-	w.HoldInfos(false)
-	w.Advance(time.Hour)
+		w := r.server.World()
+		w.HoldInfos(false)
+		w.Advance(time.Hour)
+	})
 	// The end is checked here, in the test's body: a failure left to
 	// sockt's cleanup would surface in rapid's next case, which cannot
 	// reproduce it.
@@ -294,6 +349,7 @@ func (g *generator) determinism(rt *rapid.T, newServer func() *sockhttp.Server, 
 	again := &stepTB{TB: r.t.TB}
 	server := sockt.NewServer(again, newServer(), &sockt.Options{Seed: seed})
 	r2 := newRun(again, server, false)
+	r2.watch = r.watch // the steps and their goroutines on the same worker
 	for _, l := range r.scenario.Lines {
 		r2.step(l)
 	}
@@ -327,6 +383,5 @@ func firstDifference(a, b sim.Trace) string {
 //
 //	go test -fuzz FuzzRoom
 func Fuzz(newServer func() *sockhttp.Server, opts *Options) func(*testing.T, []byte) {
-	o := opts.withDefaults()
-	return rapid.MakeFuzz(func(rt *rapid.T) { lifecycle(rt, newServer, &o) })
+	return rapid.MakeFuzz(newChecker(newServer, opts).lifecycle)
 }

@@ -17,8 +17,6 @@ import (
 // messages reaching HandleIn whole and in the order sent. A break is a bug
 // of sock's, not of the handler's.
 type invariants struct {
-	world *sim.World
-	seen  int // events already checked
 	conns map[uint64]*connRules
 }
 
@@ -38,8 +36,8 @@ type message struct {
 	size int
 }
 
-func newInvariants(w *sim.World) *invariants {
-	return &invariants{world: w, conns: map[uint64]*connRules{}}
+func newInvariants() *invariants {
+	return &invariants{conns: map[uint64]*connRules{}}
 }
 
 func (v *invariants) conn(id uint64) *connRules {
@@ -62,21 +60,10 @@ func (v *invariants) sent(c *sim.Conn, msg sock.Frame) {
 	r.messages = append(r.messages, m)
 }
 
-// check reads the events recorded since the last check and returns what
-// breaks a rule, if anything.
-func (v *invariants) check() []string {
-	events := v.world.TraceFrom(v.seen)
-	v.seen += len(events)
-	var broken []string
-	for _, e := range events {
-		if e.Conn == 0 {
-			continue
-		}
-		if problem := v.conn(e.Conn).event(e); problem != "" {
-			broken = append(broken, fmt.Sprintf("c%d: %s (at %v)", e.Conn, problem, e))
-		}
-	}
-	return broken
+// check checks the next event, of a connection, and returns what it
+// breaks, if anything.
+func (v *invariants) check(e sim.Event) string {
+	return v.conn(e.Conn).event(e)
 }
 
 // event checks one event of the connection's.

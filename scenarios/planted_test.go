@@ -1,9 +1,11 @@
 package scenarios_test
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,21 +13,37 @@ import (
 	"time"
 
 	"github.com/sockkit/sockkit/scenarios"
+	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
+	"github.com/sockkit/sockkit/sockt"
 )
 
 // Planted bugs: each handler has one, which Check must find, and its twin
 // without the bug must pass.
 
-// planted echoes, and does what its bug says on one command.
+// planted echoes, except "stop" (which stops it), and nothing once the
+// client has sent "leave"; it counts messages and, on "count", pushes the
+// count instead of echoing; it runs a goroutine from Init to Terminate. Its
+// bug does otherwise, on "stop" for most.
 type planted struct {
-	bug string
+	bug     string
+	release chan struct{} // closed when the test is over, to let go what the bugs hold
+	quit    chan struct{}
+	left bool
+	n    int
 }
 
 var served atomic.Int64 // state shared by every connection: a bug
 
 func (p *planted) Init(c *sock.Conn) sock.Result {
+	p.quit = make(chan struct{})
+	go func() { // a worker, say
+		select {
+		case <-p.quit:
+		case <-p.release:
+		}
+	}()
 	if p.bug == "shared state" {
 		return sock.Push(sock.Text(fmt.Sprintf("you are visitor %d", served.Add(1))))
 	}
@@ -33,9 +51,26 @@ func (p *planted) Init(c *sock.Conn) sock.Result {
 }
 
 func (p *planted) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	if string(msg.Payload) != "stop" {
-		return sock.Push(msg)
+	p.n++
+	if p.left && p.bug != "echo after leave" {
+		return sock.Continue()
 	}
+	switch string(msg.Payload) {
+	case "leave":
+		p.left = true
+		return sock.Push(sock.Text("bye"))
+	case "count":
+		return sock.Push(sock.Text(strconv.Itoa(p.n)))
+	case "stop":
+		return p.stop(c)
+	}
+	if p.n == 3 && p.bug == "third answered twice" {
+		return sock.Push(msg, msg)
+	}
+	return sock.Push(msg)
+}
+
+func (p *planted) stop(c *sock.Conn) sock.Result {
 	switch p.bug {
 	case "panic":
 		var m map[string]int
@@ -51,8 +86,17 @@ func (p *planted) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 		c.After(0, "again")
 	case "wall clock":
 		return sock.Push(sock.Text(time.Now().Format(time.RFC3339Nano)))
+	case "blocks":
+		<-p.release // until the test is over
 	}
 	return sock.Stop()
+}
+
+func (p *planted) HandleControl(_ *sock.Conn, f sock.Frame) sock.Result {
+	if p.bug == "pings counted" && f.Op == sock.OpPing {
+		p.n++
+	}
+	return sock.Continue()
 }
 
 func (p *planted) HandleInfo(c *sock.Conn, info any) sock.Result {
@@ -63,9 +107,46 @@ func (p *planted) HandleInfo(c *sock.Conn, info any) sock.Result {
 }
 
 func (p *planted) Terminate(_ *sock.Conn, r sock.Reason) {
+	if p.bug != "goroutine leak" {
+		close(p.quit)
+	}
 	if p.bug == "terminate panics" || p.bug == "terminate panics on a close" && r.Kind == sock.ReasonRemote {
 		panic("cleanup failed")
 	}
+}
+
+// The handler's own properties, for the bugs only they find; the twin
+// without a bug keeps them all.
+var (
+	echoes = scenarios.Answers(func(m sock.Frame) []sock.Frame {
+		switch string(m.Payload) {
+		case "stop":
+			return nil
+		case "count":
+			return []sock.Frame{sock.Text("<count>")}
+		}
+		return []sock.Frame{m}
+	})
+	silentAfterLeave = scenarios.NoPushAfter(sockt.Equal(sock.Text("leave")))
+	// counts is a model: how many messages HandleIn has had.
+	counts = scenarios.Property{Name: "count is the number of messages", New: func() func(sim.Event) error {
+		n := 0
+		return func(e sim.Event) error {
+			switch {
+			case e.Kind == sim.Called && e.Detail.String() == "HandleIn":
+				n++
+			case e.Kind == sim.ServerWrote && e.Frame.Op == sock.OpText && bytes.Equal(e.Frame.Payload, []byte(strconv.Itoa(n))):
+			case e.Kind == sim.ServerWrote && e.Frame.Op == sock.OpText && isNumber(e.Frame.Payload):
+				return fmt.Errorf("pushed count %s after %d messages", e.Frame.Payload, n)
+			}
+			return nil
+		}
+	}}
+)
+
+func isNumber(b []byte) bool {
+	_, err := strconv.Atoi(string(b))
+	return err == nil
 }
 
 // checkFailures runs Check as a test would and returns what it reported.
@@ -90,25 +171,38 @@ func checkFailures(t *testing.T, newServer func() *sockhttp.Server, opts *scenar
 }
 
 func TestCheckFindsPlantedBugs(t *testing.T) {
+	stop := []string{"stop", "hello"}
 	for _, tc := range []struct {
-		bug  string
-		want string // in the report
+		bug      string
+		want     string // in the report
+		messages []string
+		property *scenarios.Property
 	}{
-		{"panic", "handler bug: HandleIn panicked: assignment to entry in nil map"},
-		{"bad close code", "close code 1005 may not be sent"},
-		{"close text too long", "close text of 150 bytes, the limit is 123"},
-		{"invalid text", "text frame is not UTF-8"},
-		{"terminate panics", "handler bug: Terminate panicked: cleanup failed"},
-		{"terminate panics on a close", "handler bug: Terminate panicked: cleanup failed"}, // at the end, in heal
-		{"timer loop", "handler bug: loop"},
-		{"shared state", "determinism: the same steps in a fresh world gave another trace"},
-		{"wall clock", "determinism: the same steps in a fresh world gave another trace"},
+		{"panic", "handler bug: HandleIn panicked: assignment to entry in nil map", stop, nil},
+		{"bad close code", "close code 1005 may not be sent", stop, nil},
+		{"close text too long", "close text of 150 bytes, the limit is 123", stop, nil},
+		{"invalid text", "text frame is not UTF-8", stop, nil},
+		{"terminate panics", "handler bug: Terminate panicked: cleanup failed", stop, nil},
+		{"terminate panics on a close", "handler bug: Terminate panicked: cleanup failed", stop, nil}, // at the end, in heal
+		{"timer loop", "handler bug: loop", stop, nil},
+		{"shared state", "determinism: the same steps in a fresh world gave another trace", stop, nil},
+		{"wall clock", "determinism: the same steps in a fresh world gave another trace", stop, nil},
+		{"blocks", "watchdog: a callback did not return", stop, nil},
+		{"goroutine leak", "leak: goroutines the handler started outlived", stop, nil},
+		{"third answered twice", `property "every message answered once, in order" broken`, stop, &echoes},
+		{"echo after leave", `property "nothing pushed after text \"leave\"" broken`, []string{"leave", "hello"}, &silentAfterLeave},
+		{"pings counted", `property "count is the number of messages" broken`, []string{"count", "hello"}, &counts},
 	} {
 		t.Run(tc.bug, func(t *testing.T) {
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
 			newServer := func() *sockhttp.Server {
-				return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return &planted{bug: tc.bug} }), nil)
+				return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return &planted{bug: tc.bug, release: release} }), nil)
 			}
-			opts := &scenarios.Options{Messages: rapidSampled("stop", "hello")}
+			opts := &scenarios.Options{Messages: rapidSampled(tc.messages...)}
+			if tc.property != nil {
+				opts.Properties = []scenarios.Property{*tc.property}
+			}
 			start := time.Now()
 			report := strings.Join(checkFailures(t, newServer, opts), "\n")
 			took := time.Since(start)
@@ -126,7 +220,14 @@ func TestCheckFindsPlantedBugs(t *testing.T) {
 		newServer := func() *sockhttp.Server {
 			return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return &planted{} }), nil)
 		}
-		scenarios.Check(t, newServer, &scenarios.Options{Messages: rapidSampled("stop", "hello")})
+		scenarios.Check(t, newServer, &scenarios.Options{
+			Messages:   rapidSampled("stop", "hello", "count", "leave"),
+			Properties: []scenarios.Property{silentAfterLeave, counts},
+		})
+		scenarios.Check(t, newServer, &scenarios.Options{
+			Messages:   rapidSampled("stop", "hello"),
+			Properties: []scenarios.Property{echoes},
+		})
 	})
 }
 

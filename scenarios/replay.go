@@ -2,9 +2,11 @@ package scenarios
 
 import (
 	"slices"
+	"time"
 
 	"pgregory.net/rapid"
 
+	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 	"github.com/sockkit/sockkit/sockt"
@@ -25,9 +27,11 @@ type Options struct {
 	// Skip switches built-in checks off by name, for a handler that does on
 	// purpose what a check reports: "invariants" (sock's own rules after
 	// every step), and for Check "bugs" (a handler bug sock survived: a
-	// panic, a Result it refused, a loop), "liveness" (every connection
-	// terminates once the clients close and time passes) and "determinism"
-	// (the same steps in a fresh world give the same trace).
+	// panic, a Result it refused, a loop), "watchdog" (a step that does
+	// not return in time), "liveness" (every connection terminates once
+	// the clients close and time passes), "leaks" (goroutines the handler
+	// started outlive Terminate) and "determinism" (the same steps in a
+	// fresh world give the same trace).
 	Skip []string
 
 	// Connects are the upgrade requests Check opens connections with, drawn
@@ -39,6 +43,26 @@ type Options struct {
 	// states: rapid.SampledFrom of a list, or a generator of commands with
 	// fields drawn from ranges.
 	Messages *rapid.Generator[sock.Frame]
+
+	// Properties are rules of the handler's own that Check checks on every
+	// connection after every step: [Answers], [NoPushAfter], or a model
+	// of the user's.
+	Properties []Property
+
+	// Sometimes names conditions that must hold of some event in at least
+	// one lifecycle of a Check, so that a green run is not a vacuous one:
+	// "a member heard another". Check fails if one never does, and logs
+	// with the built-in milestones how many lifecycles reached each (seen
+	// with go test -v).
+	Sometimes map[string]func(sim.Event) bool
+
+	// Watchdog bounds, in real time, how long one step of Check may take:
+	// a callback that has not returned by then is reported, with its
+	// goroutine's stack. Default 1s. Once a step has hung, the lifecycles
+	// shrinking it give each step a hundredth of it: shrinking replays the
+	// hang hundreds of times. Goroutines the handler started are given a
+	// second to end after the last Terminate, and 10ms once some have not.
+	Watchdog time.Duration
 }
 
 // Replay runs the scenario s against a server newServer makes, as a test

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
@@ -23,15 +24,27 @@ type run struct {
 	server   *sockt.Server
 	conns    map[string]*sockt.Conn
 	partial  map[string]*sock.Frame // fragmented messages being sent, by connection
-	rules    *invariants            // nil over loopback, or when switched off
-	bugs     map[*sim.Conn]int      // handler bugs already reported, when each step fails on new ones
 	scenario Scenario               // the steps carried out, for failure messages
+
+	// What is checked after each step, in the simulator.
+	rules      *invariants       // sock's own, unless switched off
+	bugs       map[*sim.Conn]int // handler bugs already reported, when each step fails on new ones
+	properties []Property        // the user's
+	sometimes  *coverage         // the user's Sometimes conditions, if any
+	reached    map[string]bool   // what the lifecycle reached, for coverage
+	watch      *watchdog         // runs the steps, if set
+	stuck      string            // the stack of the step that did not return
+
+	seen     int                                // events of the world's trace already checked
+	names    map[uint64]string                  // connections by simulated ID
+	checkers map[uint64][]func(sim.Event) error // each connection's, one a property
 }
 
 func newRun(t *stepTB, server *sockt.Server, checkInvariants bool) *run {
-	r := &run{t: t, server: server, conns: map[string]*sockt.Conn{}, partial: map[string]*sock.Frame{}}
-	if w := server.World(); w != nil && checkInvariants {
-		r.rules = newInvariants(w)
+	r := &run{t: t, server: server, conns: map[string]*sockt.Conn{}, partial: map[string]*sock.Frame{},
+		names: map[uint64]string{}, reached: map[string]bool{}}
+	if server.World() != nil && checkInvariants {
+		r.rules = newInvariants()
 	}
 	return r
 }
@@ -44,17 +57,35 @@ func (r *run) step(l Line) {
 	r.scenario.Lines = append(r.scenario.Lines, Line{Step: l.Step})
 	r.t.line = &l
 	defer func() { r.t.line = nil }()
-	r.do(l.Step)
+	r.exec(func() { r.do(l.Step) })
 	r.checkStep()
 }
 
-// checkStep fails on a break of sock's rules, or on a handler bug sock
-// survived, since the last check.
+// exec runs f, which may call the handler: on the watchdog's goroutine if
+// there is one, failing the test if f does not return in time.
+func (r *run) exec(f func()) {
+	if r.watch == nil {
+		f()
+		return
+	}
+	stack, ok := r.watch.run(f)
+	if ok {
+		return
+	}
+	r.t.abandoned, r.stuck = true, stack
+	// The message stays the same from run to run, as rapid's shrinking
+	// needs, though the bound shrinks with it.
+	r.t.logf("the step has not returned; the stuck goroutine:\n%s", stack)
+	r.t.Fatalf("watchdog: a callback did not return (its stack is logged)")
+}
+
+// checkStep fails on a break of sock's rules, of a property, or on a
+// handler bug sock survived, since the last check.
 func (r *run) checkStep() {
-	if r.rules != nil {
-		if broken := r.rules.check(); len(broken) > 0 {
-			r.t.Fatalf("sock broke its own rules:\n\t%s", strings.Join(broken, "\n\t"))
-		}
+	if w := r.server.World(); w != nil && (r.rules != nil || r.properties != nil || r.sometimes != nil) {
+		events := w.TraceFrom(r.seen)
+		r.seen += len(events)
+		r.checkEvents(events)
 	}
 	if r.bugs == nil {
 		return
@@ -70,6 +101,58 @@ func (r *run) checkStep() {
 			r.t.Fatalf("handler bug on %s: %s", name, strings.Join(bugs, "; "))
 		}
 	}
+}
+
+// checkEvents checks the events of a step in order.
+func (r *run) checkEvents(events []sim.Event) {
+	var broken []string
+	for _, e := range events {
+		if e.Conn == 0 {
+			continue
+		}
+		if r.rules != nil {
+			if problem := r.rules.check(e); problem != "" {
+				broken = append(broken, fmt.Sprintf("%s: %s (at %v)", r.names[e.Conn], problem, e))
+			}
+		}
+		if r.sometimes != nil {
+			r.sometimes.observe(r, e)
+		}
+		if len(broken) > 0 || r.properties == nil {
+			continue
+		}
+		checkers := r.checkers[e.Conn]
+		if checkers == nil {
+			for _, p := range r.properties {
+				checkers = append(checkers, p.New())
+			}
+			if r.checkers == nil {
+				r.checkers = map[uint64][]func(sim.Event) error{}
+			}
+			r.checkers[e.Conn] = checkers
+		}
+		for i, check := range checkers {
+			if err := check(e); err != nil {
+				// The message stays the same from run to run, as rapid's
+				// shrinking needs; what broke it goes to the log.
+				r.t.logf("%s: %v (at %v)", r.names[e.Conn], err, e)
+				r.t.Fatalf("property %q broken on %s (what broke it is logged)", r.properties[i].Name, r.names[e.Conn])
+			}
+		}
+	}
+	if len(broken) > 0 {
+		r.t.Fatalf("sock broke its own rules:\n\t%s", strings.Join(broken, "\n\t"))
+	}
+}
+
+// checkLeaks reports whether the goroutines the steps started have ended
+// within grace, the connections all terminated; it logs those that have not.
+func (r *run) checkLeaks(grace time.Duration) bool {
+	left := r.watch.leaks(grace)
+	if len(left) > 0 {
+		r.t.logf("the goroutines left %v after the last Terminate:\n%s", grace, strings.Join(left, "\n\n"))
+	}
+	return len(left) == 0
 }
 
 // where names a line in failure messages: "FILE:LINE: STEP", or the step.
@@ -90,7 +173,11 @@ func (r *run) do(step Step) {
 		if r.conns[s.Conn] != nil {
 			r.t.Fatalf("a connection named %s is open already: name each connection once", s.Conn)
 		}
-		r.conns[s.Conn] = r.server.Connect(r.request(s))
+		c := r.server.Connect(r.request(s))
+		r.conns[s.Conn] = c
+		if sc := c.Sim(); sc != nil {
+			r.names[sc.ID()] = s.Conn
+		}
 	case Advance:
 		r.server.Advance(s.Duration)
 	case Shutdown:
@@ -248,6 +335,26 @@ type stepTB struct {
 	sockt.TB
 	file string // the scenario file, if any
 	line *Line  // the step being taken, if any
+	// abandoned is set when a step did not return: the world is left as
+	// it is, with no cleanup.
+	abandoned bool
+}
+
+// logf logs, if the test can.
+func (t *stepTB) logf(format string, args ...any) {
+	if l, ok := t.TB.(interface{ Logf(string, ...any) }); ok {
+		l.Logf(format, args...)
+	}
+}
+
+// Cleanup registers f to run at the end of the test, unless the world it
+// would touch has been abandoned to a callback that did not return.
+func (t *stepTB) Cleanup(f func()) {
+	t.TB.Cleanup(func() {
+		if !t.abandoned {
+			f()
+		}
+	})
 }
 
 func (t *stepTB) Errorf(format string, args ...any) {
