@@ -30,8 +30,8 @@ type planted struct {
 	bug     string
 	release chan struct{} // closed when the test is over, to let go what the bugs hold
 	quit    chan struct{}
-	left bool
-	n    int
+	left    bool
+	n       int
 }
 
 var served atomic.Int64 // state shared by every connection: a bug
