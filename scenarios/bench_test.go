@@ -15,7 +15,7 @@ import (
 //
 //	go test -run '^$' -bench Check -cpu 1 ./scenarios
 func BenchmarkCheck(b *testing.B) {
-	for _, skip := range []string{"", "determinism", "invariants"} {
+	for _, skip := range []string{"", "determinism", "invariants", "watchdog"} {
 		name := "all checks"
 		if skip != "" {
 			name = "without " + skip

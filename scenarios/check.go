@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -78,7 +79,7 @@ func (c *checker) lifecycle(rt *rapid.T) {
 	o := &c.opts
 	seed := rapid.Uint64Min(1).Draw(rt, "world seed") // sockt takes 0 for its default, 1
 	hold := rapid.Bool().Draw(rt, "hold infos")
-	t := &stepTB{TB: rt}
+	t := &stepTB{TB: rt, fuzzing: true}
 	server := sockt.NewServer(t, c.newServer(), &sockt.Options{Seed: seed})
 	r := newRun(t, server, !o.skips("invariants"))
 	r.properties = o.Properties
@@ -147,45 +148,50 @@ func (g *generator) take(s Step) { g.run.step(Line{Step: s}) }
 func (g *generator) actions() map[string]func(*rapid.T) {
 	a := map[string]func(*rapid.T){
 		"connect":       g.connect,
-		"text":          g.text,
-		"binary":        g.binary,
-		"fragments":     g.fragments,
-		"ping":          g.ping,
-		"pong":          g.pong,
-		"close":         g.close,
-		"invalid text":  g.invalidText,
-		"oversize":      g.oversize,
-		"violation":     g.violation,
-		"peer":          g.peer,
-		"info":          g.info,
+		"text":          g.onConn(g.text),
+		"binary":        g.onConn(g.binary),
+		"fragments":     g.onConn(g.fragments),
+		"ping":          g.onConn(g.ping),
+		"pong":          g.onConn(g.pong),
+		"close":         g.onConn(g.close),
+		"invalid text":  g.onConn(g.invalidText),
+		"oversize":      g.onConn(g.oversize),
+		"violation":     g.onConn(g.violation),
+		"peer":          g.onConn(g.peer),
+		"info":          g.onConn(g.info),
 		"advance":       g.advance,
 		"shutdown":      g.shutdown,
 		"deliver infos": g.deliver,
 	}
 	if g.opts.Messages != nil {
-		a["message"] = g.message
+		a["message"] = g.onConn(g.message)
 	}
 	return a
 }
 
-// conn draws an open connection, skipping the step if there is none.
-func (g *generator) conn(t *rapid.T) (string, *sim.Conn) {
-	var open []string
-	for _, n := range g.names {
-		if c := g.run.conns[n].Sim(); c != nil && !c.Closed() {
-			open = append(open, n)
+// onConn makes an action of a step on a connection: it draws an open one,
+// or does nothing if there is none (a rapid Skip costs a stack trace).
+func (g *generator) onConn(step func(t *rapid.T, name string, c *sim.Conn)) func(*rapid.T) {
+	return func(t *rapid.T) {
+		var open [maxConns]string
+		n := 0
+		for _, name := range g.names {
+			if c := g.run.conns[name].Sim(); c != nil && !c.Closed() {
+				open[n] = name
+				n++
+			}
 		}
+		if n == 0 {
+			return
+		}
+		name := open[rapid.IntRange(0, n-1).Draw(t, "connection")]
+		step(t, name, g.run.conns[name].Sim())
 	}
-	if len(open) == 0 {
-		t.Skip("no open connection")
-	}
-	name := open[rapid.IntRange(0, len(open)-1).Draw(t, "connection")]
-	return name, g.run.conns[name].Sim()
 }
 
 func (g *generator) connect(t *rapid.T) {
 	if len(g.names) == maxConns {
-		return // enough: not a Skip, which costs more than a step
+		return // enough
 	}
 	c := g.opts.Connects[rapid.IntRange(0, len(g.opts.Connects)-1).Draw(t, "request")]
 	c.Conn = fmt.Sprintf("c%d", len(g.names)+1)
@@ -199,25 +205,21 @@ var text = rapid.OneOf(
 	rapid.StringN(-1, 64, -1),
 )
 
-func (g *generator) text(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) text(t *rapid.T, name string, _ *sim.Conn) {
 	g.take(Send{Conn: name, Frame: sock.Text(text.Draw(t, "text"))})
 }
 
-func (g *generator) binary(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) binary(t *rapid.T, name string, _ *sim.Conn) {
 	g.take(Send{Conn: name, Frame: sock.Binary(rapid.SliceOfN(rapid.Byte(), 0, 64).Draw(t, "binary"))})
 }
 
-func (g *generator) message(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) message(t *rapid.T, name string, _ *sim.Conn) {
 	g.take(Send{Conn: name, Frame: g.opts.Messages.Draw(t, "message")})
 }
 
 // fragments sends one message in two to four fragments, with pings between
 // some of them.
-func (g *generator) fragments(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) fragments(t *rapid.T, name string, _ *sim.Conn) {
 	op := rapid.SampledFrom([]sock.Opcode{sock.OpText, sock.OpBinary}).Draw(t, "message kind")
 	parts := rapid.SliceOfN(text, 2, 4).Draw(t, "fragments")
 	for i, p := range parts {
@@ -232,13 +234,11 @@ func (g *generator) fragments(t *rapid.T) {
 	}
 }
 
-func (g *generator) ping(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) ping(t *rapid.T, name string, _ *sim.Conn) {
 	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPing, Payload: rapid.SliceOfN(rapid.Byte(), 0, 126).Draw(t, "ping payload")}})
 }
 
-func (g *generator) pong(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) pong(t *rapid.T, name string, _ *sim.Conn) {
 	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpPong, Payload: rapid.SliceOfN(rapid.Byte(), 0, 16).Draw(t, "pong payload")}})
 }
 
@@ -246,8 +246,7 @@ func (g *generator) pong(t *rapid.T) {
 var closeCodes = rapid.SampledFrom([]sock.CloseCode{1000, 1001, 1002, 1003, 1007, 1008, 1011, 1012, 1013, 3000, 4000, 4999,
 	0, 999, 1004, 1005, 1006, 1014, 1015, 2000, 5000})
 
-func (g *generator) close(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) close(t *rapid.T, name string, _ *sim.Conn) {
 	f := sock.Frame{Op: sock.OpClose}
 	switch rapid.IntRange(0, 3).Draw(t, "close shape") {
 	case 1: // a code and a text, valid or not
@@ -262,14 +261,12 @@ func (g *generator) close(t *rapid.T) {
 	g.take(Send{Conn: name, Frame: f})
 }
 
-func (g *generator) invalidText(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) invalidText(t *rapid.T, name string, _ *sim.Conn) {
 	bad := rapid.SampledFrom([]string{"\xff", "caf\xe9", "\xed\xa0\x80", "ok \xc3"}).Draw(t, "invalid text")
 	g.take(Send{Conn: name, Frame: sock.Frame{Op: sock.OpText, Payload: []byte(bad)}})
 }
 
-func (g *generator) oversize(t *rapid.T) {
-	name, c := g.conn(t)
+func (g *generator) oversize(t *rapid.T, name string, c *sim.Conn) {
 	size := c.Session().Options().MaxMessageSize + 1
 	// Rarely, and the rarer the larger: a big message costs.
 	if size > 16<<20 || rapid.IntRange(0, int(size>>14)).Draw(t, "oversize now") != 0 {
@@ -278,20 +275,17 @@ func (g *generator) oversize(t *rapid.T) {
 	g.take(Send{Conn: name, Frame: sock.Binary(make([]byte, size))})
 }
 
-func (g *generator) violation(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) violation(t *rapid.T, name string, _ *sim.Conn) {
 	what := rapid.SampledFrom([]string{"RSV1 set", "unmasked frame", "reserved opcode", "fragmented ping"}).Draw(t, "violation")
 	g.take(Violate{Conn: name, What: what})
 }
 
-func (g *generator) peer(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) peer(t *rapid.T, name string, _ *sim.Conn) {
 	act := rapid.SampledFrom([]PeerAct{Drop, StopReading, ResumeReading, IgnoreClose, IgnorePings}).Draw(t, "peer")
 	g.take(Peer{Conn: name, Act: act})
 }
 
-func (g *generator) info(t *rapid.T) {
-	name, _ := g.conn(t)
+func (g *generator) info(t *rapid.T, name string, _ *sim.Conn) {
 	g.take(Info{Conn: name, Value: text.Draw(t, "info")})
 }
 
@@ -346,7 +340,7 @@ func (g *generator) heal() {
 func (g *generator) determinism(rt *rapid.T, newServer func() *sockhttp.Server, seed uint64, healed bool) {
 	r := g.run
 	first := r.server.World().Trace()
-	again := &stepTB{TB: r.t.TB}
+	again := &stepTB{TB: r.t.TB, fuzzing: true}
 	server := sockt.NewServer(again, newServer(), &sockt.Options{Seed: seed})
 	r2 := newRun(again, server, false)
 	r2.watch = r.watch // the steps and their goroutines on the same worker
@@ -357,23 +351,39 @@ func (g *generator) determinism(rt *rapid.T, newServer func() *sockhttp.Server, 
 		(&generator{run: r2, opts: g.opts, names: g.names}).heal()
 	}
 	second := server.World().Trace()
-	if a, b := first.String(), second.String(); a != b {
+	if i := firstDifference(first, second); i >= 0 {
 		// The message stays the same from run to run, as rapid's shrinking
 		// needs; the difference, which does not, goes to the log.
-		rt.Logf("%s", firstDifference(first, second))
+		rt.Logf("%s", showDifference(first, second, i))
 		r.t.Fatalf("determinism: the same steps in a fresh world gave another trace: state shared between connections or runs, or the wall clock where Conn.Now belongs? (the first difference is logged)")
 	}
 }
 
-// firstDifference shows where two traces part.
-func firstDifference(a, b sim.Trace) string {
-	al, bl := a.Lines(), b.Lines()
-	for i := range min(len(al), len(bl)) {
-		if al[i] != bl[i] {
-			return fmt.Sprintf("event %d:\n\tfirst:  %s\n\tsecond: %s", i+1, al[i], bl[i])
+// firstDifference returns the index of the first event where two traces
+// differ, or -1 if they are the same. It compares events field by field,
+// formatting only their details: comparing whole lines cost a third of a
+// lifecycle.
+func firstDifference(a, b sim.Trace) int {
+	for i := range min(len(a), len(b)) {
+		x, y := a[i], b[i]
+		if x.At != y.At || x.Conn != y.Conn || x.Kind != y.Kind || x.Frame.Op != y.Frame.Op ||
+			!bytes.Equal(x.Frame.Payload, y.Frame.Payload) || (x.Detail == nil) != (y.Detail == nil) ||
+			x.Detail != nil && x.Detail.String() != y.Detail.String() {
+			return i
 		}
 	}
-	return fmt.Sprintf("one trace has %d events, the other %d", len(al), len(bl))
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}
+
+// showDifference shows where two traces part, at event i.
+func showDifference(a, b sim.Trace, i int) string {
+	if i < len(a) && i < len(b) {
+		return fmt.Sprintf("event %d:\n\tfirst:  %v\n\tsecond: %v", i+1, a[i], b[i])
+	}
+	return fmt.Sprintf("one trace has %d events, the other %d", len(a), len(b))
 }
 
 // Fuzz returns a go test -fuzz target that runs one lifecycle of [Check]

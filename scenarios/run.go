@@ -2,12 +2,10 @@ package scenarios
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +21,7 @@ type run struct {
 	t        *stepTB
 	server   *sockt.Server
 	conns    map[string]*sockt.Conn
+	order    []string // the connections' names, in the order opened
 	partial  map[string]*sock.Frame // fragmented messages being sent, by connection
 	scenario Scenario               // the steps carried out, for failure messages
 
@@ -90,8 +89,7 @@ func (r *run) checkStep() {
 	if r.bugs == nil {
 		return
 	}
-	names := slices.Sorted(maps.Keys(r.conns)) // the same report in every run, as rapid's shrinking needs
-	for _, name := range names {
+	for _, name := range r.order { // the same report in every run, as rapid's shrinking needs
 		sc := r.conns[name].Sim()
 		if sc == nil {
 			continue
@@ -175,6 +173,7 @@ func (r *run) do(step Step) {
 		}
 		c := r.server.Connect(r.request(s))
 		r.conns[s.Conn] = c
+		r.order = append(r.order, s.Conn)
 		if sc := c.Sim(); sc != nil {
 			r.names[sc.ID()] = s.Conn
 		}
@@ -229,8 +228,22 @@ func (r *run) request(s Connect) *http.Request {
 	if target == "" {
 		target = "/"
 	}
-	req := httptest.NewRequest(http.MethodGet, target, nil)
+	// What httptest.NewRequest makes, without parsing a request: Check
+	// makes many.
+	u, err := url.ParseRequestURI(target)
+	if err != nil {
+		r.t.Fatalf("connect %s: bad target: %v", s.Conn, err)
+	}
+	req := &http.Request{
+		Method: http.MethodGet, URL: u, RequestURI: target,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: http.NoBody, Host: "example.com", RemoteAddr: "192.0.2.1:1234",
+	}
 	for _, h := range s.Header {
+		if !strings.Contains(h.Value, "${") {
+			req.Header.Add(h.Name, h.Value)
+			continue
+		}
 		var missing []string
 		value := envRef.ReplaceAllStringFunc(h.Value, func(ref string) string {
 			name := ref[2 : len(ref)-1]
@@ -338,6 +351,16 @@ type stepTB struct {
 	// abandoned is set when a step did not return: the world is left as
 	// it is, with no cleanup.
 	abandoned bool
+	// fuzzing is set in Check, whose failures rapid reports with their
+	// steps, not their lines: Helper, a walk of the stack, does nothing.
+	fuzzing bool
+}
+
+// Helper marks the caller as a helper, unless fuzzing.
+func (t *stepTB) Helper() {
+	if !t.fuzzing {
+		t.TB.Helper()
+	}
 }
 
 // logf logs, if the test can.

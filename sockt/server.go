@@ -128,6 +128,13 @@ func rootRequest() *http.Request {
 	}
 }
 
+// handshakeHeaders are the headers of an opening handshake, with their keys
+// in canonical form.
+var handshakeHeaders = [...][2]string{
+	{"Connection", "Upgrade"}, {"Upgrade", "websocket"},
+	{"Sec-Websocket-Version", "13"}, {"Sec-Websocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+}
+
 // upgradeRequest completes a copy of r as a WebSocket opening handshake,
 // adding the handshake headers r lacks, and reports whether the result is a
 // valid handshake a WebSocket client library would send: a GET with the
@@ -135,12 +142,9 @@ func rootRequest() *http.Request {
 // but permessage-deflate.
 func upgradeRequest(r *http.Request) (*http.Request, bool) {
 	r = r.Clone(r.Context())
-	for k, v := range map[string]string{
-		"Connection": "Upgrade", "Upgrade": "websocket",
-		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-	} {
-		if _, set := r.Header[http.CanonicalHeaderKey(k)]; !set {
-			r.Header.Set(k, v)
+	for _, h := range handshakeHeaders {
+		if _, set := r.Header[h[0]]; !set {
+			r.Header[h[0]] = []string{h[1]}
 		}
 	}
 	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
