@@ -21,7 +21,7 @@ type run struct {
 	t        *stepTB
 	server   *sockt.Server
 	conns    map[string]*sockt.Conn
-	order    []string // the connections' names, in the order opened
+	order    []string               // the connections' names, in the order opened
 	partial  map[string]*sock.Frame // fragmented messages being sent, by connection
 	scenario Scenario               // the steps carried out, for failure messages
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -69,7 +70,10 @@ func start(ctx context.Context, t Transport, s *Session) *driver {
 	defer d.mu.Unlock()
 	d.timer = time.AfterFunc(time.Hour, func() { d.locked(d.tick) })
 	d.timer.Stop()
-	s.NotifyInfo(func() { go d.locked((*Session).DeliverInfo) })
+	s.NotifyInfo(func() {
+		d.infos.Store(true)
+		go d.locked(d.deliverInfo)
+	})
 	s.Open(time.Now())
 	d.flush()
 	// After Open, which panics if s was opened before: Serve defers
@@ -104,6 +108,10 @@ type driver struct {
 	armed    time.Time // when timer fires; zero when stopped
 	closed   bool      // t is closed
 	finished bool      // Serve has returned or is returning
+	// infos is set when infos wait: the reader delivers them before the
+	// next frame if the delivery goroutine has not had its turn yet, so
+	// that an info sent before a frame arrived is handled before it.
+	infos atomic.Bool
 }
 
 // receive hands a frame read by t to the Session.
@@ -114,12 +122,24 @@ func (d *driver) receive(f Frame) {
 	d.flush()
 }
 
-// handle hands f to the Session.
+// handle hands f to the Session, after the infos that wait.
 //
 // Not inlined: keeps Receive's arguments, 72 bytes, off every write (measured: 8 KiB idle stack without, path=ping).
 //
 //go:noinline
-func (d *driver) handle(f *Frame) { d.s.Receive(time.Now(), *f) }
+func (d *driver) handle(f *Frame) {
+	now := time.Now()
+	if d.infos.Load() {
+		d.deliverInfo(d.s, now)
+	}
+	d.s.Receive(now, *f)
+}
+
+// deliverInfo delivers the infos that wait.
+func (d *driver) deliverInfo(s *Session, now time.Time) {
+	d.infos.Store(false)
+	s.DeliverInfo(now)
+}
 
 // locked feeds the Session an event from a goroutine other than the
 // reader's — the timer's, an info delivery's, the shutdown's — unless Serve is

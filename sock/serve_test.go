@@ -314,3 +314,30 @@ func TestServeErrors(t *testing.T) {
 		})
 	}
 }
+
+// An info sent before a frame arrives is handled before it: a sender that
+// saw SendInfo return, then made the peer send something, must not find
+// the frame handled first — the close frame would drop the info.
+func TestServeInfoBeforeLaterFrame(t *testing.T) {
+	for range 200 {
+		tr := newFakeTransport()
+		conns := make(chan *sock.Conn, 1)
+		var order []string // guarded by the Session's turns
+		h := &recorder{
+			init: func(c *sock.Conn) sock.Result { conns <- c; return sock.Continue() },
+			info: func(_ *sock.Conn, info any) sock.Result { order = append(order, "info"); return sock.Continue() },
+			in:   func(_ *sock.Conn, f sock.Frame) sock.Result { order = append(order, "in"); return sock.Continue() },
+		}
+		done := serve(t, t.Context(), tr, h, nil)
+		c := <-conns
+		if err := c.SendInfo("first"); err != nil {
+			t.Fatal(err)
+		}
+		tr.send(t, sock.Text("then"))
+		tr.send(t, sock.CloseFrame(sock.CloseNormal, ""))
+		wantServed(t, tr, done)
+		if len(order) != 2 || order[0] != "info" {
+			t.Fatalf("handled %v, want [info in]", order)
+		}
+	}
+}

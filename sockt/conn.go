@@ -3,6 +3,7 @@ package sockt
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,69 @@ func (c *Conn) Server() *Server { return c.server }
 func (c *Conn) Connect() *Conn {
 	c.t.Helper()
 	return c.server.Connect(c.request)
+}
+
+// syncPayload is the payload of Sync's pings.
+const syncPayload = "sockt:sync"
+
+// Sync waits until the server has handled everything the client sent
+// before: the client pings and waits for the pong, keeping the frames that
+// come first for the Expect methods. It reports false, at once, if the
+// connection has ended. Over loopback, where the server runs on its own
+// goroutines, Sync is the way to know that a message has had its effects —
+// on this connection, and on the others it sent infos to — before the next
+// step. In the simulator everything happens at once, but Sync pings too, so
+// that the handler sees the same both ways (HandleControl gets the ping).
+// Its pongs are left out of [Conn.End].
+func (c *Conn) Sync() bool {
+	c.t.Helper()
+	if c.d == nil {
+		c.refused()
+	}
+	if _, n := c.d.terminated(0); n > 0 {
+		return false
+	}
+	c.d.send(sock.Frame{Op: sock.OpPing, Payload: []byte(syncPayload)})
+	deadline := time.Now().Add(c.server.opts.Wait)
+	for {
+		f, ok := c.d.next(time.Until(deadline))
+		switch {
+		case !ok && time.Now().Before(deadline):
+			return false // the connection ended: nothing more to read
+		case !ok:
+			if _, n := c.d.terminated(0); n > 0 {
+				return false
+			}
+			c.fatalf("Sync: no pong within %v", c.server.opts.Wait)
+		case f.Op == sock.OpPong && string(f.Payload) == syncPayload:
+			return true
+		}
+		c.inbox = append(c.inbox, f)
+		if f.Op == sock.OpClose {
+			return false
+		}
+	}
+}
+
+// End ends the connection — the client closes it with 1000 "done" unless
+// Terminate has run — waits for it to end, and returns what the client saw
+// of it: every frame it received, in order (data, pongs, the server's close
+// frame), whether or not an Expect method took it, the pongs of
+// [Conn.Sync] aside; and what Terminate
+// received. A test can compare whole conversations with it, as the
+// scenarios package's differential check does.
+func (c *Conn) End() ([]sock.Frame, sock.Reason) {
+	c.t.Helper()
+	if c.d == nil {
+		c.refused()
+	}
+	frames, r, ok := c.d.end()
+	if !ok {
+		c.fatalf("End: Terminate did not run")
+	}
+	return slices.DeleteFunc(frames, func(f sock.Frame) bool {
+		return f.Op == sock.OpPong && string(f.Payload) == syncPayload
+	}), r
 }
 
 // Handshake returns the server's answer to the upgrade request.

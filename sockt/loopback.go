@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -162,7 +163,8 @@ type loopConn struct {
 	frames chan sock.Frame // what the client read, in order
 
 	mu           sync.Mutex
-	conn         *sock.Conn // the server side, known once Init runs
+	log          []sock.Frame // every frame the client read, in order
+	conn         *sock.Conn   // the server side, known once Init runs
 	terminations int
 	reason       sock.Reason
 	bugList      []string
@@ -240,6 +242,9 @@ func (d *loopConn) read() {
 // unless the test is over.
 func (d *loopConn) received(f sock.Frame) {
 	d.recordFrame(sim.ServerWrote, f)
+	d.mu.Lock()
+	d.log = append(d.log, f)
+	d.mu.Unlock()
 	select {
 	case d.frames <- f:
 	case <-d.quit:
@@ -275,6 +280,13 @@ func (d *loopConn) next(wait time.Duration) (sock.Frame, bool) {
 	select {
 	case f := <-d.frames:
 		return f, true
+	case <-d.readerDone: // the client read its last frame: none will come
+		select {
+		case f := <-d.frames:
+			return f, true
+		default:
+			return sock.Frame{}, false
+		}
 	case <-time.After(wait):
 		return sock.Frame{}, false
 	}
@@ -296,11 +308,28 @@ func (d *loopConn) bugs() []string {
 	return append([]string(nil), d.bugList...)
 }
 
-func (d *loopConn) finish() string {
+// close sends a close frame with text unless Terminate has run, and waits
+// for Terminate.
+func (d *loopConn) close(text string) (sock.Reason, int) {
 	if _, n := d.terminated(0); n == 0 {
-		d.send(sock.CloseFrame(sock.CloseNormal, "test over"))
+		d.send(sock.CloseFrame(sock.CloseNormal, text))
 	}
-	_, n := d.terminated(d.server.opts.Wait)
+	return d.terminated(d.server.opts.Wait)
+}
+
+func (d *loopConn) end() ([]sock.Frame, sock.Reason, bool) {
+	r, n := d.close("done")
+	select { // the client reads up to the close frame, or the transport's end
+	case <-d.readerDone:
+	case <-time.After(d.server.opts.Wait):
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.log), r, n > 0
+}
+
+func (d *loopConn) finish() string {
+	_, n := d.close("test over")
 	close(d.quit)
 	d.client.Close()
 	<-d.readerDone

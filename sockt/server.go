@@ -191,6 +191,10 @@ type connDriver interface {
 	// bugs returns the handler bugs sock survived on the connection, as the
 	// trace tells them.
 	bugs() []string
+	// end ends the connection if it is still open, the client closing it,
+	// and returns every frame the client received and what Terminate
+	// received, if it ran.
+	end() (frames []sock.Frame, r sock.Reason, terminated bool)
 	// finish ends the connection if it is still open and releases
 	// everything; it reports a problem, or "".
 	finish() string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/sockkit/sockkit/sim"
@@ -56,27 +57,50 @@ func (s *simServer) shutdown(t TB) {
 type simConn struct {
 	world *sim.World
 	conn  *sim.Conn
+	taken []sock.Frame // what next has taken, in order
 }
 
-func (d *simConn) send(f sock.Frame)                     { d.conn.SendFrame(f) }
-func (d *simConn) info(v any) error                      { return d.conn.SendInfo(v) }
-func (d *simConn) next(time.Duration) (sock.Frame, bool) { return d.conn.Read() }
+func (d *simConn) send(f sock.Frame) { d.conn.SendFrame(f) }
+func (d *simConn) info(v any) error  { return d.conn.SendInfo(v) }
+func (d *simConn) next(time.Duration) (sock.Frame, bool) {
+	f, ok := d.conn.Read()
+	if ok {
+		d.taken = append(d.taken, f)
+	}
+	return f, ok
+}
 func (d *simConn) terminated(time.Duration) (sock.Reason, int) {
 	return d.conn.Reason(), d.conn.Terminations()
 }
 
 func (d *simConn) bugs() []string { return d.conn.Bugs() }
 
-func (d *simConn) finish() string {
+// close ends the connection if it is still open, the client closing it
+// with text.
+func (d *simConn) close(text string) {
 	if !d.conn.Closed() {
 		d.conn.ResumeReading() // a peer that stopped reading would keep the server's writes waiting past the close
 	}
 	if !d.conn.Closed() && d.conn.Terminations() == 0 {
-		d.conn.Close(sock.CloseNormal, "test over")
+		d.conn.Close(sock.CloseNormal, text)
 	}
 	if !d.conn.Closed() { // the handler closed and the test never let the handshake end
 		d.world.Advance(d.conn.Session().Options().CloseTimeout)
 	}
+}
+
+func (d *simConn) end() ([]sock.Frame, sock.Reason, bool) {
+	d.close("done")
+	for {
+		if _, ok := d.next(0); !ok {
+			break
+		}
+	}
+	return slices.Clone(d.taken), d.conn.Reason(), d.conn.Terminations() > 0
+}
+
+func (d *simConn) finish() string {
+	d.close("test over")
 	switch n := d.conn.Terminations(); {
 	case n != 1:
 		return fmt.Sprintf("connection %d: Terminate ran %d times, want exactly once", d.conn.ID(), n)

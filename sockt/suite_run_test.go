@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sockt"
 )
@@ -171,4 +173,41 @@ type controlEcho struct{}
 func (controlEcho) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
 func (controlEcho) HandleControl(_ *sock.Conn, f sock.Frame) sock.Result {
 	return sock.Push(sock.Text("saw " + f.String()))
+}
+
+func TestEndBothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("a")
+		c.ExpectText("a") // taken by an Expect method, End still returns it
+		c.Ping([]byte("p"))
+		c.SendBinary([]byte{1})
+		frames, r := c.End()
+		want := []sock.Frame{sock.Text("a"), {Op: sock.OpPong, Payload: []byte("p")}, sock.Binary([]byte{1}), sock.CloseFrame(sock.CloseNormal, "")}
+		if diff := cmp.Diff(want, frames); diff != "" {
+			t.Errorf("End's frames (-want +got):\n%s", diff)
+		}
+		if r.Kind != sock.ReasonRemote || r.Code != sock.CloseNormal {
+			t.Errorf("End's reason = %v, want the client's close 1000", r)
+		}
+		if again, _ := c.End(); len(again) != len(frames) {
+			t.Errorf("End again returned %d frames, then %d", len(frames), len(again))
+		}
+	})
+}
+
+func TestSyncBothWays(t *testing.T) {
+	sockt.Run(t, func() sock.Handler { return &counter{period: time.Hour} }, nil, func(t *testing.T, c *sockt.Conn) {
+		c.SendText("hello")
+		if !c.Sync() {
+			t.Fatal("Sync on an open connection reported that it ended")
+		}
+		c.SendText("stop")
+		if c.Sync() {
+			t.Error("Sync after the handler closed reported the connection open")
+		}
+		c.ExpectClose(4000, "stopped at 0") // Sync kept it for the Expect methods
+		if c.Sync() {
+			t.Error("Sync on an ended connection reported it open")
+		}
+	})
 }
