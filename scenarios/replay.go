@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"crypto/tls"
 	"slices"
 	"time"
 
@@ -21,6 +22,14 @@ type Options struct {
 	// rules are not checked (the simulator's trace checks them), and
 	// advance sleeps. Check always runs in the simulator.
 	Loopback bool
+	// URL, if set, makes Replay connect to a live server there — ws:// or
+	// wss:// — as a client would, instead of serving one newServer makes
+	// (which may be nil). Connect targets are resolved against it as links
+	// are: "/chat" replaces its path. Only what a client can do and see
+	// runs: infos, shutdown and expect terminate fail, as do the steps
+	// only the simulator can take. TLSClientConfig configures wss://.
+	URL             string
+	TLSClientConfig *tls.Config
 	// Seed seeds Replay's simulated world. Default 1. Check draws its own
 	// and prints it with a failure.
 	Seed uint64
@@ -67,7 +76,8 @@ type Options struct {
 
 // Replay runs the scenario s against a server newServer makes, as a test
 // (time stamps are for the reader: time passes only with advance steps):
-// in the simulator, or over loopback with [Options].Loopback. It fails t at
+// in the simulator, over loopback with [Options].Loopback, or against a
+// live server at [Options].URL. It fails t at
 // the first step whose expectation is not met or that breaks sock's rules,
 // naming the step (and [Scenario].Name's line), and, at the end, as sockt does, unless Terminate ran
 // exactly once on every connection or if a handler had a bug sock survived.
@@ -92,11 +102,14 @@ func replay(t *stepTB, newServer func() *sockhttp.Server, s *Scenario, opts *Opt
 	if opts != nil {
 		o = *opts
 	}
-	so := &sockt.Options{Seed: o.Seed}
+	so := &sockt.Options{Seed: o.Seed, TLSClientConfig: o.TLSClientConfig}
 	var server *sockt.Server
-	if o.Loopback {
+	switch {
+	case o.URL != "":
+		server = sockt.DialURL(t, o.URL, so)
+	case o.Loopback:
 		server = sockt.DialServer(t, newServer(), so)
-	} else {
+	default:
 		server = sockt.NewServer(t, newServer(), so)
 	}
 	r := newRun(t, server, !slices.Contains(o.Skip, "invariants"))

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -66,4 +67,24 @@ ada send binary 0x00*100000
 		t.Fatal(err)
 	}
 	scenarios.Replay(t, newGreeter, s, nil)
+}
+
+// A scenario replays against a live server, out of the test's sight, as
+// socktui's headless runner does.
+func TestReplayAgainstURL(t *testing.T) {
+	live := httptest.NewServer(newGreeter())
+	t.Cleanup(live.Close)
+	scenarios.ReplayFile(t, nil, "testdata/live.scenario", &scenarios.Options{URL: live.URL})
+
+	s, err := scenarios.Parse("x.scenario", []byte("connect ada /?name=ada\nada expect text \"hi, ada\"\nada info \"x\""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures := sockt.Failures(func(ft sockt.TB) {
+		scenarios.Replay(ft, nil, s, &scenarios.Options{URL: live.URL})
+	})
+	want := "x.scenario:2: ada expect text \"hi, ada\": sockt: ExpectPush: pushed frame differs"
+	if len(failures) == 0 || !strings.Contains(failures[0], want) || !strings.Contains(failures[0], "hello, ada") {
+		t.Errorf("failures %q, want the first to contain %q and what came", failures, want)
+	}
 }

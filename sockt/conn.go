@@ -237,6 +237,7 @@ func (c *Conn) SendInfo(info any) error {
 		c.t.Helper()
 		c.refused()
 	}
+	c.server.mustBeInProcess("SendInfo")
 	return c.d.info(info)
 }
 

@@ -119,6 +119,7 @@ func (c *Conn) ExpectTerminate(kind sock.ReasonKind) sock.Reason {
 	if c.d == nil {
 		c.refused()
 	}
+	c.server.mustBeInProcess("ExpectTerminate")
 	r, n := c.d.terminated(c.server.opts.Wait)
 	switch {
 	case n == 0:

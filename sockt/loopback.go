@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,11 +24,13 @@ import (
 // connHeader tells the loopback server which test connection a request is.
 const connHeader = "X-Sockt-Conn"
 
-// loopServer serves a server's connections on a loopback socket.
+// loopServer serves a server's connections on a loopback socket, or
+// connects to a live server's.
 type loopServer struct {
 	start time.Time
-	srv   *sockhttp.Server
-	http  *httptest.Server
+	srv   *sockhttp.Server // nil for a live server
+	base  *url.URL         // where connections go: ws:// or wss://
+	http  *http.Client     // for malformed handshakes
 	opts  *Options
 
 	mu     sync.Mutex
@@ -48,9 +51,11 @@ func newLoopServer(t TB, srv *sockhttp.Server, o *Options) *loopServer {
 		}
 		return sim.Observe(h, d.observe)
 	})
-	s.http = httptest.NewServer(srv)
+	hs := httptest.NewServer(srv)
+	s.base, _ = url.Parse("ws" + strings.TrimPrefix(hs.URL, "http"))
+	s.http = hs.Client()
 	t.Cleanup(func() {
-		defer s.http.Close()
+		defer hs.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), o.Wait)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
@@ -59,6 +64,15 @@ func newLoopServer(t TB, srv *sockhttp.Server, o *Options) *loopServer {
 	})
 	return s
 }
+
+// newRemoteServer connects to the live server at base.
+func newRemoteServer(base *url.URL, o *Options) *loopServer {
+	return &loopServer{start: time.Now(), base: base, opts: o, conns: map[string]*loopConn{},
+		http: &http.Client{Transport: &http.Transport{TLSClientConfig: o.TLSClientConfig}}}
+}
+
+// remote reports whether the server is a live one, out of the test's sight.
+func (s *loopServer) remote() bool { return s.srv == nil }
 
 func (s *loopServer) record(conn int, e sim.Event) {
 	s.mu.Lock()
@@ -110,17 +124,21 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 		header.Del(k) // the dialer sets them
 	}
 	header.Set("Host", r.Host)
-	dialer := websocket.Dialer{HandshakeTimeout: s.opts.Wait, EnableCompression: r.Header.Get("Sec-WebSocket-Extensions") != ""}
-	client, resp, err := dialer.Dial("ws"+strings.TrimPrefix(s.http.URL, "http")+r.URL.RequestURI(), header)
+	dialer := websocket.Dialer{HandshakeTimeout: s.opts.Wait, TLSClientConfig: s.opts.TLSClientConfig,
+		EnableCompression: r.Header.Get("Sec-WebSocket-Extensions") != ""}
+	client, resp, err := dialer.Dial(s.base.ResolveReference(r.URL).String(), header)
 	if err != nil {
 		if resp == nil {
-			t.Fatalf("sockt: dial the loopback server: %v", err)
+			t.Fatalf("sockt: dial %s: %v", s.base.ResolveReference(r.URL), err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		return nil, d.noteRefusal(refused(resp.StatusCode, resp.Header, string(body)))
 	}
 	d.client = client
 	go d.read()
+	if s.remote() { // its Init is out of sight
+		return d, Handshake{Status: http.StatusSwitchingProtocols, Header: resp.Header, Subprotocol: client.Subprotocol()}
+	}
 	select {
 	case <-d.opened:
 	case <-time.After(s.opts.Wait):
@@ -135,8 +153,10 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 // refusal.
 func (s *loopServer) send(t TB, r *http.Request) Handshake {
 	t.Helper()
-	r.RequestURI, r.URL.Scheme, r.URL.Host = "", "http", strings.TrimPrefix(s.http.URL, "http://")
-	resp, err := s.http.Client().Do(r)
+	u := s.base.ResolveReference(r.URL)
+	u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
+	r.RequestURI, r.URL, r.Host = "", u, u.Host
+	resp, err := s.http.Do(r)
 	if err != nil {
 		t.Fatalf("sockt: send the upgrade request: %v", err)
 	}
@@ -293,6 +313,16 @@ func (d *loopConn) next(wait time.Duration) (sock.Frame, bool) {
 }
 
 func (d *loopConn) terminated(wait time.Duration) (sock.Reason, int) {
+	if d.server.remote() {
+		// A live server's handlers are out of sight: the connection's end
+		// stands for Terminate, with a reason unknown.
+		select {
+		case <-d.readerDone:
+			return sock.Reason{}, 1
+		case <-time.After(wait):
+			return sock.Reason{}, 0
+		}
+	}
 	select {
 	case <-d.ended:
 	case <-time.After(wait):
@@ -333,7 +363,10 @@ func (d *loopConn) finish() string {
 	close(d.quit)
 	d.client.Close()
 	<-d.readerDone
-	if n != 1 {
+	switch {
+	case d.server.remote() && n == 0:
+		return fmt.Sprintf("connection %d: the server did not end it within %v", d.n, d.server.opts.Wait)
+	case n != 1:
 		return fmt.Sprintf("connection %d: Terminate ran %d times, want exactly once", d.n, n)
 	}
 	return ""

@@ -1,6 +1,7 @@
 package sockt
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -30,6 +31,9 @@ type Options struct {
 	// or for Terminate, and Connect for the handshake and Init. Default 2s.
 	// The simulator never waits.
 	Wait time.Duration
+	// TLSClientConfig configures the client's TLS for a wss:// URL given
+	// to [DialURL]. Nil means crypto/tls's defaults.
+	TLSClientConfig *tls.Config
 	// Quiet is how long, over loopback, RefutePush watches for a frame that
 	// should not come. Default 50ms. The simulator knows at once.
 	Quiet time.Duration

@@ -65,6 +65,37 @@ func DialServer(t TB, srv *sockhttp.Server, opts *Options) *Server {
 	return &Server{t: t, d: newLoopServer(t, srv, &o), opts: o}
 }
 
+// DialURL connects the test's connections to a live server at rawURL —
+// ws:// or wss:// (http and https are taken for them; no scheme means
+// ws://) — as a client would, to replay what a test or a recorded session
+// does against a deployed endpoint. The targets given to [Server.Connect]
+// are resolved against rawURL as links are: "/chat?room=1" replaces its
+// path. The server's handlers are out of sight, so what needs them fails:
+// [Conn.SendInfo], [Conn.ExpectTerminate], [Server.Shutdown]; a
+// connection's end stands for its Terminate. At cleanup each client closes
+// its connection if it is still open and waits for the server to end it.
+func DialURL(t TB, rawURL string, opts *Options) *Server {
+	t.Helper()
+	o := opts.withDefaults()
+	if !strings.Contains(rawURL, "://") {
+		rawURL = "ws://" + rawURL
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatalf("sockt: DialURL: %v", err)
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		t.Fatalf("sockt: DialURL: scheme %q: want ws or wss", u.Scheme)
+	}
+	return &Server{t: t, d: newRemoteServer(u, &o), opts: o}
+}
+
 // RunServer runs test twice as subtests, "sim" with a server started by
 // [NewServer] and "loopback" with one started by [DialServer], each on a
 // server newServer makes: the one production serves.
@@ -115,7 +146,17 @@ func (s *Server) Advance(d time.Duration) { s.d.advance(d) }
 // returns once the connections have ended.
 func (s *Server) Shutdown() {
 	s.t.Helper()
+	s.mustBeInProcess("Shutdown")
 	s.d.shutdown(s.t)
+}
+
+// mustBeInProcess fails the test if the server is a live one, out of
+// sight ([DialURL]).
+func (s *Server) mustBeInProcess(what string) {
+	if d, ok := s.d.(*loopServer); ok && d.remote() {
+		s.t.Helper()
+		s.t.Fatalf("sockt: %s needs the server in the test's process (NewServer or DialServer), not a live one", what)
+	}
 }
 
 // rootRequest returns what httptest.NewRequest("GET", "/", nil) returns,
