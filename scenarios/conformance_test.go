@@ -1,0 +1,22 @@
+package scenarios_test
+
+import (
+	"testing"
+
+	"github.com/sockkit/sockkit/scenarios"
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+func TestConformance(t *testing.T) {
+	t.Run("echo", func(t *testing.T) { scenarios.Conformance(t, echoServer, nil) })
+	t.Run("greeter", func(t *testing.T) {
+		scenarios.Conformance(t, newGreeter, &scenarios.Options{Connects: []scenarios.Connect{{Target: "/?name=ada"}}})
+	})
+	t.Run("small limit", func(t *testing.T) {
+		scenarios.Conformance(t, func() *sockhttp.Server {
+			return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return &planted{} }),
+				&sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: 100}})
+		}, nil)
+	})
+}
