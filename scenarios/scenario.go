@@ -1,9 +1,15 @@
 package scenarios
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Scenario is a script of steps: what clients and the server do and what
@@ -73,6 +79,43 @@ func (l Line) String() string {
 		parts = append(parts, strings.TrimRight("# "+l.Comment, " "))
 	}
 	return strings.Join(parts, " ") + more
+}
+
+// MarshalText returns s in the canonical form of the scenario format, as
+// String does, after checking that every line reads back as it is: a step
+// the format cannot hold (an expected ping, a close frame of one byte to
+// expect, a name with a space or one that is a keyword, a line break in a
+// comment or a header) is an error naming the line, where String would
+// write what Parse rejects or reads otherwise. Recorders write files with
+// it.
+func (s *Scenario) MarshalText() ([]byte, error) {
+	for i, l := range s.Lines {
+		text := l.String()
+		back, err := Parse("", []byte(text))
+		var got Line
+		if err == nil && len(back.Lines) == 1 {
+			got = back.Lines[0]
+			got.Pos = l.Pos
+		}
+		if err != nil || !cmp.Equal(got, l, sameSlices) {
+			first, _, _ := strings.Cut(text, "\n")
+			why := fmt.Sprintf("it reads back as %q", strings.TrimSpace(got.String()))
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				why = fmt.Sprintf("column %d: %s", se.Col, se.Msg)
+			}
+			return nil, fmt.Errorf("scenarios: line %d, %q, cannot be written in the scenario format: %s", i+1, first, why)
+		}
+	}
+	return []byte(s.String()), nil
+}
+
+// sameSlices compares a line's slices, empty or nil alike; payloads at
+// once, where cmp would compare them element by element (half a second for
+// a payload of 70000 bytes).
+var sameSlices = cmp.Options{
+	cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) }),
+	cmp.Comparer(func(a, b []Header) bool { return slices.Equal(a, b) }),
 }
 
 // ReadFile parses the scenario file at path.
