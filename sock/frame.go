@@ -70,7 +70,7 @@ func Text(s string) Frame { return Frame{Op: OpText, Payload: []byte(s)} }
 func Binary(b []byte) Frame { return Frame{Op: OpBinary, Payload: b} }
 
 // String formats the frame for logs and traces: its opcode and payload, quoted
-// for text and close frames, as hex for the others. Payloads over 64 bytes are
+// for text and close frames, as hex for the others (an empty one is left out). Payloads over 64 bytes are
 // elided, so two frames with the same String may differ: compare Op and
 // Payload to tell frames apart.
 func (f Frame) String() string {
@@ -92,6 +92,9 @@ func (f Frame) String() string {
 			return "close"
 		}
 		return fmt.Sprintf("close %d %q", int(code), text)
+	}
+	if len(p) == 0 {
+		return f.Op.String() // not "binary ", which reads as a typo
 	}
 	return fmt.Sprintf("%s %x%s", f.Op, p, more)
 }

@@ -39,7 +39,7 @@ func TestFrameString(t *testing.T) {
 		{sock.Binary([]byte{0, 0xff}), "binary 00ff"},
 		{sock.Binary(make([]byte, 65)), "binary " + strings.Repeat("00", 64) + "…(65 bytes)"},
 		{sock.Frame{Op: sock.OpPing, Payload: []byte("ab")}, "ping 6162"},
-		{sock.Frame{Op: sock.OpPong}, "pong "},
+		{sock.Frame{Op: sock.OpPong}, "pong"},
 		{sock.CloseFrame(sock.CloseNormal, "bye"), `close 1000 "bye"`},
 		{sock.CloseFrame(4000, ""), `close 4000 ""`},
 		{sock.Frame{Op: sock.OpClose}, "close"},

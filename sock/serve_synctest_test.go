@@ -124,7 +124,7 @@ func TestServeSynctestKeepalive(t *testing.T) {
 		if err := wantServedAt(t, tr, done, start, 23*time.Second); err != nil {
 			t.Errorf("Serve() = %v, want nil after a pong timeout", err)
 		}
-		wantCalls(t, h, "init", "control pong ", `terminate timeout 1001 "pong timeout"`)
+		wantCalls(t, h, "init", "control pong", `terminate timeout 1001 "pong timeout"`)
 		wantReason(t, h.reason(t), sock.ReasonTimeout, sock.CloseGoingAway, "pong timeout", nil)
 	})
 }

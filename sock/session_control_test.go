@@ -226,7 +226,7 @@ func TestHandlerPanics(t *testing.T) {
 			name:      "HandleControl on a pong",
 			setup:     func(h *recorder) { h.control = func(*sock.Conn, sock.Frame) sock.Result { panic("boom") } },
 			drive:     func(s *sock.Session) { s.Receive(at(time.Second), sock.Frame{Op: sock.OpPong}) },
-			wantCalls: []string{"init", "control pong "},
+			wantCalls: []string{"init", "control pong"},
 			wantOut:   []string{`close 1011 ""`},
 			wantValue: "boom",
 		},

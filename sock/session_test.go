@@ -330,7 +330,7 @@ func TestResultShapes(t *testing.T) {
 			name: "Push several",
 			result: sock.Push(sock.Text("a"), sock.Binary([]byte{1, 2}),
 				sock.Frame{Op: sock.OpPing, Payload: []byte("p")}, sock.Frame{Op: sock.OpPong}, sock.Text("z")),
-			wantOut: []string{`text "a"`, "binary 0102", "ping 70", "pong ", `text "z"`},
+			wantOut: []string{`text "a"`, "binary 0102", "ping 70", "pong", `text "z"`},
 		},
 		{
 			name: "Stop", result: sock.Stop(),

@@ -407,12 +407,12 @@ func TestKeepalive(t *testing.T) {
 		for i := 1; i <= 3; i++ {
 			ping := at(time.Duration(i) * 10 * time.Second)
 			s.Tick(ping)
-			wantOutput(t, s, "ping ")
+			wantOutput(t, s, "ping")
 			wantDeadline(t, s, ping.Add(10*time.Second)) // pong due and next ping
 			s.Receive(ping.Add(time.Second), sock.Frame{Op: sock.OpPong})
 			wantDeadline(t, s, ping.Add(10*time.Second))
 		}
-		wantCalls(t, h, "init", "control pong ", "control pong ", "control pong ")
+		wantCalls(t, h, "init", "control pong", "control pong ", "control pong ")
 		if len(h.reasons) != 0 {
 			t.Errorf("Terminate ran with %v, want the connection open", h.reasons)
 		}
@@ -422,7 +422,7 @@ func TestKeepalive(t *testing.T) {
 		h := &recorder{}
 		s := start(t, h, &sock.Options{IdleTimeout: -1, PingInterval: 10 * time.Second})
 		s.Tick(at(10 * time.Second))
-		wantOutput(t, s, "ping ")
+		wantOutput(t, s, "ping")
 		s.Tick(at(20*time.Second - time.Nanosecond))
 		wantOutput(t, s)
 		s.Tick(at(20 * time.Second))
@@ -440,7 +440,7 @@ func TestKeepalive(t *testing.T) {
 		h := &recorder{}
 		s := start(t, h, &sock.Options{IdleTimeout: -1, PingInterval: 10 * time.Second, PongTimeout: 3 * time.Second})
 		s.Tick(at(10 * time.Second))
-		wantOutput(t, s, "ping ")
+		wantOutput(t, s, "ping")
 		wantDeadline(t, s, at(13*time.Second))
 		s.Tick(at(13*time.Second - time.Nanosecond))
 		wantOutput(t, s)
@@ -453,7 +453,7 @@ func TestKeepalive(t *testing.T) {
 		h := &recorder{}
 		s := start(t, h, &sock.Options{IdleTimeout: -1, PingInterval: 10 * time.Second, PongTimeout: 3 * time.Second})
 		s.Tick(at(10 * time.Second))
-		wantOutput(t, s, "ping ")
+		wantOutput(t, s, "ping")
 		s.Receive(at(12*time.Second), sock.Frame{Op: sock.OpPong})
 		wantDeadline(t, s, at(20*time.Second))
 		s.Tick(at(13 * time.Second))
@@ -468,7 +468,7 @@ func TestKeepalive(t *testing.T) {
 		s := start(t, h, &sock.Options{IdleTimeout: -1, PingInterval: 10 * time.Second, PongTimeout: 25 * time.Second})
 		for _, sec := range []time.Duration{10, 20, 30} {
 			s.Tick(at(sec * time.Second))
-			wantOutput(t, s, "ping ")
+			wantOutput(t, s, "ping")
 		}
 		wantDeadline(t, s, at(35*time.Second))
 		s.Tick(at(35 * time.Second))
