@@ -58,6 +58,34 @@
 // (violate, drop, stop and resume reading, ignore close and pings) and held
 // infos need the simulator; the rest runs over loopback too.
 //
+// [Scenario.MarshalText] writes a scenario built step by step, as a
+// recorder does, refusing a step the format cannot hold.
+//
+// # Replaying
+//
+// [Replay] and [ReplayFile] run a scenario as a test: in the simulator
+// (the default), over a loopback socket through the server's ServeHTTP
+// ([Options].Loopback), or against a live server at a ws:// or wss:// URL
+// ([Options].URL), as a client would. [Differential] replays it in the
+// simulator and over loopback and fails unless every client saw the same:
+// the simulator's promise, checked on the user's own handlers.
+//
+// # Fuzzing
+//
+// [Check] draws lifecycles with rapid — every kind of step, and the
+// handler's own messages ([Options].Messages) — and shrinks a failure to a
+// short scenario; [Fuzz] is the same as a go test -fuzz target. A
+// [Property] adds a rule of the handler's own, checked on every
+// connection after every step: [Answers] (every message answered once, in
+// order), [NoPushAfter], or a model the user writes. [Options].Sometimes
+// names conditions some lifecycle must reach, and go test -v shows how many
+// reached each milestone.
+//
+// # Conformance
+//
+// [Conformance] runs protocol cases — pings, UTF-8, fragments, close codes,
+// the size limit, violations — against the user's server, in the process.
+//
 // # Checks
 //
 // In the simulator, every step is followed by checks of sock's own rules on
@@ -67,4 +95,12 @@
 // whole and in the order sent. At the end, as sockt does, the test fails
 // unless Terminate ran exactly once on every connection, and if a handler
 // had a bug sock survived (a panic, a Result sock refused, a loop).
+//
+// Check adds, each switched off by name in [Options].Skip: handler bugs
+// at the step where they happen ("bugs"); a step that does not return in
+// real time, reported with its goroutine's stack ("watchdog"); once the
+// clients close and an hour passes, every connection terminated
+// ("liveness"); no goroutine the handler started outlives its connections
+// ("leaks"); the same steps in a fresh world give the same trace
+// ("determinism").
 package scenarios
