@@ -22,6 +22,7 @@ type coverage struct {
 
 	mu         sync.Mutex
 	lifecycles int
+	steps      int
 	reached    map[string]int
 }
 
@@ -45,6 +46,7 @@ func (c *coverage) add(r *run) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.lifecycles++
+	c.steps += len(r.scenario.Lines)
 	for name := range r.reached {
 		c.reached[name]++
 	}
@@ -106,7 +108,7 @@ func (c *coverage) report(t rapid.TB) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenarios: what %d lifecycles reached:", c.lifecycles)
+	fmt.Fprintf(&b, "scenarios: what %d lifecycles of %d steps in all reached:", c.lifecycles, c.steps)
 	for _, name := range slices.Sorted(maps.Keys(c.reached)) {
 		if c.sometimes[name] == nil {
 			fmt.Fprintf(&b, "\n\t%6d  %s", c.reached[name], name)
