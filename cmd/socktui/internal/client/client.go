@@ -1,0 +1,363 @@
+// Package client is socktui's connection to a WebSocket server: it dials,
+// owns the socket, sends what it is told to, and reports everything that
+// happens as typed events on a channel. It knows nothing of the terminal,
+// so that the TUI, the line mode and the tests drive it alike.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Config says where and how to connect.
+type Config struct {
+	URL          string      // ws:// or wss://; no scheme means ws://
+	Header       http.Header // sent with the upgrade request: Authorization, Origin, cookies…
+	Subprotocols []string
+	TLS          *tls.Config                           // for wss://; nil means crypto/tls's defaults
+	Proxy        func(*http.Request) (*url.URL, error) // nil: no proxy
+	Timeout      time.Duration                         // for the handshake; 0 means 10s
+}
+
+// Handshake is the opening handshake as it happened.
+type Handshake struct {
+	URL           string
+	RequestHeader http.Header
+	Status        int // 101 when accepted
+	Header        http.Header
+	Subprotocol   string
+	Extensions    string
+	Body          string // a refusal's body, cut at 4 KiB
+}
+
+// Kind says what an Event is.
+type Kind uint8
+
+const (
+	Opened  Kind = iota + 1 // the server accepted: Event.Handshake
+	Refused                 // the server refused: Event.Handshake has status and body
+	In                      // a frame came from the server: Event.Frame
+	Out                     // a frame went to the server: Event.Frame
+	Closed                  // the connection is over: Event.Err says how, if not cleanly
+	Note                    // something the user should know: Event.Text
+)
+
+var kindNames = [...]string{Opened: "open", Refused: "refused", In: "in", Out: "out", Closed: "closed", Note: "note"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// Event is one thing that happened on a connection.
+type Event struct {
+	At        time.Time
+	Kind      Kind
+	Frame     sock.Frame    // In and Out
+	RTT       time.Duration // In, for a pong answering one of our pings
+	Handshake *Handshake    // Opened and Refused
+	Err       error         // Closed: nil for a clean close; Refused: why
+	Text      string        // Note
+}
+
+// Conn is a connection to a server.
+type Conn struct {
+	events chan Event
+	outbox chan sock.Frame // what Send queued, for the writer
+	ws     *websocket.Conn
+
+	mu      sync.Mutex // guards what follows
+	pings   map[string]time.Time
+	closed  bool
+	reading chan bool // false stops the reader, true resumes it
+
+	answerPings atomic.Bool
+	done        chan struct{}  // closed when the connection ends
+	writer      sync.WaitGroup // the writer, which emits until done
+}
+
+// Dial connects as cfg says. The handshake's outcome is the first event:
+// Opened, or Refused (and then Closed); Dial returns an error only for a
+// configuration it cannot use.
+func Dial(ctx context.Context, cfg Config) (*Conn, error) {
+	u, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	d := websocket.Dialer{
+		HandshakeTimeout: timeout, Subprotocols: cfg.Subprotocols, TLSClientConfig: cfg.TLS, Proxy: cfg.Proxy,
+		ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10,
+	}
+	c := &Conn{events: make(chan Event, 1024), outbox: make(chan sock.Frame, 1024), pings: map[string]time.Time{}, reading: make(chan bool, 1), done: make(chan struct{})}
+	c.answerPings.Store(true)
+	header := cfg.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	go c.dial(ctx, &d, u.String(), header)
+	return c, nil
+}
+
+// ParseURL reads a server's URL: ws:// or wss://, http:// and https:// taken
+// for them, and no scheme meaning ws://.
+func ParseURL(raw string) (*url.URL, error) {
+	if !strings.Contains(raw, "://") {
+		raw = "ws://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		return nil, fmt.Errorf("scheme %q: want ws:// or wss://", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q names no host", raw)
+	}
+	return u, nil
+}
+
+func (c *Conn) dial(ctx context.Context, d *websocket.Dialer, u string, header http.Header) {
+	ws, resp, err := d.DialContext(ctx, u, header)
+	h := &Handshake{URL: u, RequestHeader: header}
+	if resp != nil {
+		h.Status, h.Header = resp.StatusCode, resp.Header
+		if resp.Request != nil { // as sent, with the dialer's own headers
+			h.RequestHeader = resp.Request.Header.Clone()
+			h.RequestHeader.Set("Host", resp.Request.Host)
+		}
+		h.Extensions = resp.Header.Get("Sec-WebSocket-Extensions")
+	}
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+			h.Body = string(body)
+		}
+		c.emit(Event{Kind: Refused, Handshake: h, Err: err})
+		c.end(err)
+		return
+	}
+	h.Subprotocol = ws.Subprotocol()
+	c.mu.Lock()
+	c.ws = ws
+	c.mu.Unlock()
+	ws.SetReadLimit(-1)
+	ws.SetPingHandler(c.onPing)
+	ws.SetPongHandler(c.onPong)
+	ws.SetCloseHandler(c.onClose)
+	c.emit(Event{Kind: Opened, Handshake: h})
+	c.writer.Add(1)
+	go c.write()
+	c.read()
+}
+
+// Events returns the connection's events, in order; the channel is closed
+// after Closed.
+func (c *Conn) Events() <-chan Event { return c.events }
+
+func (c *Conn) emit(e Event) {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	c.events <- e
+}
+
+// end reports the end of the connection, once.
+func (c *Conn) end(err error) {
+	c.mu.Lock()
+	already := c.closed
+	c.closed = true
+	c.mu.Unlock()
+	if already {
+		return
+	}
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws != nil {
+		ws.Close()
+	}
+	close(c.done)
+	c.writer.Wait() // its last events before Closed
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		err = nil // the closing handshake: its close frame was an In event
+	}
+	c.emit(Event{Kind: Closed, Err: err})
+	close(c.events)
+}
+
+// read runs until the connection fails, reporting what comes.
+func (c *Conn) read() {
+	for {
+		select {
+		case on := <-c.reading:
+			for !on {
+				select {
+				case on = <-c.reading:
+				case <-c.done:
+					return
+				}
+			}
+		default:
+		}
+		op, p, err := c.ws.ReadMessage()
+		if err != nil {
+			c.end(err)
+			return
+		}
+		c.emit(Event{Kind: In, Frame: sock.Frame{Op: sock.Opcode(op), Payload: p}})
+	}
+}
+
+func (c *Conn) onPing(data string) error {
+	c.emit(Event{Kind: In, Frame: sock.Frame{Op: sock.OpPing, Payload: []byte(data)}})
+	if c.answerPings.Load() {
+		c.Send(sock.Frame{Op: sock.OpPong, Payload: []byte(data)}) // unless closed
+	}
+	return nil
+}
+
+func (c *Conn) onPong(data string) error {
+	e := Event{Kind: In, Frame: sock.Frame{Op: sock.OpPong, Payload: []byte(data)}, At: time.Now()}
+	c.mu.Lock()
+	if sent, ok := c.pings[data]; ok {
+		e.RTT = e.At.Sub(sent)
+		delete(c.pings, data)
+	}
+	c.mu.Unlock()
+	c.emit(e)
+	return nil
+}
+
+// onClose reports the server's close frame and answers it with its code,
+// as browsers do.
+func (c *Conn) onClose(code int, text string) error {
+	f := sock.Frame{Op: sock.OpClose}
+	if code != websocket.CloseNoStatusReceived {
+		f = sock.CloseFrame(sock.CloseCode(code), text)
+	}
+	c.emit(Event{Kind: In, Frame: f})
+	reply := sock.Frame{Op: sock.OpClose}
+	if code != websocket.CloseNoStatusReceived {
+		reply = sock.CloseFrame(sock.CloseCode(code), "")
+	}
+	// Written at once, not queued: the reader is about to end the
+	// connection. Unless the client's own close went first.
+	if err := c.writeFrame(reply); err == nil {
+		c.emit(Event{Kind: Out, Frame: reply})
+	}
+	return nil
+}
+
+// Send queues f to be sent: a text or binary message, a ping, a pong or a
+// close frame, whatever its payload (invalid UTF-8, an illegal close code:
+// socktui pokes servers). It never blocks: frames go out in order on the
+// connection's writer, each an Out event once written, or a Note if writing
+// failed. A ping's payload is remembered to time its pong.
+func (c *Conn) Send(f sock.Frame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.ws == nil:
+		return errors.New("not connected")
+	case c.closed:
+		return errors.New("the connection is closed")
+	}
+	select {
+	case c.outbox <- f:
+		return nil
+	default:
+		return errors.New("sending faster than the connection takes: frame dropped")
+	}
+}
+
+// write sends what Send queued, until the connection ends.
+func (c *Conn) write() {
+	defer c.writer.Done()
+	for {
+		select {
+		case f := <-c.outbox:
+			// Out before the write, so that it comes before what answers it.
+			c.emit(Event{Kind: Out, Frame: f})
+			if err := c.writeFrame(f); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+				c.emit(Event{Kind: Note, Text: fmt.Sprintf("sending %v failed: %v", f, err)})
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+func (c *Conn) writeFrame(f sock.Frame) error {
+	if f.Op.IsData() {
+		return c.ws.WriteMessage(int(f.Op), f.Payload)
+	}
+	if f.Op == sock.OpPing {
+		c.mu.Lock()
+		c.pings[string(f.Payload)] = time.Now()
+		c.mu.Unlock()
+	}
+	return c.ws.WriteControl(int(f.Op), f.Payload, time.Now().Add(5*time.Second))
+}
+
+// Close sends a close frame with code and text and lets the server answer.
+func (c *Conn) Close(code sock.CloseCode, text string) error {
+	return c.Send(sock.CloseFrame(code, text))
+}
+
+// Drop cuts the TCP connection without a close frame: the Closed event
+// follows.
+func (c *Conn) Drop() {
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws != nil {
+		ws.NetConn().Close()
+	}
+}
+
+// AnswerPings says whether the client answers the server's pings, as
+// clients must; off, it tests the server's keepalive.
+func (c *Conn) AnswerPings(on bool) { c.answerPings.Store(on) }
+
+// Reading stops or resumes reading: stopped, the server's writes back up.
+func (c *Conn) Reading(on bool) {
+	select {
+	case <-c.reading: // the last order, not taken yet: replaced
+	default:
+	}
+	c.reading <- on
+}
+
+// Done is closed once the connection is over.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Buffered returns how many events wait to be taken: a reader can flush its
+// output when none do.
+func (c *Conn) Buffered() int { return len(c.events) }

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/sock"
+)
+
+// key handles a key press.
+func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
+	m.status = ""
+	switch k.String() {
+	case "ctrl+c", "ctrl+q":
+		return m.quit()
+	case "f1":
+		m.showHelp = !m.showHelp
+		return nil
+	case "esc":
+		m.showHelp, m.showDetail, m.showHandshake = false, false, false
+		return nil
+	case "tab":
+		m.focus = 1 - m.focus
+		if m.focus == composer {
+			return m.input.Focus()
+		}
+		m.input.Blur()
+		m.selected = max(len(m.visible())-1, 0)
+		return nil
+	case "ctrl+r":
+		return m.reconnect()
+	case "ctrl+o":
+		m.showHandshake = !m.showHandshake
+		return nil
+	case "ctrl+t":
+		m.relative = !m.relative
+		return nil
+	case "ctrl+l":
+		m.log.clear()
+		m.selected = 0
+		return nil
+	case "ctrl+s":
+		m.save(m.recordPath())
+		return nil
+	}
+	if m.focus == logView {
+		return m.logKey(k)
+	}
+	return m.composerKey(k)
+}
+
+// composerKey handles a key while the composer has the focus.
+func (m *model) composerKey(k tea.KeyPressMsg) tea.Cmd {
+	single := !strings.Contains(m.input.Value(), "\n")
+	switch k.String() {
+	case "enter":
+		text := m.input.Value()
+		if strings.TrimSpace(text) == "" {
+			return nil
+		}
+		m.input.Reset()
+		m.fitInput()
+		m.remember(text)
+		return m.submit(text)
+	case "up":
+		if single && len(m.history) > 0 {
+			m.histAt = max(m.histAt-1, 0)
+			m.input.SetValue(m.history[m.histAt])
+			return nil
+		}
+	case "down":
+		if single && m.histAt < len(m.history) {
+			m.histAt++
+			if m.histAt == len(m.history) {
+				m.input.Reset()
+			} else {
+				m.input.SetValue(m.history[m.histAt])
+			}
+			return nil
+		}
+	case "pgup", "pgdown":
+		return m.logKey(k)
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(k)
+	m.fitInput()
+	return cmd
+}
+
+// remember adds text to the history, once.
+func (m *model) remember(text string) {
+	if n := len(m.history); n == 0 || m.history[n-1] != text {
+		m.history = append(m.history, text)
+	}
+	m.histAt = len(m.history)
+}
+
+// logKey handles a key while the log has the focus.
+func (m *model) logKey(k tea.KeyPressMsg) tea.Cmd {
+	rows := m.visible()
+	page := max(m.logHeight()-1, 1)
+	switch k.String() {
+	case "?":
+		m.showHelp = !m.showHelp
+	case "up", "k":
+		m.selected, m.follow = max(m.selected-1, 0), false
+	case "down", "j":
+		m.selected = min(m.selected+1, max(len(rows)-1, 0))
+		m.follow = m.selected == len(rows)-1
+	case "pgup":
+		m.selected, m.follow = max(m.selected-page, 0), false
+	case "pgdown":
+		m.selected = min(m.selected+page, max(len(rows)-1, 0))
+		m.follow = m.selected == len(rows)-1
+	case "home", "g":
+		m.selected, m.follow = 0, false
+	case "end", "G":
+		m.selected, m.follow = max(len(rows)-1, 0), true
+	case "enter":
+		m.showDetail = !m.showDetail
+	case "n", "N":
+		m.findNext(rows, k.String() == "n")
+	case "c":
+		if e := m.selectedEntry(rows); e != nil {
+			m.status = "copied"
+			return tea.SetClipboard(string(e.frame.Payload))
+		}
+	}
+	return nil
+}
+
+// quit ends socktui, closing the connection first.
+func (m *model) quit() tea.Cmd {
+	if m.conn != nil && m.state == open {
+		m.conn.Close(sock.CloseGoingAway, "")
+	}
+	if m.rec != nil && m.opts.record != "" {
+		m.save(m.opts.record)
+	}
+	return tea.Quit
+}
+
+// reconnect opens a new connection, keeping the log, the history and the
+// composer, and sends the on-connect messages again.
+func (m *model) reconnect() tea.Cmd {
+	if m.conn != nil && m.state != closed {
+		m.conn.Drop()
+	}
+	m.note("reconnecting")
+	return m.dial()
+}
+
+// recordPath is where ctrl+s saves the recording.
+func (m *model) recordPath() string {
+	if m.opts.record != "" {
+		return m.opts.record
+	}
+	return "session.scenario"
+}
+
+// submit sends what the user typed: a message, or a slash command ("//"
+// sends a message starting with "/").
+func (m *model) submit(text string) tea.Cmd {
+	if !strings.HasPrefix(text, "/") || strings.HasPrefix(text, "//") {
+		m.send(sock.Text(strings.TrimPrefix(text, "/")))
+		return nil
+	}
+	name, arg, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
+	arg = strings.TrimSpace(arg)
+	switch name {
+	case "ping", "pong":
+		op := map[string]sock.Opcode{"ping": sock.OpPing, "pong": sock.OpPong}[name]
+		if len(arg) > 125 {
+			m.status = "a control frame holds 125 bytes at most"
+			return nil
+		}
+		m.send(sock.Frame{Op: op, Payload: []byte(arg)})
+	case "close":
+		m.closeCommand(arg)
+	case "binary":
+		b, err := decodeBinary(arg)
+		if err != nil {
+			m.status = err.Error()
+			return nil
+		}
+		m.send(sock.Binary(b))
+	case "file":
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			m.status = err.Error()
+			return nil
+		}
+		m.send(sock.Binary(b))
+	case "drop":
+		if m.conn != nil {
+			m.note("dropping the connection without a close frame")
+			m.conn.Drop()
+		}
+	case "pings":
+		m.answerPings = arg != "off"
+		if m.conn != nil {
+			m.conn.AnswerPings(m.answerPings)
+		}
+		m.status = "answering pings: " + strconv.FormatBool(m.answerPings)
+	case "reading":
+		m.paused = arg == "off"
+		if m.conn != nil {
+			m.conn.Reading(!m.paused)
+		}
+		m.status = "reading: " + strconv.FormatBool(!m.paused)
+	case "autoping":
+		return m.durationCommand(arg, func(d time.Duration) { m.autoPing = d }, "auto ping")
+	case "every":
+		every, msg, _ := strings.Cut(arg, " ")
+		m.everyMsg = msg
+		return m.durationCommand(every, func(d time.Duration) { m.every = d }, "sending "+strconv.Quote(msg))
+	case "find":
+		m.findCommand(arg)
+	case "only":
+		m.onlyDir = map[string]client.Kind{"in": client.In, "out": client.Out}[arg]
+		m.status = "showing " + map[bool]string{true: "everything", false: arg}[m.onlyDir == 0]
+	case "record":
+		m.rec = newRecorder("c1", m.opts.mask)
+		if u, err := client.ParseURL(m.cfg.URL); err == nil && m.hs != nil {
+			m.rec.connect(m.now(), u, m.cfg.Header)
+			m.rec.add(m.now(), acceptedStep(m.hs))
+		}
+		m.status = "recording from now: ctrl+s or /save FILE writes it"
+	case "save":
+		path := arg
+		if path == "" {
+			path = m.recordPath()
+		}
+		m.save(path)
+	case "reconnect":
+		return m.reconnect()
+	case "clear":
+		m.log.clear()
+	case "help":
+		m.showHelp = true
+	case "quit", "q":
+		return m.quit()
+	default:
+		m.status = fmt.Sprintf("no command /%s: /help lists them", name)
+	}
+	return nil
+}
+
+// closeCommand sends "/close [code [reason]]".
+func (m *model) closeCommand(arg string) {
+	if arg == "" {
+		m.send(sock.Frame{Op: sock.OpClose})
+		return
+	}
+	codeText, reason, _ := strings.Cut(arg, " ")
+	code, err := strconv.ParseUint(codeText, 10, 16)
+	if err != nil {
+		m.status = "/close [code [reason]]: the code is a number"
+		return
+	}
+	// Any code and length: socktui pokes servers with what they must refuse.
+	m.send(sock.Frame{Op: sock.OpClose, Payload: append([]byte{byte(code >> 8), byte(code)}, reason...)})
+}
+
+// durationCommand sets a period from "5s", or stops it with "off".
+func (m *model) durationCommand(arg string, set func(time.Duration), what string) tea.Cmd {
+	if arg == "off" || arg == "" {
+		set(0)
+		m.status = what + ": off"
+		return nil
+	}
+	d, err := time.ParseDuration(arg)
+	if err != nil || d < 100*time.Millisecond {
+		m.status = "a period such as 5s, at least 100ms, or off"
+		return nil
+	}
+	set(d)
+	m.status = what + " every " + d.String()
+	return nil
+}
+
+// findCommand sets the search: "/find text" or "/find /regexp/".
+func (m *model) findCommand(arg string) {
+	if arg == "" {
+		m.search = nil
+		return
+	}
+	expr := regexp.QuoteMeta(arg)
+	if len(arg) > 1 && strings.HasPrefix(arg, "/") && strings.HasSuffix(arg, "/") {
+		expr = arg[1 : len(arg)-1]
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		m.status = err.Error()
+		return
+	}
+	m.search = re
+	m.focus = logView
+	m.input.Blur()
+	m.findNext(m.visible(), false)
+}
+
+// findNext selects the next (or previous) row the search matches.
+func (m *model) findNext(rows []int, forward bool) {
+	if m.search == nil || len(rows) == 0 {
+		return
+	}
+	for step := 1; step <= len(rows); step++ {
+		i := m.selected - step
+		if forward {
+			i = m.selected + step
+		}
+		i = (i%len(rows) + len(rows)) % len(rows)
+		if m.search.MatchString(m.log.at(rows[i]).preview(1 << 20)) {
+			m.selected, m.follow = i, false
+			return
+		}
+	}
+	m.status = "no match"
+}
+
+// decodeBinary reads "/binary" input: hex digits, or base64 after "b64:".
+func decodeBinary(s string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(s, "b64:"); ok {
+		return base64.StdEncoding.DecodeString(rest)
+	}
+	b, err := hex.DecodeString(strings.ReplaceAll(strings.TrimPrefix(s, "0x"), " ", ""))
+	if err != nil {
+		return nil, fmt.Errorf("/binary takes hex digits, or b64: and base64")
+	}
+	return b, nil
+}

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/scenarios"
+	"github.com/sockkit/sockkit/sock"
+)
+
+var (
+	barStyle      = lipgloss.NewStyle().Reverse(true)
+	inStyle       = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	outStyle      = lipgloss.NewStyle().Foreground(lipgloss.Color("4"))
+	noteStyle     = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
+	selectedStyle = lipgloss.NewStyle().Reverse(true)
+	dimStyle      = lipgloss.NewStyle().Faint(true)
+)
+
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "socktui " + m.cfg.URL
+	return v
+}
+
+// render draws the screen: the status bar, the log (or a panel over it),
+// the composer and the help line.
+func (m *model) render() string {
+	var b strings.Builder
+	b.WriteString(m.statusBar())
+	b.WriteByte('\n')
+	switch {
+	case m.showHelp:
+		b.WriteString(fit(help, m.width, m.logHeight()))
+	case m.showHandshake:
+		b.WriteString(fit(m.handshakePanel(), m.width, m.logHeight()))
+	case m.showDetail:
+		b.WriteString(fit(m.detailPanel(), m.width, m.logHeight()))
+	default:
+		b.WriteString(m.logLines())
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.input.View())
+	b.WriteByte('\n')
+	b.WriteString(m.helpLine())
+	return b.String()
+}
+
+// logHeight is how many rows the log gets.
+func (m *model) logHeight() int {
+	return max(m.height-m.input.Height()-2, 1)
+}
+
+// statusBar: state, URL, uptime, counts, RTT.
+func (m *model) statusBar() string {
+	s := stateNames[m.state]
+	if m.state == closed && m.ended != "" {
+		s += " (" + m.ended + ")"
+	}
+	parts := []string{"● " + s, m.cfg.URL}
+	if m.state == open || m.state == closing {
+		parts = append(parts, "up "+m.now().Sub(m.openedAt).Truncate(time.Second).String())
+	}
+	parts = append(parts, fmt.Sprintf("↑ %d msgs %s", m.out, size(m.bytesOut)), fmt.Sprintf("↓ %d msgs %s", m.in, size(m.bytesIn)))
+	if m.rtt > 0 {
+		parts = append(parts, "rtt "+m.rtt.Round(10*time.Microsecond).String())
+	}
+	if m.rec != nil {
+		parts = append(parts, "● rec")
+	}
+	line := " " + strings.Join(parts, "  ")
+	return barStyle.Render(ansi.Truncate(line, m.width, "…") + strings.Repeat(" ", max(m.width-ansi.StringWidth(line), 0)))
+}
+
+// visible returns the log's rows the filter shows, as indices into the log.
+func (m *model) visible() []int {
+	rows := make([]int, 0, m.log.len())
+	for i := range m.log.len() {
+		if m.onlyDir == 0 || m.log.at(i).kind == m.onlyDir {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+func (m *model) selectedEntry(rows []int) *entry {
+	if m.selected < 0 || m.selected >= len(rows) {
+		return nil
+	}
+	return m.log.at(rows[m.selected])
+}
+
+// logLines draws the rows that fit, following the newest unless the user
+// scrolled up: only what shows is formatted.
+func (m *model) logLines() string {
+	rows := m.visible()
+	h := m.logHeight()
+	if m.follow || m.selected >= len(rows) {
+		m.selected = max(len(rows)-1, 0)
+	}
+	top := max(min(m.selected-h/2, len(rows)-h), 0)
+	if m.follow {
+		top = max(len(rows)-h, 0)
+	}
+	lines := make([]string, 0, h)
+	for i := top; i < len(rows) && len(lines) < h; i++ {
+		line := m.row(m.log.at(rows[i]))
+		if m.focus == logView && i == m.selected {
+			line = selectedStyle.Render(ansi.Strip(line))
+		}
+		lines = append(lines, line)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// row formats one entry: time, direction, opcode, size, preview.
+func (m *model) row(e *entry) string {
+	at := e.at.Format("15:04:05.000")
+	if m.relative && !m.openedAt.IsZero() {
+		at = fmt.Sprintf("%12s", "+"+e.at.Sub(m.openedAt).Round(time.Millisecond).String())
+	}
+	var dir, what string
+	style := noteStyle
+	switch e.kind {
+	case client.In:
+		dir, style = "↓", inStyle
+	case client.Out:
+		dir, style = "↑", outStyle
+	default:
+		dir = "•"
+	}
+	if e.kind == client.In || e.kind == client.Out {
+		what = fmt.Sprintf("%-6s %7s ", e.frame.Op, size(len(e.frame.Payload)))
+	}
+	head := fmt.Sprintf("%s %s %s", at, dir, what)
+	rest := e.preview(max(m.width-ansi.StringWidth(head), 1))
+	if e.rtt > 0 {
+		rest += dimStyle.Render(" rtt " + e.rtt.Round(10*time.Microsecond).String())
+	}
+	return ansi.Truncate(style.Render(head)+rest, m.width, "…")
+}
+
+// preview is the entry on one line of at most width cells.
+func (e *entry) preview(width int) string {
+	if e.kind != client.In && e.kind != client.Out {
+		return ansi.Truncate(e.text, width, "…")
+	}
+	p := e.frame.Payload
+	var s string
+	switch e.frame.Op {
+	case sock.OpText:
+		s = strings.NewReplacer("\n", "⏎", "\r", "", "\t", " ").Replace(string(p[:min(len(p), 4*width)]))
+		if !utf8.Valid(p) {
+			s = "(not UTF-8) " + strconv.Quote(string(p[:min(len(p), width)]))
+		}
+	case sock.OpClose:
+		s = e.frame.String()
+	default:
+		s = hex.EncodeToString(p[:min(len(p), width/2+1)])
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// detailPanel shows the selected entry whole: JSON indented, text raw,
+// binary as a hex dump.
+func (m *model) detailPanel() string {
+	e := m.selectedEntry(m.visible())
+	if e == nil {
+		return "nothing selected: tab to the log, then up and down"
+	}
+	head := fmt.Sprintf("%s %s, %d bytes (esc closes, c copies)\n\n", e.at.Format("15:04:05.000"), e.frame.Op, len(e.frame.Payload))
+	p := e.frame.Payload
+	switch {
+	case e.kind != client.In && e.kind != client.Out:
+		return head + e.text
+	case e.frame.Op == sock.OpText && json.Valid(p):
+		var b bytes.Buffer
+		json.Indent(&b, p, "", "  ")
+		return head + b.String()
+	case e.frame.Op == sock.OpText && utf8.Valid(p):
+		return head + string(p)
+	case e.frame.Op == sock.OpClose:
+		return head + e.frame.String()
+	}
+	return head + hex.Dump(p[:min(len(p), 64<<10)])
+}
+
+// handshakePanel shows the opening handshake: the request's headers, the
+// status, the response's headers, the subprotocol and extensions; a
+// refusal's body.
+func (m *model) handshakePanel() string {
+	h := m.hs
+	if h == nil {
+		return "no handshake yet"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "GET %s   (ctrl+o or esc closes)\n", h.URL)
+	writeHeader(&b, h.RequestHeader)
+	fmt.Fprintf(&b, "\nstatus %d %s\n", h.Status, statusText(h.Status))
+	writeHeader(&b, h.Header)
+	if h.Status == 101 {
+		fmt.Fprintf(&b, "\nsubprotocol: %q   extensions: %q\n", h.Subprotocol, h.Extensions)
+	}
+	if h.Body != "" {
+		fmt.Fprintf(&b, "\n%s\n", h.Body)
+	}
+	return b.String()
+}
+
+func writeHeader(b *strings.Builder, h map[string][]string) {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range h[name] {
+			fmt.Fprintf(b, "  %s: %s\n", name, v)
+		}
+	}
+}
+
+// helpLine is the keys that matter most, on one line.
+func (m *model) helpLine() string {
+	keys := "enter send · alt+enter newline · tab log · ctrl+o handshake · ctrl+r reconnect · ctrl+s save · f1 help · ctrl+c quit"
+	if m.focus == logView {
+		keys = "↑↓ select · enter detail · c copy · n/N next match · end follow · tab composer · ? help · ctrl+c quit"
+	}
+	if m.status != "" {
+		keys = m.status
+	}
+	return dimStyle.Render(ansi.Truncate(keys, m.width, "…"))
+}
+
+// help is the help overlay.
+const help = `socktui keys                                        (f1, ? or esc closes)
+
+  enter        send the message, or run the /command
+  alt+enter    new line in the message
+  up, down     history (in a one-line message)
+  tab          switch between the composer and the log
+  in the log:  up/down/pgup/pgdn/home/end select, enter shows the whole
+               frame, c copies it, n/N next/previous match, end follows
+  ctrl+o       the handshake      ctrl+t  relative/absolute times
+  ctrl+r       reconnect          ctrl+l  clear the log
+  ctrl+s       save the recording ctrl+c  quit
+
+commands
+  /ping [data]  /pong [data]  /close [code [reason]]  /binary HEX|b64:...
+  /file PATH    /drop (no close frame)   /pings on|off   /reading on|off
+  /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /only in|out|all
+  /record  /save [FILE]  /reconnect  /clear  /quit    //text sends "/text"`
+
+// fit cuts or pads s to width and height.
+func fit(s string, width, height int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, width, "…")
+	}
+	for len(lines) < height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// size formats n bytes.
+func size(n int) string {
+	switch {
+	case n < 1<<10:
+		return strconv.Itoa(n) + "B"
+	case n < 1<<20:
+		return fmt.Sprintf("%.1fKiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
+}
+
+func statusText(code int) string { return http.StatusText(code) }
+
+// acceptedStep is the expectation a recording starts with.
+func acceptedStep(h *client.Handshake) scenarios.Step {
+	return scenarios.ExpectAccepted{Conn: "c1", Subprotocol: h.Subprotocol}
+}
