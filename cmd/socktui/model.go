@@ -306,4 +306,3 @@ func (m *model) fitInput() {
 	lines := strings.Count(m.input.Value(), "\n") + 1
 	m.input.SetHeight(min(max(lines, 1), max(m.height/3, 1)))
 }
-
