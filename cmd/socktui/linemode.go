@@ -21,12 +21,12 @@ func lineMode(c *client.Conn, o *options, rec *recorder, in io.Reader, out, errO
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	status := 1
-	opened := false
+	opened, done := false, false // done: -1 has had its message
 	for e := range c.Events() {
 		if rec != nil {
 			rec.event(e)
 		}
-		if o.jsonl {
+		if o.jsonl && !(done && e.Kind == client.In && e.Frame.Op.IsData()) {
 			printJSON(w, e)
 		}
 		switch e.Kind {
@@ -43,10 +43,14 @@ func lineMode(c *client.Conn, o *options, rec *recorder, in io.Reader, out, errO
 				fmt.Fprintf(errOut, "socktui: %v\n", e.Err)
 			}
 		case client.In:
+			if done && e.Frame.Op.IsData() {
+				continue // -1: messages that were on their way
+			}
 			if !o.jsonl {
 				printFrame(w, errOut, e.Frame)
 			}
 			if o.once && e.Frame.Op.IsData() {
+				done = true
 				c.Close(sock.CloseNormal, "")
 			}
 		case client.Closed:

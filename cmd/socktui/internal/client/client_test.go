@@ -1,0 +1,152 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type echo struct{}
+
+func (echo) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) }
+
+// server serves echo on /echo and refuses the rest with 404, on loopback.
+func server(t *testing.T) string {
+	ws := sockhttp.NewServer(func(r *http.Request) (sockhttp.Accept, error) {
+		if r.URL.Path != "/echo" {
+			return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusNotFound, Body: "no such endpoint"}
+		}
+		acc := sockhttp.Accept{Handler: echo{}}
+		if strings.Contains(r.Header.Get("Sec-WebSocket-Protocol"), "echo.v1") {
+			acc.Subprotocol = "echo.v1"
+		}
+		return acc, nil
+	}, &sockhttp.Options{Subprotocols: []string{"echo.v1"}})
+	hs := httptest.NewServer(ws)
+	t.Cleanup(func() {
+		ws.Shutdown(context.Background())
+		hs.Close()
+	})
+	return hs.URL
+}
+
+// next returns the connection's next event, failing after a second.
+func next(t *testing.T, c *Conn) Event {
+	t.Helper()
+	select {
+	case e, ok := <-c.Events():
+		if !ok {
+			t.Fatal("no more events")
+		}
+		return e
+	case <-time.After(time.Second):
+		t.Fatal("no event within a second")
+	}
+	return Event{}
+}
+
+func want(t *testing.T, e Event, kind Kind, f sock.Frame) {
+	t.Helper()
+	if e.Kind != kind || e.Frame.Op != f.Op || string(e.Frame.Payload) != string(f.Payload) {
+		t.Fatalf("event %v %v, want %v %v", e.Kind, e.Frame, kind, f)
+	}
+}
+
+func TestConversation(t *testing.T) {
+	base := server(t)
+	c, err := Dial(t.Context(), Config{URL: base + "/echo", Subprotocols: []string{"echo.v1"}, Header: http.Header{"X-Test": {"1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := next(t, c)
+	if e.Kind != Opened || e.Handshake.Status != 101 || e.Handshake.Subprotocol != "echo.v1" {
+		t.Fatalf("first event %+v, want Opened with echo.v1", e)
+	}
+	if h := e.Handshake.RequestHeader; h.Get("X-Test") != "1" || h["Sec-WebSocket-Key"] == nil || h.Get("Host") == "" {
+		t.Errorf("the handshake's request header %v lacks what was sent", h)
+	}
+
+	c.Send(sock.Text("hello"))
+	want(t, next(t, c), Out, sock.Text("hello")) // before its answer, always
+	want(t, next(t, c), In, sock.Text("hello"))
+	c.Send(sock.Text("caf\xe9")) // what the server must refuse, sent as it is
+	want(t, next(t, c), Out, sock.Text("caf\xe9"))
+	want(t, next(t, c), In, sock.CloseFrame(sock.CloseInvalidPayload, ""))
+	want(t, next(t, c), Out, sock.CloseFrame(sock.CloseInvalidPayload, ""))
+	if e := next(t, c); e.Kind != Closed || e.Err != nil {
+		t.Fatalf("event %+v, want a clean Closed", e)
+	}
+	if _, ok := <-c.Events(); ok {
+		t.Error("events after Closed")
+	}
+	if err := c.Send(sock.Text("late")); err == nil {
+		t.Error("Send after the end succeeded")
+	}
+}
+
+func TestPingTimesItsPong(t *testing.T) {
+	c, _ := Dial(t.Context(), Config{URL: server(t) + "/echo"})
+	next(t, c)
+	c.Send(sock.Frame{Op: sock.OpPing, Payload: []byte("p1")})
+	want(t, next(t, c), Out, sock.Frame{Op: sock.OpPing, Payload: []byte("p1")})
+	e := next(t, c)
+	want(t, e, In, sock.Frame{Op: sock.OpPong, Payload: []byte("p1")})
+	if e.RTT <= 0 {
+		t.Errorf("pong RTT %v, want it timed", e.RTT)
+	}
+	c.Close(sock.CloseNormal, "bye")
+	want(t, next(t, c), Out, sock.CloseFrame(sock.CloseNormal, "bye"))
+	want(t, next(t, c), In, sock.CloseFrame(sock.CloseNormal, ""))
+	if e := next(t, c); e.Kind != Closed || e.Err != nil {
+		t.Fatalf("event %+v, want a clean Closed", e)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	c, _ := Dial(t.Context(), Config{URL: server(t) + "/nowhere"})
+	e := next(t, c)
+	if e.Kind != Refused || e.Handshake.Status != http.StatusNotFound || e.Handshake.Body != "no such endpoint" {
+		t.Fatalf("event %+v, want Refused 404 with its body", e)
+	}
+	if e := next(t, c); e.Kind != Closed || e.Err == nil {
+		t.Fatalf("event %+v, want Closed with the error", e)
+	}
+}
+
+func TestDrop(t *testing.T) {
+	c, _ := Dial(t.Context(), Config{URL: server(t) + "/echo"})
+	next(t, c)
+	c.Drop()
+	if e := next(t, c); e.Kind != Closed || e.Err == nil {
+		t.Fatalf("event %+v, want Closed with an error: no close frame", e)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"localhost:8080/ws":  "ws://localhost:8080/ws",
+		"http://h/x":         "ws://h/x",
+		"https://h/x?a=1":    "wss://h/x?a=1",
+		"wss://h":            "wss://h",
+		"ftp://h":            "",
+		"ws:///no-host-here": "",
+	} {
+		u, err := ParseURL(in)
+		switch {
+		case want == "" && err == nil:
+			t.Errorf("ParseURL(%q) = %v, want an error", in, u)
+		case want != "" && (err != nil || u.String() != want):
+			t.Errorf("ParseURL(%q) = %v, %v, want %s", in, u, err, want)
+		}
+	}
+}

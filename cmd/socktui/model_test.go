@@ -1,0 +1,198 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+// start is the tests' clock: every time is a fixed offset from it.
+var start = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+
+func at(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
+
+// testModel returns a model of size width×height whose clock stands at
+// start plus 5s.
+func testModel(t testing.TB, width, height int) *model {
+	m := newModel(t.Context(), client.Config{URL: "ws://example.com/echo"}, &options{})
+	m.now = func() time.Time { return at(5000) }
+	m.Update(tea.WindowSizeMsg{Width: width, Height: height})
+	return m
+}
+
+// session is a short conversation, as the connection reports it.
+func session() []client.Event {
+	hs := &client.Handshake{URL: "ws://example.com/echo", Status: 101, Subprotocol: "chat.v1",
+		RequestHeader: http.Header{"Host": {"example.com"}}, Header: http.Header{"Upgrade": {"websocket"}}}
+	return []client.Event{
+		{At: at(0), Kind: client.Opened, Handshake: hs},
+		{At: at(100), Kind: client.Out, Frame: sock.Text("hello")},
+		{At: at(101), Kind: client.In, Frame: sock.Text("hello")},
+		{At: at(200), Kind: client.Out, Frame: sock.Text(`{"n":1,"list":[1,2]}`)},
+		{At: at(201), Kind: client.In, Frame: sock.Text(`{"n":1,"list":[1,2]}`)},
+		{At: at(300), Kind: client.Out, Frame: sock.Frame{Op: sock.OpPing, Payload: []byte("hb")}},
+		{At: at(301), Kind: client.In, Frame: sock.Frame{Op: sock.OpPong, Payload: []byte("hb")}, RTT: 1234 * time.Microsecond},
+		{At: at(400), Kind: client.In, Frame: sock.Binary([]byte{0xde, 0xad, 0xbe, 0xef})},
+	}
+}
+
+func TestModelCountsWhatHappens(t *testing.T) {
+	m := testModel(t, 80, 16)
+	m.Update(eventsMsg(session()))
+	if m.state != open || m.in != 3 || m.out != 2 || m.bytesIn != 5+20+4 || m.rtt != 1234*time.Microsecond {
+		t.Errorf("state %v, in %d, out %d, bytes in %d, rtt %v", m.state, m.in, m.out, m.bytesIn, m.rtt)
+	}
+	m.Update(eventsMsg{
+		{At: at(500), Kind: client.In, Frame: sock.CloseFrame(4000, "bye")},
+		{At: at(501), Kind: client.Out, Frame: sock.CloseFrame(4000, "")},
+		{At: at(502), Kind: client.Closed},
+	})
+	if m.state != closed || m.ended != `close 4000 "bye"` {
+		t.Errorf("after the close: state %v, ended %q", m.state, m.ended)
+	}
+}
+
+// The screen at a fixed size and clock, colours aside, as a golden file
+// (SOCKT_UPDATE=1 rewrites it).
+func TestModelView(t *testing.T) {
+	m := testModel(t, 80, 16)
+	m.Update(eventsMsg(session()))
+	screen := func() []string { return strings.Split(ansi.Strip(m.render()), "\n") }
+	sockt.Golden(t, "testdata/log.golden", screen())
+
+	m.Update(key("tab"))
+	m.Update(key("up"))
+	m.Update(key("up"))
+	m.Update(key("up"))
+	m.Update(key("enter"))
+	sockt.Golden(t, "testdata/detail.golden", screen())
+
+	m.Update(key("esc"))
+	m.Update(key("ctrl+o"))
+	sockt.Golden(t, "testdata/handshake.golden", screen())
+}
+
+// key returns the key press the name describes, as bubbletea reports it.
+func key(name string) tea.KeyPressMsg {
+	switch name {
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	}
+	if ctrl, ok := strings.CutPrefix(name, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: rune(ctrl[0]), Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: rune(name[0]), Text: name}
+}
+
+// typeText types s into the model, key by key.
+func typeText(m *model, s string) {
+	for _, r := range s {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func TestModelKeys(t *testing.T) {
+	m := testModel(t, 80, 16)
+	m.Update(eventsMsg(session()))
+
+	if m.Update(key("tab")); m.focus != logView {
+		t.Fatal("tab did not give the log the focus")
+	}
+	m.Update(key("up"))
+	if m.follow || m.selected != len(m.visible())-2 {
+		t.Errorf("up in the log: follow %v, selected %d of %d", m.follow, m.selected, len(m.visible()))
+	}
+	m.Update(key("end"))
+	if !m.follow {
+		t.Error("end did not follow the log again")
+	}
+	m.Update(key("tab"))
+
+	typeText(m, "/close 4000 bye")
+	if m.input.Value() != "/close 4000 bye" {
+		t.Fatalf("composer holds %q", m.input.Value())
+	}
+	m.Update(key("enter"))
+	if m.input.Value() != "" || m.status != "not connected: ctrl+r reconnects" {
+		t.Errorf("enter with no connection: composer %q, status %q", m.input.Value(), m.status)
+	}
+	m.Update(key("up"))
+	if m.input.Value() != "/close 4000 bye" {
+		t.Errorf("up recalls %q, want the last message", m.input.Value())
+	}
+	m.Update(key("down"))
+	typeText(m, "/bogus")
+	m.Update(key("enter"))
+	if !strings.HasPrefix(m.status, "no command /bogus") {
+		t.Errorf("status %q for an unknown command", m.status)
+	}
+	typeText(m, "/find dead")
+	m.Update(key("enter"))
+	if e := m.selectedEntry(m.visible()); m.focus != logView || e == nil || e.frame.Op != sock.OpBinary {
+		t.Errorf("/find dead selected %v", e)
+	}
+	m.Update(key("tab"))
+	typeText(m, "/only in")
+	m.Update(key("enter"))
+	for _, i := range m.visible() {
+		if m.log.at(i).kind != client.In {
+			t.Fatalf("/only in shows %v", m.log.at(i).kind)
+		}
+	}
+}
+
+func TestRingKeepsTheNewest(t *testing.T) {
+	r := newRing(3)
+	for i := range 5 {
+		r.add(entry{text: string(rune('a' + i))})
+	}
+	if r.len() != 3 || r.at(0).text != "c" || r.at(2).text != "e" || r.dropped() != 2 {
+		t.Errorf("ring of 3 after 5: len %d, first %q, last %q, dropped %d", r.len(), r.at(0).text, r.at(2).text, r.dropped())
+	}
+}
+
+// BenchmarkModel feeds events into the model in batches, as a fast server
+// would, rendering after each batch of 512, and reports events a second;
+// "frame" renders a screen of a full log (10,000 entries).
+//
+//	go test -run '^$' -bench Model -cpu 1 ./cmd/socktui
+func BenchmarkModel(b *testing.B) {
+	m := testModel(b, 120, 40)
+	batch := make(eventsMsg, 512)
+	for i := range batch {
+		batch[i] = client.Event{At: at(i), Kind: client.In, Frame: sock.Text(`{"type":"tick","n":12345,"payload":"some text of the usual length"}`)}
+	}
+	b.Run("events", func(b *testing.B) {
+		for b.Loop() {
+			m.Update(batch)
+			_ = m.render()
+		}
+		b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("frame", func(b *testing.B) {
+		for m.log.len() < logCapacity {
+			m.Update(batch)
+		}
+		for b.Loop() {
+			_ = m.render()
+		}
+	})
+}
