@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
@@ -172,10 +173,21 @@ func (e *entry) preview(width int) string {
 		}
 	case sock.OpClose:
 		s = e.frame.String()
+	case sock.OpPing, sock.OpPong:
+		if printable(p) {
+			s = strconv.Quote(string(p))
+			break
+		}
+		fallthrough
 	default:
 		s = hex.EncodeToString(p[:min(len(p), width/2+1)])
 	}
 	return ansi.Truncate(s, width, "…")
+}
+
+// printable reports whether p is text with no control characters.
+func printable(p []byte) bool {
+	return utf8.Valid(p) && !strings.ContainsFunc(string(p), unicode.IsControl)
 }
 
 // detailPanel shows the selected entry whole: JSON indented, text raw,
