@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+// The interactive socktui end to end, in a virtual terminal: connect to the
+// demo, send, see the echo, /ping, /close, the recording saved; then the
+// recording replays against the demo, and fails against a changed server.
+func TestInteractiveEndToEnd(t *testing.T) {
+	d, err := startDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.stop()
+	file := filepath.Join(t.TempDir(), "session.scenario")
+	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{record: file})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	saw := func(what string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
+			teatest.WithDuration(3*time.Second))
+	}
+	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
+
+	saw("open ws://")
+	tm.Type("hello")
+	tm.Send(enter)
+	saw("↓ text")
+	tm.Type("/ping hb")
+	tm.Send(enter)
+	saw("↓ pong")
+	tm.Type("/close 1000 bye")
+	tm.Send(enter)
+	saw("closed: close 1000")
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
+
+	final := tm.FinalModel(t).(*model)
+	if final.in != 1 || final.out != 1 || final.state != closed {
+		t.Errorf("final model: %d in, %d out, state %v", final.in, final.out, final.state)
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`c1 send text "hello"`, `c1 expect text "hello"`, `c1 send ping "hb"`, `c1 expect pong "hb"`,
+		`c1 send close 1000 "bye"`, `c1 expect close 1000`} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the recording lacks %q:\n%s", want, text)
+		}
+	}
+
+	if out, errOut, status := socktuiRun(t, "", "run", file, "--url", d.URL); status != 0 {
+		t.Errorf("replay against the demo: status %d\n%s%s", status, out, errOut)
+	}
+	changed := httptest.NewServer(sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return upper{} }), nil))
+	defer changed.Close()
+	if out, _, status := socktuiRun(t, "", "run", file, "--url", changed.URL); status != 1 || !strings.Contains(out, `"HELLO"`) {
+		t.Errorf("replay against a changed server: status %d, want 1 and a diff:\n%s", status, out)
+	}
+}
