@@ -412,7 +412,7 @@ func TestKeepalive(t *testing.T) {
 			s.Receive(ping.Add(time.Second), sock.Frame{Op: sock.OpPong})
 			wantDeadline(t, s, ping.Add(10*time.Second))
 		}
-		wantCalls(t, h, "init", "control pong", "control pong ", "control pong ")
+		wantCalls(t, h, "init", "control pong", "control pong", "control pong")
 		if len(h.reasons) != 0 {
 			t.Errorf("Terminate ran with %v, want the connection open", h.reasons)
 		}
