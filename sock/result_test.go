@@ -15,7 +15,7 @@ func TestResultString(t *testing.T) {
 		{sock.Continue(), "continue"},
 		{sock.Result{}, "continue"},
 		{sock.Push(sock.Text("hi")), `push [text "hi"]`},
-		{sock.Push(sock.Text("a"), sock.Binary([]byte{7}), sock.Frame{Op: sock.OpPing}), `push [text "a", binary 07, ping ]`},
+		{sock.Push(sock.Text("a"), sock.Binary([]byte{7}), sock.Frame{Op: sock.OpPing}), `push [text "a", binary 07, ping]`},
 		{sock.Stop(), "stop"},
 		{sock.Push(sock.Text("a")).Stop(), `push [text "a"] then stop`},
 		{sock.Close(4000, "bye"), `close 4000 "bye"`},
