@@ -26,7 +26,10 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = !m.showHelp
 		return nil
 	case "esc":
-		m.showHelp, m.showDetail, m.showHandshake = false, false, false
+		m.showHelp, m.showDetail, m.showHandshake, m.showProbes = false, false, false, false
+		return nil
+	case "ctrl+p":
+		m.showProbes = !m.showProbes
 		return nil
 	case "tab":
 		m.focus = 1 - m.focus
@@ -50,6 +53,13 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		m.save(m.recordPath())
+		return nil
+	}
+	if m.showProbes {
+		if n, err := strconv.Atoi(k.String()); err == nil {
+			m.showProbes = false
+			m.runProbe(n, "")
+		}
 		return nil
 	}
 	if m.focus == logView {
@@ -200,6 +210,14 @@ func (m *model) submit(text string) tea.Cmd {
 			return nil
 		}
 		m.send(sock.Binary(b))
+	case "probe":
+		number, rest, _ := strings.Cut(arg, " ")
+		n, err := strconv.Atoi(number)
+		if err != nil {
+			m.showProbes = true
+			return nil
+		}
+		m.runProbe(n, strings.TrimSpace(rest))
 	case "drop":
 		if m.conn != nil {
 			m.note("dropping the connection without a close frame")

@@ -73,6 +73,7 @@ type model struct {
 	selected      int  // index of the selected row among those shown
 	showDetail    bool
 	showHandshake bool
+	showProbes    bool
 	showHelp      bool
 	relative      bool // times since the connection opened, not of day
 	onlyDir       client.Kind

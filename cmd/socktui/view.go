@@ -47,6 +47,8 @@ func (m *model) render() string {
 	switch {
 	case m.showHelp:
 		b.WriteString(fit(help, m.width, m.logHeight()))
+	case m.showProbes:
+		b.WriteString(fit(probePanel(), m.width, m.logHeight()))
 	case m.showHandshake:
 		b.WriteString(fit(m.handshakePanel(), m.width, m.logHeight()))
 	case m.showDetail:
@@ -148,7 +150,11 @@ func (m *model) row(e *entry) string {
 		dir = "•"
 	}
 	if e.kind == client.In || e.kind == client.Out {
-		what = fmt.Sprintf("%-6s %7s ", e.frame.Op, size(len(e.frame.Payload)))
+		op := e.frame.Op.String()
+		if e.frame.Op == sock.OpContinuation {
+			op = "cont"
+		}
+		what = fmt.Sprintf("%-6s %7s ", op, size(len(e.frame.Payload)))
 	}
 	head := fmt.Sprintf("%s %s %s", at, dir, what)
 	rest := e.preview(max(m.width-ansi.StringWidth(head), 1))
@@ -271,12 +277,13 @@ const help = `socktui keys                                        (f1, ? or esc 
   in the log:  up/down/pgup/pgdn/home/end select, enter shows the whole
                frame, c copies it, n/N next/previous match, end follows
   ctrl+o       the handshake      ctrl+t  relative/absolute times
+  ctrl+p       robustness probes: invalid UTF-8, oversize, fragments, bad closes…
   ctrl+r       reconnect          ctrl+l  clear the log
   ctrl+s       save the recording ctrl+c  quit
 
 commands
   /ping [data]  /pong [data]  /close [code [reason]]  /binary HEX|b64:...
-  /file PATH    /drop (no close frame)   /pings on|off   /reading on|off
+  /file PATH    /probe [N [size]]   /drop (no close frame)   /pings on|off   /reading on|off
   /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /only in|out|all
   /record  /save [FILE]  /reconnect  /clear  /quit    //text sends "/text"`
 

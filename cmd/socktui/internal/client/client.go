@@ -6,7 +6,9 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -78,7 +80,7 @@ type Event struct {
 // Conn is a connection to a server.
 type Conn struct {
 	events chan Event
-	outbox chan sock.Frame // what Send queued, for the writer
+	outbox chan outgoing // what Send and SendRaw queued, for the writer
 	ws     *websocket.Conn
 
 	mu      sync.Mutex // guards what follows
@@ -87,6 +89,7 @@ type Conn struct {
 	reading chan bool // false stops the reader, true resumes it
 
 	answerPings atomic.Bool
+	dropped     atomic.Bool    // Drop cut the connection
 	done        chan struct{}  // closed when the connection ends
 	writer      sync.WaitGroup // the writer, which emits until done
 }
@@ -107,7 +110,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		HandshakeTimeout: timeout, Subprotocols: cfg.Subprotocols, TLSClientConfig: cfg.TLS, Proxy: cfg.Proxy,
 		ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10,
 	}
-	c := &Conn{events: make(chan Event, 1024), outbox: make(chan sock.Frame, 1024), pings: map[string]time.Time{}, reading: make(chan bool, 1), done: make(chan struct{})}
+	c := &Conn{events: make(chan Event, 1024), outbox: make(chan outgoing, 1024), pings: map[string]time.Time{}, reading: make(chan bool, 1), done: make(chan struct{})}
 	c.answerPings.Store(true)
 	header := cfg.Header.Clone()
 	if header == nil {
@@ -205,8 +208,11 @@ func (c *Conn) end(err error) {
 	close(c.done)
 	c.writer.Wait() // its last events before Closed
 	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
+	switch {
+	case errors.As(err, &ce):
 		err = nil // the closing handshake: its close frame was an In event
+	case c.dropped.Load():
+		err = ErrDropped
 	}
 	c.emit(Event{Kind: Closed, Err: err})
 	close(c.events)
@@ -280,7 +286,30 @@ func (c *Conn) onClose(code int, text string) error {
 // socktui pokes servers). It never blocks: frames go out in order on the
 // connection's writer, each an Out event once written, or a Note if writing
 // failed. A ping's payload is remembered to time its pong.
-func (c *Conn) Send(f sock.Frame) error {
+func (c *Conn) Send(f sock.Frame) error { return c.queue(outgoing{frame: f}) }
+
+// RawFrame is a frame written as it is, whatever the protocol says: a
+// message in fragments with control frames between them, a control frame
+// over 125 bytes, a reserved bit set.
+type RawFrame struct {
+	Fin     bool
+	Rsv1    bool
+	Op      sock.Opcode
+	Payload []byte
+}
+
+// SendRaw queues frames to be written as they are, masked as a client's
+// must be, each an Out event (of its opcode and payload) once queued for
+// the wire.
+func (c *Conn) SendRaw(frames ...RawFrame) error { return c.queue(outgoing{raw: frames}) }
+
+// outgoing is what the writer writes: a frame, or raw frames.
+type outgoing struct {
+	frame sock.Frame
+	raw   []RawFrame
+}
+
+func (c *Conn) queue(o outgoing) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
@@ -290,7 +319,7 @@ func (c *Conn) Send(f sock.Frame) error {
 		return errors.New("the connection is closed")
 	}
 	select {
-	case c.outbox <- f:
+	case c.outbox <- o:
 		return nil
 	default:
 		return errors.New("sending faster than the connection takes: frame dropped")
@@ -302,16 +331,64 @@ func (c *Conn) write() {
 	defer c.writer.Done()
 	for {
 		select {
-		case f := <-c.outbox:
+		case o := <-c.outbox:
+			if o.raw != nil {
+				c.writeRaw(o.raw)
+				continue
+			}
 			// Out before the write, so that it comes before what answers it.
-			c.emit(Event{Kind: Out, Frame: f})
-			if err := c.writeFrame(f); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
-				c.emit(Event{Kind: Note, Text: fmt.Sprintf("sending %v failed: %v", f, err)})
+			c.emit(Event{Kind: Out, Frame: o.frame})
+			if err := c.writeFrame(o.frame); err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+				c.emit(Event{Kind: Note, Text: fmt.Sprintf("sending %v failed: %v", o.frame, err)})
 			}
 		case <-c.done:
 			return
 		}
 	}
+}
+
+// writeRaw writes frames on the socket itself, around gorilla.
+func (c *Conn) writeRaw(frames []RawFrame) {
+	var b []byte
+	for _, f := range frames {
+		c.emit(Event{Kind: Out, Frame: sock.Frame{Op: f.Op, Payload: f.Payload}})
+		b = appendFrame(b, f)
+	}
+	conn := c.ws.NetConn()
+	conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Write(b); err != nil {
+		c.emit(Event{Kind: Note, Text: "sending raw frames failed: " + err.Error()})
+	}
+	conn.SetWriteDeadline(time.Time{})
+}
+
+// appendFrame appends f to b as RFC 6455 section 5.2 lays a client's frame
+// out: masked, with the shortest length encoding.
+func appendFrame(b []byte, f RawFrame) []byte {
+	first := byte(f.Op) & 0x0f
+	if f.Fin {
+		first |= 0x80
+	}
+	if f.Rsv1 {
+		first |= 0x40
+	}
+	b = append(b, first)
+	switch n := len(f.Payload); {
+	case n <= 125:
+		b = append(b, 0x80|byte(n))
+	case n <= 0xffff:
+		b = append(b, 0x80|126, byte(n>>8), byte(n))
+	default:
+		b = append(b, 0x80|127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	var key [4]byte
+	rand.Read(key[:])
+	b = append(b, key[:]...)
+	for i, x := range f.Payload {
+		b = append(b, x^key[i%4])
+	}
+	return b
 }
 
 func (c *Conn) writeFrame(f sock.Frame) error {
@@ -331,9 +408,13 @@ func (c *Conn) Close(code sock.CloseCode, text string) error {
 	return c.Send(sock.CloseFrame(code, text))
 }
 
+// ErrDropped is the Closed event's error after [Conn.Drop].
+var ErrDropped = errors.New("dropped by the client, without a close frame")
+
 // Drop cuts the TCP connection without a close frame: the Closed event
-// follows.
+// follows, with ErrDropped.
 func (c *Conn) Drop() {
+	c.dropped.Store(true)
 	c.mu.Lock()
 	ws := c.ws
 	c.mu.Unlock()

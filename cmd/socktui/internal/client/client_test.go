@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -127,8 +128,8 @@ func TestDrop(t *testing.T) {
 	c, _ := Dial(t.Context(), Config{URL: server(t) + "/echo"})
 	next(t, c)
 	c.Drop()
-	if e := next(t, c); e.Kind != Closed || e.Err == nil {
-		t.Fatalf("event %+v, want Closed with an error: no close frame", e)
+	if e := next(t, c); e.Kind != Closed || !errors.Is(e.Err, ErrDropped) {
+		t.Fatalf("event %+v, want Closed with ErrDropped", e)
 	}
 }
 
