@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,10 +27,13 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.showHelp = !m.showHelp
 		return nil
 	case "esc":
-		m.showHelp, m.showDetail, m.showHandshake, m.showProbes = false, false, false, false
+		m.showHelp, m.showDetail, m.showHandshake, m.showProbes, m.picking = false, false, false, false, nil
 		return nil
 	case "ctrl+p":
 		m.showProbes = !m.showProbes
+		return nil
+	case "ctrl+e":
+		m.pickSnippet()
 		return nil
 	case "tab":
 		m.focus = 1 - m.focus
@@ -53,6 +57,16 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+s":
 		m.save(m.recordPath())
+		return nil
+	}
+	if m.picking != nil {
+		if n, err := strconv.Atoi(k.String()); err == nil && n >= 1 && n <= len(m.picking) {
+			m.input.SetValue(m.picking[n-1].text)
+			m.fitInput()
+			m.picking = nil
+			m.focus = composer
+			return m.input.Focus()
+		}
 		return nil
 	}
 	if m.showProbes {
@@ -106,12 +120,65 @@ func (m *model) composerKey(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// remember adds text to the history, once.
+// remember adds text to the history, once, and keeps the history.
 func (m *model) remember(text string) {
 	if n := len(m.history); n == 0 || m.history[n-1] != text {
 		m.history = append(m.history, text)
+		if err := m.store.saveHistory(m.history); err != nil {
+			m.status = "history: " + err.Error()
+		}
 	}
 	m.histAt = len(m.history)
+}
+
+// pickSnippet lists the snippets to choose from.
+func (m *model) pickSnippet() {
+	if len(m.snippets) == 0 {
+		m.status = "no snippets yet: /snippet NAME saves the last message sent as one"
+		return
+	}
+	m.picking, m.pickWhat = nil, "snippets, from "+m.store.snippets
+	for _, s := range m.snippets[:min(len(m.snippets), 9)] {
+		m.picking = append(m.picking, pick{s.name, s.text})
+	}
+}
+
+// pickHistory lists the latest messages sent that contain text.
+func (m *model) pickHistory(text string) {
+	m.picking, m.pickWhat = nil, "messages sent that contain "+strconv.Quote(text)
+	for i := len(m.history) - 1; i >= 0 && len(m.picking) < 9; i-- {
+		if strings.Contains(m.history[i], text) && !strings.HasPrefix(m.history[i], "/history ") {
+			m.picking = append(m.picking, pick{"", m.history[i]})
+		}
+	}
+	if len(m.picking) == 0 {
+		m.picking, m.status = nil, "no message sent contains "+strconv.Quote(text)
+	}
+}
+
+// saveSnippet saves the last message sent as the snippet name.
+func (m *model) saveSnippet(name string) {
+	last := ""
+	for i := len(m.history) - 1; i >= 0 && last == ""; i-- {
+		if h := m.history[i]; !strings.HasPrefix(h, "/") || strings.HasPrefix(h, "//") {
+			last = h
+		}
+	}
+	if name == "" || last == "" {
+		m.status = "/snippet NAME saves the last message sent"
+		return
+	}
+	i := slices.IndexFunc(m.snippets, func(s snippet) bool { return s.name == name })
+	if i < 0 {
+		m.snippets = append(m.snippets, snippet{name: name})
+		i = len(m.snippets) - 1
+	}
+	m.snippets[i].text = last
+	if err := m.store.saveSnippets(m.snippets); err != nil {
+		m.status = "snippets: " + err.Error()
+		return
+	}
+	m.status = "saved as " + strconv.Quote(name) + " in " + m.store.snippets
 }
 
 // logKey handles a key while the log has the focus.
@@ -210,6 +277,12 @@ func (m *model) submit(text string) tea.Cmd {
 			return nil
 		}
 		m.send(sock.Binary(b))
+	case "snippets":
+		m.pickSnippet()
+	case "snippet":
+		m.saveSnippet(arg)
+	case "history":
+		m.pickHistory(arg)
 	case "probe":
 		number, rest, _ := strings.Cut(arg, " ")
 		n, err := strconv.Atoi(number)

@@ -63,9 +63,13 @@ type model struct {
 	lastEvery           time.Time
 	answerPings, paused bool
 
-	input   textarea.Model
-	history []string
-	histAt  int // position in history while browsing it; len(history) when not
+	input    textarea.Model
+	history  []string
+	histAt   int // position in history while browsing it; len(history) when not
+	store    store
+	snippets []snippet
+	picking  []pick // a list to choose from, shown over the log
+	pickWhat string
 
 	width, height int
 	focus         focus
@@ -94,8 +98,25 @@ func newModel(ctx context.Context, cfg client.Config, o *options) *model {
 	if o.record != "" {
 		m.rec = newRecorder("c1", o.mask)
 	}
+	if u, err := client.ParseURL(cfg.URL); err == nil {
+		m.store = newStore(u)
+		if o.noHistory {
+			m.store.history = ""
+		}
+		var err error
+		if m.history, err = m.store.loadHistory(); err != nil {
+			m.status = "history: " + err.Error()
+		}
+		if m.snippets, err = m.store.loadSnippets(); err != nil {
+			m.status = "snippets: " + err.Error()
+		}
+		m.histAt = len(m.history)
+	}
 	return m
 }
+
+// pick is an entry of a list to choose from: a snippet, a past message.
+type pick struct{ label, text string }
 
 // Messages of the model's own.
 type (

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,7 @@ func at(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecon
 // testModel returns a model of size width×height whose clock stands at
 // start plus 5s.
 func testModel(t testing.TB, width, height int) *model {
-	m := newModel(t.Context(), client.Config{URL: "ws://example.com/echo"}, &options{})
+	m := newModel(t.Context(), client.Config{URL: "ws://example.com/echo"}, &options{noHistory: true})
 	m.now = func() time.Time { return at(5000) }
 	m.Update(tea.WindowSizeMsg{Width: width, Height: height})
 	return m
@@ -195,4 +197,59 @@ func BenchmarkModel(b *testing.B) {
 			_ = m.render()
 		}
 	})
+}
+
+// History and snippets live in plain files: the history per endpoint in the
+// user's configuration directory, the snippets in .socktui/ of the working
+// directory.
+func TestHistoryAndSnippets(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	t.Chdir(t.TempDir())
+	newM := func() *model {
+		m := newModel(t.Context(), client.Config{URL: "ws://example.com:8080/chat"}, &options{})
+		m.Update(tea.WindowSizeMsg{Width: 80, Height: 16})
+		return m
+	}
+	m := newM()
+	for _, msg := range []string{`{"join":"lobby"}`, "line one\nline two", "/snippet join"} {
+		m.input.SetValue(msg)
+		m.Update(key("enter"))
+	}
+	if !strings.HasPrefix(m.status, `saved as "join"`) {
+		t.Fatalf("status %q after /snippet join", m.status)
+	}
+
+	m = newM() // as the next run would
+	if got := strings.Join(m.history, "|"); got != "{\"join\":\"lobby\"}|line one\nline two|/snippet join" {
+		t.Errorf("history read back: %q", got)
+	}
+	text, err := os.ReadFile(filepath.Join(".socktui", "example.com_8080_chat.snippets"))
+	if err != nil || string(text) != "## join\nline one\nline two\n" {
+		t.Errorf("snippets file %q, %v", text, err)
+	}
+	m.Update(key("ctrl+e"))
+	if len(m.picking) != 1 || m.picking[0].label != "join" {
+		t.Fatalf("snippet picker: %+v", m.picking)
+	}
+	m.Update(key("1"))
+	if m.input.Value() != "line one\nline two" || m.picking != nil {
+		t.Errorf("picking snippet 1 put %q in the composer", m.input.Value())
+	}
+	m.input.Reset()
+	m.input.SetValue("/history lobby")
+	m.Update(key("enter"))
+	if len(m.picking) != 1 || m.picking[0].text != `{"join":"lobby"}` {
+		t.Errorf("/history lobby lists %+v", m.picking)
+	}
+}
+
+func TestParseSnippets(t *testing.T) {
+	list, err := parseSnippets("# comments first\n## a\none\n\n## b\n\ntwo\nlines\n")
+	if err != nil || len(list) != 2 || list[0] != (snippet{"a", "one"}) || list[1] != (snippet{"b", "two\nlines"}) {
+		t.Errorf("parseSnippets: %q, %v", list, err)
+	}
+	if _, err := parseSnippets("##  \n"); err == nil {
+		t.Error("a snippet without a name parsed")
+	}
 }

@@ -27,7 +27,7 @@ func TestInteractiveEndToEnd(t *testing.T) {
 	}
 	defer d.stop()
 	file := filepath.Join(t.TempDir(), "session.scenario")
-	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{record: file})
+	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{record: file, noHistory: true})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
 	saw := func(what string) {
 		t.Helper()

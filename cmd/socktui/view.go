@@ -47,6 +47,8 @@ func (m *model) render() string {
 	switch {
 	case m.showHelp:
 		b.WriteString(fit(help, m.width, m.logHeight()))
+	case m.picking != nil:
+		b.WriteString(fit(m.pickPanel(), m.width, m.logHeight()))
 	case m.showProbes:
 		b.WriteString(fit(probePanel(), m.width, m.logHeight()))
 	case m.showHandshake:
@@ -220,6 +222,20 @@ func (m *model) detailPanel() string {
 	return head + hex.Dump(p[:min(len(p), 64<<10)])
 }
 
+// pickPanel lists what the user may choose, each on one line.
+func (m *model) pickPanel() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: press a number to edit one before sending (esc closes)\n\n", m.pickWhat)
+	for i, p := range m.picking {
+		text := strings.ReplaceAll(p.text, "\n", "⏎")
+		if p.label != "" {
+			text = p.label + ": " + text
+		}
+		fmt.Fprintf(&b, "  %d  %s\n", i+1, text)
+	}
+	return b.String()
+}
+
 // handshakePanel shows the opening handshake: the request's headers, the
 // status, the response's headers, the subprotocol and extensions; a
 // refusal's body.
@@ -278,6 +294,7 @@ const help = `socktui keys                                        (f1, ? or esc 
                frame, c copies it, n/N next/previous match, end follows
   ctrl+o       the handshake      ctrl+t  relative/absolute times
   ctrl+p       robustness probes: invalid UTF-8, oversize, fragments, bad closes…
+  ctrl+e       snippets: saved messages, edited before sending
   ctrl+r       reconnect          ctrl+l  clear the log
   ctrl+s       save the recording ctrl+c  quit
 
@@ -285,6 +302,7 @@ commands
   /ping [data]  /pong [data]  /close [code [reason]]  /binary HEX|b64:...
   /file PATH    /probe [N [size]]   /drop (no close frame)   /pings on|off   /reading on|off
   /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /only in|out|all
+  /snippets  /snippet NAME (saves the last message)  /history TEXT (finds one)
   /record  /save [FILE]  /reconnect  /clear  /quit    //text sends "/text"`
 
 // fit cuts or pads s to width and height.
