@@ -38,9 +38,9 @@ type options struct {
 	once    bool // line mode: exit after one message
 	jsonl   bool // line mode: one JSON object per event
 
-	record string // the scenario file a session is recorded to
-	mask   list   // JSON fields recorded as "<any>"
-	noHistory bool // keep no history of what was sent
+	record    string // the scenario file a session is recorded to
+	mask      list   // JSON fields recorded as "<any>"
+	noHistory bool   // keep no history of what was sent
 }
 
 // list is a flag given any number of times.
