@@ -3,7 +3,6 @@ package scenarios
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -37,6 +36,7 @@ const maxConns = 4
 func Check(t rapid.TB, newServer func() *sockhttp.Server, opts *Options) {
 	t.Helper()
 	c := newChecker(newServer, opts)
+	c.opts.checkSkip(t)
 	rapid.Check(t, c.lifecycle)
 	c.coverage.report(t)
 }
@@ -52,25 +52,14 @@ type checker struct {
 	// it many times, so later lifecycles wait less to see it again.
 	hung   atomic.Pointer[string]
 	leaked atomic.Bool
+	// pause is the longest pause in progress that ended, in any step so
+	// far: what a handler's callbacks may legitimately take.
+	pause atomic.Int64
 }
 
 func newChecker(newServer func() *sockhttp.Server, opts *Options) *checker {
 	c := &checker{newServer: newServer, opts: opts.withDefaults()}
 	c.coverage.init(c.opts.Sometimes)
-	return c
-}
-
-func (o *Options) withDefaults() Options {
-	var c Options
-	if o != nil {
-		c = *o
-	}
-	if len(c.Connects) == 0 {
-		c.Connects = []Connect{{Target: "/"}}
-	}
-	if c.Watchdog == 0 {
-		c.Watchdog = time.Second
-	}
 	return c
 }
 
@@ -92,11 +81,12 @@ func (c *checker) lifecycle(rt *rapid.T) {
 		if s := c.hung.Load(); s != nil {
 			seen = *s
 		}
-		r.watch = newWatchdog(o.Watchdog, seen)
+		r.watch = newWatchdog(o.Watchdog, seen, time.Duration(c.pause.Load()))
 		defer func() {
-			r.watch.stop(r.stuck != "")
-			if r.stuck != "" && seen == "" {
-				c.hung.Store(&r.stuck)
+			r.watch.stop()
+			c.pause.Store(int64(r.watch.pause)) // lifecycles run one at a time
+			if stuck := r.watch.stuck; stuck != "" && seen == "" {
+				c.hung.Store(&stuck)
 			}
 		}()
 	}
@@ -122,7 +112,9 @@ func (c *checker) lifecycle(rt *rapid.T) {
 	}
 	// Last, so that the goroutines of both runs have had the most time to
 	// end: a handler's goroutine may be told to stop at Terminate.
-	if healed && r.watch != nil && !o.skips("leaks") {
+	// Not once a step has hung in the Check: the failure is the hang, and
+	// listing goroutines gets slow as the stuck ones pile up.
+	if healed && r.watch != nil && !o.skips("leaks") && c.hung.Load() == nil {
 		grace := time.Second
 		if c.leaked.Load() {
 			grace = 10 * time.Millisecond
@@ -133,8 +125,6 @@ func (c *checker) lifecycle(rt *rapid.T) {
 		}
 	}
 }
-
-func (o *Options) skips(check string) bool { return slices.Contains(o.Skip, check) }
 
 // generator draws the steps of a lifecycle and takes them.
 type generator struct {

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/sockkit/sockkit/scenarios"
@@ -19,4 +20,21 @@ func TestConformance(t *testing.T) {
 				&sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: 100}})
 		}, nil)
 	})
+}
+
+// jsonOnly closes with 1007 on a message that is not JSON: its own
+// verdict, not the protocol's, which Conformance must not blame.
+type jsonOnly struct{}
+
+func (jsonOnly) HandleIn(_ *sock.Conn, m sock.Frame) sock.Result {
+	if !json.Valid(m.Payload) {
+		return sock.Close(sock.CloseInvalidPayload, "JSON only")
+	}
+	return sock.Push(m)
+}
+
+func TestConformanceOfAHandlerThatClosesItself(t *testing.T) {
+	scenarios.Conformance(t, func() *sockhttp.Server {
+		return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return jsonOnly{} }), nil)
+	}, nil)
 }

@@ -61,6 +61,12 @@
 // [Scenario.MarshalText] writes a scenario built step by step, as a
 // recorder does, refusing a step the format cannot hold.
 //
+// The test each function takes is what it needs of one: [Check] a
+// rapid.TB (a *testing.T or *testing.B), for rapid runs it; [Conformance]
+// a *testing.T, for its cases are subtests; [Replay] and [Differential] a
+// sockt.TB, which [sockt.Failures] also provides, so that a program (such
+// as socktui's headless runner) can replay outside a test.
+//
 // # Replaying
 //
 // [Replay] and [ReplayFile] run a scenario as a test: in the simulator

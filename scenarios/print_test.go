@@ -101,3 +101,23 @@ func TestMarshalTextRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Blank lines are part of the format; limits on the whole scenario are
+// checked as Parse checks them.
+func TestMarshalTextWhole(t *testing.T) {
+	s, err := scenarios.ReadFile("testdata/room.scenario")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarshalText(); err != nil {
+		t.Errorf("MarshalText of a parsed file: %v", err)
+	}
+	big := &scenarios.Scenario{}
+	big.Add(scenarios.Connect{Conn: "a"})
+	for range 5 {
+		big.Add(scenarios.Send{Conn: "a", Frame: sock.Binary(make([]byte, 16<<20))})
+	}
+	if _, err := big.MarshalText(); err == nil || !strings.Contains(err.Error(), "repeated payloads pass") {
+		t.Errorf("MarshalText of 80 MiB of payloads: %v, want the limit", err)
+	}
+}

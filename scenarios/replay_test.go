@@ -88,3 +88,13 @@ func TestReplayAgainstURL(t *testing.T) {
 		t.Errorf("failures %q, want the first to contain %q and what came", failures, want)
 	}
 }
+
+// A typo in Skip fails, rather than switch nothing off.
+func TestSkipNamesAreChecked(t *testing.T) {
+	failures := sockt.Failures(func(ft sockt.TB) {
+		scenarios.Replay(ft, newGreeter, &scenarios.Scenario{}, &scenarios.Options{Skip: []string{"leak"}})
+	})
+	if len(failures) != 1 || !strings.Contains(failures[0], `Options.Skip names "leak", which is no check`) {
+		t.Errorf("failures %q", failures)
+	}
+}

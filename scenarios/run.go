@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -32,7 +33,6 @@ type run struct {
 	sometimes  *coverage         // the user's Sometimes conditions, if any
 	reached    map[string]bool   // what the lifecycle reached, for coverage
 	watch      *watchdog         // runs the steps, if set
-	stuck      string            // the stack of the step that did not return
 
 	seen     int                                // events of the world's trace already checked
 	names    map[uint64]string                  // connections by simulated ID
@@ -67,15 +67,18 @@ func (r *run) exec(f func()) {
 		f()
 		return
 	}
-	stack, ok := r.watch.run(f)
-	if ok {
-		return
+	o := r.watch.run(f, r.server.World().Progress)
+	switch {
+	case r.watch.stuck != "":
+		r.t.abandoned = true
+		r.t.logf("the step has stopped making progress; the stuck goroutine:\n%s", r.watch.stuck)
+		r.t.Fatalf("watchdog: a callback did not return (its stack is logged)")
+	case o.panicked != nil:
+		if reflect.TypeOf(o.panicked).PkgPath() != "pgregory.net/rapid" { // not a test failure: a bug
+			r.t.logf("panic on the step's goroutine: %v\n%s", o.panicked, o.stack)
+		}
+		panic(o.panicked)
 	}
-	r.t.abandoned, r.stuck = true, stack
-	// The message stays the same from run to run, as rapid's shrinking
-	// needs, though the bound shrinks with it.
-	r.t.logf("the step has not returned; the stuck goroutine:\n%s", stack)
-	r.t.Fatalf("watchdog: a callback did not return (its stack is logged)")
 }
 
 // checkStep fails on a break of sock's rules, of a property, or on a

@@ -90,6 +90,9 @@ func (l Line) String() string {
 // it.
 func (s *Scenario) MarshalText() ([]byte, error) {
 	for i, l := range s.Lines {
+		if l.Step == nil && !l.HasComment && !l.Stamped {
+			continue // a blank line
+		}
 		text := l.String()
 		back, err := Parse("", []byte(text))
 		var got Line
@@ -107,7 +110,22 @@ func (s *Scenario) MarshalText() ([]byte, error) {
 			return nil, fmt.Errorf("scenarios: line %d, %q, cannot be written in the scenario format: %s", i+1, first, why)
 		}
 	}
-	return []byte(s.String()), nil
+	text := []byte(s.String())
+	if _, err := Parse("", text); err != nil { // what a line cannot tell: limits on the whole
+		return nil, fmt.Errorf("scenarios: the scenario cannot be written: %v", err)
+	}
+	return text, nil
+}
+
+// UnmarshalText parses text in the scenario format into s, as [Parse]
+// does, for encodings that take a TextMarshaler both ways.
+func (s *Scenario) UnmarshalText(text []byte) error {
+	parsed, err := Parse(s.Name, text)
+	if err != nil {
+		return err
+	}
+	*s = *parsed
+	return nil
 }
 
 // sameSlices compares a line's slices, empty or nil alike; payloads at

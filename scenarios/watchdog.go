@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -17,122 +18,121 @@ type watchdog struct {
 	bound time.Duration
 	// seen is the stack of a step that hung before in the same Check, if
 	// one did: the lifecycles shrinking it look again sooner.
-	seen     string
+	seen  string
+	stuck string        // the stack of the step that did not return, if one did
+	pause time.Duration // the longest pause in progress that ended, to a millisecond
+
 	work     chan func()
-	done     chan any      // what the step panicked with, or nil
+	done     chan outcome
 	exited   chan struct{} // closed when the worker ends
 	timer    *time.Timer
 	id       string // the worker goroutine's
 	baseline int    // goroutines running once the worker started
+	created  uint64 // goroutines created in the process by then
 }
 
-// newWatchdog starts a worker whose steps may each take bound. If a step
-// has hung before, seen is its stack.
-func newWatchdog(bound time.Duration, seen string) *watchdog {
-	w := &watchdog{bound: bound, seen: seen, work: make(chan func()), done: make(chan any, 1), exited: make(chan struct{})}
+// outcome is how a step ended on the worker: what it panicked with, if it
+// did, and where.
+type outcome struct {
+	panicked any
+	stack    []byte
+}
+
+// newWatchdog starts a worker whose steps may each go without progress for
+// bound. If a step has hung before, seen is its stack; pause is the longest
+// pause in progress that ended, in the Check so far.
+func newWatchdog(bound time.Duration, seen string, pause time.Duration) *watchdog {
+	w := &watchdog{bound: bound, seen: seen, pause: pause, work: make(chan func()), done: make(chan outcome, 1), exited: make(chan struct{})}
 	go w.loop()
-	w.id = (<-w.done).(string)
-	w.baseline = runtime.NumGoroutine()
+	w.id = (<-w.done).panicked.(string)
+	w.baseline, w.created = runtime.NumGoroutine(), goroutinesCreated()
 	return w
 }
 
 func (w *watchdog) loop() {
 	defer close(w.exited)
 	var first [64]byte // "goroutine N [running]:" is enough
-	w.done <- goroutineID(string(first[:runtime.Stack(first[:], false)]))
+	w.done <- outcome{panicked: goroutineID(string(first[:runtime.Stack(first[:], false)]))}
 	for f := range w.work {
 		w.done <- w.call(f)
 	}
 }
 
-// call runs f and returns what it panicked with: rapid fails a test case by
-// panicking, which run re-panics on the test's goroutine.
-func (w *watchdog) call(f func()) (panicked any) {
-	defer func() { panicked = recover() }()
+// call runs f and returns how it ended: rapid fails a test case by
+// panicking, which exec re-panics on the test's goroutine; for any other
+// panic, the stack shows where.
+func (w *watchdog) call(f func()) (o outcome) {
+	defer func() {
+		if o.panicked = recover(); o.panicked != nil {
+			o.stack = debug.Stack()
+		}
+	}()
 	f()
-	return nil
+	return outcome{}
 }
 
-// run runs f on the worker and returns whether it returned in time; if it
-// did not, the worker is abandoned where it is, and stack is what it was
-// doing.
-func (w *watchdog) run(f func()) (stack string, ok bool) {
+// run runs f on the worker and waits for it as long as progress — a count
+// that grows as the step's callbacks run — keeps moving: a step of many
+// callbacks may take long, a callback may not. If f makes no progress for
+// the bound, the worker is abandoned where it is and w.stuck is its stack.
+// Pauses in progress that end — a callback that sleeps or waits a while
+// and returns — are measured: w.pause is the longest.
+//
+// Once a step has hung in the same Check, shrinking replays it hundreds of
+// times, each leaving goroutines stuck, so a hang is worth telling quickly
+// and without listing every goroutine's stack, which gets slower and
+// slower: the lifecycles after it take a pause of 2ms, or four times the
+// longest pause that ended in the Check, for the same hang.
+func (w *watchdog) run(f func(), progress func() uint64) outcome {
+	const look = time.Millisecond
 	w.work <- f
+	quiet := w.bound
 	if w.seen != "" {
-		return w.watchClosely()
+		quiet = max(2*time.Millisecond, 4*w.pause)
 	}
-	if w.timer == nil {
-		w.timer = time.NewTimer(w.bound)
-	} else {
-		w.timer.Reset(w.bound)
-	}
-	select {
-	case p := <-w.done:
-		w.timer.Stop()
-		return w.returned(p)
-	case <-w.timer.C:
-		return w.stack(), false
-	}
-}
-
-// returned re-panics what the step panicked with, on the test's goroutine.
-func (w *watchdog) returned(panicked any) (string, bool) {
-	if panicked != nil {
-		panic(panicked)
-	}
-	return "", true
-}
-
-// watchClosely replaces run's wait once a step has hung in the same Check.
-// Shrinking replays such a step hundreds of times, each leaving goroutines
-// stuck, so a hang is worth telling quickly, and without listing every
-// goroutine's stack, which gets slower and slower: the step has hung as
-// seen before if, at two looks 500µs apart, the scheduler counts no
-// goroutine but this one running or ready to run — the worker is blocked,
-// and nothing is about to wake it, short of a timer or the network — or if
-// it has not returned within a hundredth of the bound.
-func (w *watchdog) watchClosely() (string, bool) {
-	const look = 500 * time.Microsecond
 	if w.timer == nil {
 		w.timer = time.NewTimer(look)
 	} else {
 		w.timer.Reset(look)
 	}
-	start, idle := time.Now(), 0
+	last, since := progress(), time.Now()
 	for {
 		select {
-		case p := <-w.done:
+		case o := <-w.done:
 			w.timer.Stop()
-			return w.returned(p)
-		case <-w.timer.C:
+			w.pause = max(w.pause, time.Since(since).Truncate(look))
+			return o
+		case now := <-w.timer.C:
+			switch p := progress(); {
+			case p != last:
+				w.pause = max(w.pause, now.Sub(since).Truncate(look))
+				last, since = p, now
+			case now.Sub(since) >= quiet:
+				w.stuck = w.seen
+				if w.stuck == "" {
+					w.stuck = w.stack()
+				}
+				return outcome{}
+			}
+			w.timer.Reset(look)
 		}
-		if othersRunning() == 0 {
-			idle++
-		} else {
-			idle = 0
-		}
-		if idle == 2 || time.Since(start) >= w.bound/100 {
-			return w.seen, false
-		}
-		w.timer.Reset(look)
 	}
-}
-
-// othersRunning returns how many goroutines, besides the caller, are
-// running or ready to.
-func othersRunning() uint64 {
-	s := []metrics.Sample{{Name: "/sched/goroutines/running:goroutines"}, {Name: "/sched/goroutines/runnable:goroutines"}}
-	metrics.Read(s)
-	return max(s[0].Value.Uint64()+s[1].Value.Uint64(), 1) - 1
 }
 
 // stop ends the worker once its lifecycle is over, and waits for it to end
 // unless it is stuck: the next lifecycle counts goroutines.
-func (w *watchdog) stop(stuck bool) {
+func (w *watchdog) stop() {
 	close(w.work)
-	if !stuck {
+	if w.stuck == "" {
 		<-w.exited
 	}
+}
+
+// goroutinesCreated returns how many goroutines the process has created.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // stack returns the stack of the worker, stuck in a step.
@@ -149,13 +149,17 @@ func (w *watchdog) stack() string {
 // still running, waiting up to grace for them to end: a handler's goroutine
 // may take a moment to see that Terminate told it to stop.
 func (w *watchdog) leaks(grace time.Duration) []string {
+	if goroutinesCreated() == w.created {
+		return nil // none started since the worker: the cheap case
+	}
 	deadline := time.Now().Add(grace)
 	for wait := time.Millisecond; ; wait *= 2 {
-		// No more goroutines than at the start: none left, the cheap case,
-		// often once those told to stop have had a turn.
+		// No more goroutines than at the start, once those told to stop
+		// have had a turn: none left, unless others ended meanwhile, which
+		// the stacks tell.
 		for range 100 {
 			if runtime.NumGoroutine() <= w.baseline {
-				return nil
+				break
 			}
 			runtime.Gosched()
 		}

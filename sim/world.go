@@ -36,12 +36,20 @@ type World struct {
 	names    names     // renders infos without addresses
 	holding  bool      // infos wait for DeliverInfos
 
+	progress atomic.Uint64 // events recorded, traced or not: see Progress
+
 	mu       sync.Mutex   // guards mailful: SendInfo may run on other goroutines
 	mailful  []*Conn      // connections whose info queue went from empty to not empty
 	mailfulN atomic.Int32 // len(mailful), read without the lock to settle fast
 
 	logger *slog.Logger
 }
+
+// Progress returns how many events the world has recorded so far, traced
+// or not. It is safe to call from any goroutine while the world runs: a
+// watchdog on another goroutine tells a callback that does not return (no
+// progress) from a step that takes long (progress all along).
+func (w *World) Progress() uint64 { return w.progress.Load() }
 
 // New returns an empty World whose scheduler is seeded with seed.
 func New(seed uint64) *World {
@@ -105,6 +113,7 @@ const (
 
 // record appends e to the trace, stamped with the time and conn.
 func (w *World) record(conn uint64, e Event) {
+	w.progress.Add(1)
 	if w.untraced {
 		return
 	}

@@ -76,11 +76,14 @@ const syncPayload = "sockt:sync"
 // before: the client pings and waits for the pong, keeping the frames that
 // come first for the Expect methods. It reports false, at once, if the
 // connection has ended. Over loopback, where the server runs on its own
-// goroutines, Sync is the way to know that a message has had its effects —
-// on this connection, and on the others it sent infos to — before the next
-// step. In the simulator everything happens at once, but Sync pings too, so
-// that the handler sees the same both ways (HandleControl gets the ping).
-// Its pongs are left out of [Conn.End].
+// goroutines, Sync is the way to know that a message has had its effects on
+// this connection before the next step; an info the handler sent to
+// another connection is handled there before anything that connection
+// receives later, so syncing that one too makes sure of it. In the
+// simulator everything happens at once, but Sync pings too, so that the
+// handler sees the same both ways (HandleControl gets the ping); a peer
+// that stopped reading gets its pong when it reads again. Sync's pongs
+// are left out of the Expect methods and of [Conn.End].
 func (c *Conn) Sync() bool {
 	c.t.Helper()
 	if c.d == nil {
@@ -94,6 +97,9 @@ func (c *Conn) Sync() bool {
 	for {
 		f, ok := c.d.next(time.Until(deadline))
 		switch {
+		case !ok && c.Sim() != nil:
+			_, n := c.d.terminated(0) // the simulator has handled it all at once
+			return n == 0
 		case !ok && time.Now().Before(deadline):
 			return false // the connection ended: nothing more to read
 		case !ok:
@@ -118,7 +124,7 @@ func (c *Conn) Sync() bool {
 // [Conn.Sync] aside; and what Terminate
 // received. A test can compare whole conversations with it, as the
 // scenarios package's differential check does.
-func (c *Conn) End() ([]sock.Frame, sock.Reason) {
+func (c *Conn) End() (received []sock.Frame, r sock.Reason) {
 	c.t.Helper()
 	if c.d == nil {
 		c.refused()

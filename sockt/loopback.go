@@ -65,10 +65,13 @@ func newLoopServer(t TB, srv *sockhttp.Server, o *Options) *loopServer {
 	return s
 }
 
-// newRemoteServer connects to the live server at base.
-func newRemoteServer(base *url.URL, o *Options) *loopServer {
-	return &loopServer{start: time.Now(), base: base, opts: o, conns: map[string]*loopConn{},
+// newRemoteServer connects to the live server at base, until the test's
+// cleanup.
+func newRemoteServer(t TB, base *url.URL, o *Options) *loopServer {
+	s := &loopServer{start: time.Now(), base: base, opts: o, conns: map[string]*loopConn{},
 		http: &http.Client{Transport: &http.Transport{TLSClientConfig: o.TLSClientConfig}}}
+	t.Cleanup(s.http.CloseIdleConnections)
+	return s
 }
 
 // remote reports whether the server is a live one, out of the test's sight.
@@ -115,7 +118,9 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 
 	d.record(sim.ClientSent, "connect")
 	r, standard := upgradeRequest(r)
-	r.Header.Set(connHeader, strconv.Itoa(n))
+	if !s.remote() { // a live server is none of the test's business
+		r.Header.Set(connHeader, strconv.Itoa(n))
+	}
 	if !standard {
 		return nil, d.noteRefusal(s.send(t, r))
 	}
@@ -123,7 +128,12 @@ func (s *loopServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 	for _, k := range []string{"Connection", "Upgrade", "Sec-Websocket-Version", "Sec-Websocket-Key", "Sec-Websocket-Extensions"} {
 		header.Del(k) // the dialer sets them
 	}
-	header.Set("Host", r.Host)
+	if !s.remote() {
+		// A live server gets the URL's host, unless the request has a Host
+		// header of its own (gorilla sends that one): not the placeholder
+		// host of httptest.NewRequest.
+		header.Set("Host", r.Host)
+	}
 	dialer := websocket.Dialer{HandshakeTimeout: s.opts.Wait, TLSClientConfig: s.opts.TLSClientConfig,
 		EnableCompression: r.Header.Get("Sec-WebSocket-Extensions") != ""}
 	client, resp, err := dialer.Dial(s.base.ResolveReference(r.URL).String(), header)

@@ -93,7 +93,7 @@ func DialURL(t TB, rawURL string, opts *Options) *Server {
 	default:
 		t.Fatalf("sockt: DialURL: scheme %q: want ws or wss", u.Scheme)
 	}
-	return &Server{t: t, d: newRemoteServer(u, &o), opts: o}
+	return &Server{t: t, d: newRemoteServer(t, u, &o), opts: o}
 }
 
 // RunServer runs test twice as subtests, "sim" with a server started by

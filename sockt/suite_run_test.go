@@ -211,3 +211,17 @@ func TestSyncBothWays(t *testing.T) {
 		}
 	})
 }
+
+// In the simulator, a peer that stopped reading cannot read Sync's pong:
+// the connection is open all the same, and the pong, read later, is none of
+// the test's.
+func TestSyncWhileNotReading(t *testing.T) {
+	c := sockt.New(t, func() sock.Handler { return echo{} }, nil)
+	c.Sim().StopReading()
+	if !c.Sync() {
+		t.Fatal("Sync reported an open connection ended")
+	}
+	c.Sim().ResumeReading()
+	c.Ping([]byte("mine"))
+	c.ExpectPong([]byte("mine"))
+}

@@ -77,3 +77,26 @@ func TestDialURLRefusesWhatNeedsTheServerInProcess(t *testing.T) {
 		}
 	}
 }
+
+// A live server sees the URL's host, or the request's own Host header, and
+// nothing of sockt's.
+func TestDialURLHost(t *testing.T) {
+	type seen struct{ host, conn string }
+	requests := make(chan seen, 4)
+	hs := httptest.NewServer(sockhttp.NewServer(func(r *http.Request) (sockhttp.Accept, error) {
+		requests <- seen{r.Host, r.Header.Get("X-Sockt-Conn")}
+		return sockhttp.Accept{Handler: echo{}}, nil
+	}, nil))
+	defer hs.Close()
+	s := sockt.DialURL(t, hs.URL, nil)
+	s.Connect(httptest.NewRequest(http.MethodGet, "/", nil)).End()
+	if got := <-requests; got != (seen{hs.Listener.Addr().String(), ""}) {
+		t.Errorf("the live server saw %+v, want the URL's host and no X-Sockt-Conn", got)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Host", "chat.example")
+	s.Connect(r).End()
+	if got := <-requests; got.host != "chat.example" {
+		t.Errorf("with a Host header, the live server saw Host %q", got.host)
+	}
+}
