@@ -41,6 +41,7 @@ type options struct {
 	record    string // the scenario file a session is recorded to
 	mask      list   // JSON fields recorded as "<any>"
 	noHistory bool   // keep no history of what was sent
+	reconnect bool   // reconnect automatically, with backoff
 }
 
 // list is a flag given any number of times.
@@ -88,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.wait, "w", false, "line mode: keep the connection once input ends")
 	fs.BoolVar(&o.once, "1", false, "line mode: exit after the first message received")
 	fs.BoolVar(&o.jsonl, "jsonl", false, "line mode: print each event as a JSON object")
+	fs.BoolVar(&o.reconnect, "reconnect", false, "reconnect automatically when the connection ends, with backoff")
 	fs.BoolVar(&o.noHistory, "no-history", false, "keep no history of the messages sent (it is kept per endpoint otherwise)")
 	fs.StringVar(&o.record, "record", "", "record the session to this scenario `file`")
 	fs.Var(&o.mask, "mask", "a JSON `field` to record as \"<any>\": a time, an id (repeatable)")

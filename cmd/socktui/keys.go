@@ -35,6 +35,12 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+e":
 		m.pickSnippet()
 		return nil
+	case "ctrl+b":
+		m.binary = !m.binary
+		m.input.Prompt = map[bool]string{false: "> ", true: "0x> "}[m.binary]
+		m.input.SetWidth(max(m.width, 10))
+		m.status = map[bool]string{false: "text messages", true: "binary messages: hex digits, or b64: and base64"}[m.binary]
+		return nil
 	case "tab":
 		m.focus = 1 - m.focus
 		if m.focus == composer {
@@ -248,7 +254,17 @@ func (m *model) recordPath() string {
 // sends a message starting with "/").
 func (m *model) submit(text string) tea.Cmd {
 	if !strings.HasPrefix(text, "/") || strings.HasPrefix(text, "//") {
-		m.send(sock.Text(strings.TrimPrefix(text, "/")))
+		text = strings.TrimPrefix(text, "/")
+		if !m.binary {
+			m.send(sock.Text(text))
+			return nil
+		}
+		b, err := decodeBinary(text)
+		if err != nil {
+			m.status = err.Error()
+			return nil
+		}
+		m.send(sock.Binary(b))
 		return nil
 	}
 	name, arg, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
@@ -317,8 +333,9 @@ func (m *model) submit(text string) tea.Cmd {
 	case "find":
 		m.findCommand(arg)
 	case "only":
-		m.onlyDir = map[string]client.Kind{"in": client.In, "out": client.Out}[arg]
-		m.status = "showing " + map[bool]string{true: "everything", false: arg}[m.onlyDir == 0]
+		m.onlyCommand(arg)
+	case "saveframe":
+		m.saveFrame(arg)
 	case "record":
 		m.rec = newRecorder("c1", m.opts.mask)
 		if u, err := client.ParseURL(m.cfg.URL); err == nil && m.hs != nil {
@@ -334,6 +351,12 @@ func (m *model) submit(text string) tea.Cmd {
 		m.save(path)
 	case "reconnect":
 		return m.reconnect()
+	case "autoreconnect":
+		m.autoReconnect = arg != "off"
+		m.status = "automatic reconnection: " + strconv.FormatBool(m.autoReconnect)
+		if m.autoReconnect && m.state == closed {
+			return m.retry()
+		}
 	case "clear":
 		m.log.clear()
 	case "help":
@@ -419,6 +442,48 @@ func (m *model) findNext(rows []int, forward bool) {
 	m.status = "no match"
 }
 
+// onlyCommand sets the log's filter: "/only in", "/only out", "/only text
+// binary", "/only all"; directions and opcodes combine.
+func (m *model) onlyCommand(arg string) {
+	m.onlyDir, m.onlyOps = 0, nil
+	for _, word := range strings.Fields(arg) {
+		switch word {
+		case "in":
+			m.onlyDir = client.In
+		case "out":
+			m.onlyDir = client.Out
+		case "all":
+		case "text", "binary", "ping", "pong", "close":
+			m.onlyOps = append(m.onlyOps, map[string]sock.Opcode{"text": sock.OpText, "binary": sock.OpBinary,
+				"ping": sock.OpPing, "pong": sock.OpPong, "close": sock.OpClose}[word])
+		default:
+			m.status = "/only in|out|all and text|binary|ping|pong|close"
+			return
+		}
+	}
+	m.status = "showing " + strings.Join(strings.Fields(arg), " ")
+	if arg == "" || arg == "all" {
+		m.status = "showing everything"
+	}
+}
+
+// saveFrame writes the payload of the frame selected in the log to path.
+func (m *model) saveFrame(path string) {
+	e := m.selectedEntry(m.visible())
+	switch {
+	case path == "":
+		m.status = "/saveframe PATH writes the selected frame's payload"
+	case e == nil || (e.kind != client.In && e.kind != client.Out):
+		m.status = "select a frame in the log first (tab, then up and down)"
+	default:
+		if err := os.WriteFile(path, e.frame.Payload, 0o644); err != nil {
+			m.status = err.Error()
+			return
+		}
+		m.status = fmt.Sprintf("wrote %d bytes to %s", len(e.frame.Payload), path)
+	}
+}
+
 // decodeBinary reads "/binary" input: hex digits, or base64 after "b64:".
 func decodeBinary(s string) ([]byte, error) {
 	if rest, ok := strings.CutPrefix(s, "b64:"); ok {
@@ -426,7 +491,7 @@ func decodeBinary(s string) ([]byte, error) {
 	}
 	b, err := hex.DecodeString(strings.ReplaceAll(strings.TrimPrefix(s, "0x"), " ", ""))
 	if err != nil {
-		return nil, fmt.Errorf("/binary takes hex digits, or b64: and base64")
+		return nil, fmt.Errorf("binary messages are hex digits, or b64: and base64")
 	}
 	return b, nil
 }

@@ -62,6 +62,9 @@ type model struct {
 	everyMsg            string
 	lastEvery           time.Time
 	answerPings, paused bool
+	binary              bool          // the composer takes hex or base64 for binary messages
+	autoReconnect       bool          // reconnect when the connection ends, with backoff
+	backoff             time.Duration // the wait before the next automatic reconnection
 
 	input    textarea.Model
 	history  []string
@@ -80,7 +83,8 @@ type model struct {
 	showProbes    bool
 	showHelp      bool
 	relative      bool // times since the connection opened, not of day
-	onlyDir       client.Kind
+	onlyDir       client.Kind   // the direction the log shows, 0 for both
+	onlyOps       []sock.Opcode // the opcodes it shows, nil for all
 	search        *regexp.Regexp
 	status        string // the last command's outcome
 }
@@ -94,7 +98,7 @@ func newModel(ctx context.Context, cfg client.Config, o *options) *model {
 	in.KeyMap.InsertNewline.SetKeys("alt+enter", "ctrl+j")
 	in.Focus()
 	m := &model{ctx: ctx, cfg: cfg, opts: o, now: time.Now, log: newRing(logCapacity), input: in,
-		follow: true, answerPings: true, width: 80, height: 24}
+		follow: true, answerPings: true, autoReconnect: o.reconnect, width: 80, height: 24}
 	if o.record != "" {
 		m.rec = newRecorder("c1", o.mask)
 	}
@@ -124,8 +128,9 @@ type (
 		conn *client.Conn
 		err  error
 	}
-	eventsMsg []client.Event
-	tickMsg   time.Time
+	eventsMsg    []client.Event
+	tickMsg      time.Time
+	reconnectMsg struct{}
 )
 
 func (m *model) Init() tea.Cmd {
@@ -185,7 +190,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.state, m.ended = closed, msg.err.Error()
 			m.note(msg.err.Error())
-			return m, nil
+			return m, m.retry()
 		}
 		m.conn = msg.conn
 		m.conn.AnswerPings(m.answerPings)
@@ -195,11 +200,17 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.event(e)
 		}
 		if m.state == closed {
-			return m, nil
+			return m, m.retry()
 		}
 		return m, waitEvents(m.conn)
 	case tickMsg:
 		return m, tea.Batch(tick(), m.timers(time.Time(msg)))
+	case reconnectMsg:
+		if m.autoReconnect && m.state == closed {
+			m.note("reconnecting")
+			return m, m.dial()
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
@@ -221,7 +232,7 @@ func (m *model) event(e client.Event) {
 	en := entry{at: e.At, kind: e.Kind, frame: e.Frame, rtt: e.RTT, text: e.Text}
 	switch e.Kind {
 	case client.Opened:
-		m.state, m.openedAt, m.hs = open, e.At, e.Handshake
+		m.state, m.openedAt, m.hs, m.backoff = open, e.At, e.Handshake, 0
 		en.text = "open " + e.Handshake.URL
 		if e.Handshake.Subprotocol != "" {
 			en.text += " (" + e.Handshake.Subprotocol + ")"
@@ -276,6 +287,17 @@ func closeSummary(log *ring) string {
 		}
 	}
 	return "without a close frame"
+}
+
+// retry schedules the next automatic reconnection, if they are on: after
+// half a second, then twice as long each time it fails, up to 30s.
+func (m *model) retry() tea.Cmd {
+	if !m.autoReconnect {
+		return nil
+	}
+	m.backoff = min(max(2*m.backoff, 500*time.Millisecond), 30*time.Second)
+	m.note("reconnecting in " + m.backoff.String())
+	return tea.Tick(m.backoff, func(time.Time) tea.Msg { return reconnectMsg{} })
 }
 
 // note adds a line of socktui's own to the log.

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +72,59 @@ func TestInteractiveEndToEnd(t *testing.T) {
 	defer changed.Close()
 	if out, _, status := socktuiRun(t, "", "run", file, "--url", changed.URL); status != 1 || !strings.Contains(out, `"HELLO"`) {
 		t.Errorf("replay against a changed server: status %d, want 1 and a diff:\n%s", status, out)
+	}
+}
+
+// Binary messages typed as hex, the log filtered, and a dropped connection
+// reconnected by itself.
+func TestInteractiveBinaryFilterReconnect(t *testing.T) {
+	d, err := startDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.stop()
+	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{noHistory: true, reconnect: true})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	saw := func(what string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
+			teatest.WithDuration(3*time.Second))
+	}
+	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
+	saw("open ws://")
+	tm.Send(tea.KeyPressMsg{Code: 'b', Mod: tea.ModCtrl})
+	tm.Type("cafe")
+	tm.Send(enter)
+	saw("2B cafe")
+	tm.Type("/only in binary")
+	tm.Send(enter)
+	saw("showing in binary")
+	tm.Type("/drop")
+	tm.Send(enter)
+	saw("closed (dropped by the client")
+	saw("open  ws://") // the status bar, once reconnected
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
+
+	final := tm.FinalModel(t).(*model)
+	var notes []string
+	opened := 0
+	for i := range final.log.len() {
+		switch e := final.log.at(i); e.kind {
+		case client.Note:
+			notes = append(notes, e.text)
+		case client.Opened:
+			opened++
+		}
+	}
+	if !slices.Contains(notes, "reconnecting in 500ms") || opened != 2 {
+		t.Errorf("after the drop: opened %d times, notes %q", opened, notes)
+	}
+	rows := final.visible()
+	if len(rows) != 1 || final.log.at(rows[0]).frame.Op != sock.OpBinary || final.log.at(rows[0]).kind != client.In {
+		t.Errorf("/only in binary shows %d rows", len(rows))
+	}
+	if final.in != 1 || final.bytesIn != 2 {
+		t.Errorf("binary echo: %d in, %d bytes", final.in, final.bytesIn)
 	}
 }

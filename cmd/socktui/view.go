@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,7 +96,8 @@ func (m *model) statusBar() string {
 func (m *model) visible() []int {
 	rows := make([]int, 0, m.log.len())
 	for i := range m.log.len() {
-		if m.onlyDir == 0 || m.log.at(i).kind == m.onlyDir {
+		e := m.log.at(i)
+		if (m.onlyDir == 0 || e.kind == m.onlyDir) && (m.onlyOps == nil || slices.Contains(m.onlyOps, e.frame.Op) && e.kind != client.Note) {
 			rows = append(rows, i)
 		}
 	}
@@ -295,15 +297,18 @@ const help = `socktui keys                                        (f1, ? or esc 
   ctrl+o       the handshake      ctrl+t  relative/absolute times
   ctrl+p       robustness probes: invalid UTF-8, oversize, fragments, bad closes…
   ctrl+e       snippets: saved messages, edited before sending
+  ctrl+b       binary messages (hex, or b64:…) / text messages
   ctrl+r       reconnect          ctrl+l  clear the log
   ctrl+s       save the recording ctrl+c  quit
 
 commands
   /ping [data]  /pong [data]  /close [code [reason]]  /binary HEX|b64:...
   /file PATH    /probe [N [size]]   /drop (no close frame)   /pings on|off   /reading on|off
-  /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /only in|out|all
+  /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /saveframe PATH
+  /only in|out|all and text|binary|ping|pong|close
   /snippets  /snippet NAME (saves the last message)  /history TEXT (finds one)
-  /record  /save [FILE]  /reconnect  /clear  /quit    //text sends "/text"`
+  /record  /save [FILE]  /reconnect  /autoreconnect on|off  /clear  /quit
+  //text sends "/text"`
 
 // fit cuts or pads s to width and height.
 func fit(s string, width, height int) string {
