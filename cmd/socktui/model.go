@@ -82,7 +82,7 @@ type model struct {
 	showHandshake bool
 	showProbes    bool
 	showHelp      bool
-	relative      bool // times since the connection opened, not of day
+	relative      bool          // times since the connection opened, not of day
 	onlyDir       client.Kind   // the direction the log shows, 0 for both
 	onlyOps       []sock.Opcode // the opcodes it shows, nil for all
 	search        *regexp.Regexp
