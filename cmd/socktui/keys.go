@@ -29,13 +29,13 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	case "esc":
 		m.showHelp, m.showDetail, m.showHandshake, m.showProbes, m.picking = false, false, false, false, nil
 		return nil
-	case "ctrl+p":
+	case "f4":
 		m.showProbes = !m.showProbes
 		return nil
-	case "ctrl+e":
+	case "f3":
 		m.pickSnippet()
 		return nil
-	case "ctrl+b":
+	case "f2":
 		m.binary = !m.binary
 		m.input.Prompt = map[bool]string{false: "> ", true: "0x> "}[m.binary]
 		m.input.SetWidth(max(m.width, 10))
@@ -49,12 +49,12 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		m.input.Blur()
 		m.selected = max(len(m.visible())-1, 0)
 		return nil
-	case "ctrl+r":
+	case "ctrl+r", "f5":
 		return m.reconnect()
 	case "ctrl+o":
 		m.showHandshake = !m.showHandshake
 		return nil
-	case "ctrl+t":
+	case "f6":
 		m.relative = !m.relative
 		return nil
 	case "ctrl+l":

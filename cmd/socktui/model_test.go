@@ -228,7 +228,7 @@ func TestHistoryAndSnippets(t *testing.T) {
 	if err != nil || string(text) != "## join\nline one\nline two\n" {
 		t.Errorf("snippets file %q, %v", text, err)
 	}
-	m.Update(key("ctrl+e"))
+	m.Update(tea.KeyPressMsg{Code: tea.KeyF3})
 	if len(m.picking) != 1 || m.picking[0].label != "join" {
 		t.Fatalf("snippet picker: %+v", m.picking)
 	}

@@ -17,7 +17,7 @@ type probe struct {
 	send func(c *client.Conn, arg string) error
 }
 
-// probes are the robustness probes, numbered from 1 as ctrl+p lists them.
+// probes are the robustness probes, numbered from 1 as f4 lists them.
 var probes = []probe{
 	{"text that is not UTF-8 (1007 due)", func(c *client.Conn, _ string) error { return c.Send(sock.Text("caf\xe9")) }},
 	{"a binary message of N bytes, 1 MiB + 1 unless given (1009 due past the server's limit)", func(c *client.Conn, arg string) error {

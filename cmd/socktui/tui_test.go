@@ -92,7 +92,7 @@ func TestInteractiveBinaryFilterReconnect(t *testing.T) {
 	}
 	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
 	saw("open ws://")
-	tm.Send(tea.KeyPressMsg{Code: 'b', Mod: tea.ModCtrl})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyF2})
 	tm.Type("cafe")
 	tm.Send(enter)
 	saw("2B cafe")

@@ -275,7 +275,7 @@ func writeHeader(b *strings.Builder, h map[string][]string) {
 
 // helpLine is the keys that matter most, on one line.
 func (m *model) helpLine() string {
-	keys := "enter send · alt+enter newline · tab log · ctrl+o handshake · ctrl+r reconnect · ctrl+s save · f1 help · ctrl+c quit"
+	keys := "enter send · alt+enter newline · tab log · f2 binary · f3 snippets · f4 probes · ctrl+o handshake · ctrl+r reconnect · f1 help · ctrl+c quit"
 	if m.focus == logView {
 		keys = "↑↓ select · enter detail · c copy · n/N next match · end follow · tab composer · ? help · ctrl+c quit"
 	}
@@ -294,12 +294,13 @@ const help = `socktui keys                                        (f1, ? or esc 
   tab          switch between the composer and the log
   in the log:  up/down/pgup/pgdn/home/end select, enter shows the whole
                frame, c copies it, n/N next/previous match, end follows
-  ctrl+o       the handshake      ctrl+t  relative/absolute times
-  ctrl+p       robustness probes: invalid UTF-8, oversize, fragments, bad closes…
-  ctrl+e       snippets: saved messages, edited before sending
-  ctrl+b       binary messages (hex, or b64:…) / text messages
-  ctrl+r       reconnect          ctrl+l  clear the log
+  f2           binary messages (hex, or b64:…) / text messages
+  f3           snippets: saved messages, edited before sending
+  f4           robustness probes: invalid UTF-8, oversize, fragments, bad closes…
+  f6           relative/absolute times          ctrl+o  the handshake
+  ctrl+r, f5   reconnect          ctrl+l  clear the log
   ctrl+s       save the recording ctrl+c  quit
+  the composer edits as readline does: ctrl+a/e, ctrl+b/f, ctrl+k/u, ctrl+w, alt+b/f
 
 commands
   /ping [data]  /pong [data]  /close [code [reason]]  /binary HEX|b64:...
