@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/scenarios"
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -51,6 +53,8 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+r", "f5":
 		return m.reconnect()
+	case "f7":
+		return m.dial(m.addTab(m.tab.cfg))
 	case "ctrl+o":
 		m.showHandshake = !m.showHandshake
 		return nil
@@ -80,6 +84,10 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 			m.showProbes = false
 			m.runProbe(n, "")
 		}
+		return nil
+	}
+	if n, ok := strings.CutPrefix(k.String(), "alt+"); ok && len(n) == 1 && n[0] >= '1' && n[0] <= '9' {
+		m.showTab(int(n[0] - '0'))
 		return nil
 	}
 	if m.focus == logView {
@@ -239,7 +247,7 @@ func (m *model) reconnect() tea.Cmd {
 		m.conn.Drop()
 	}
 	m.note("reconnecting")
-	return m.dial()
+	return m.dial(m.tab)
 }
 
 // recordPath is where ctrl+s saves the recording.
@@ -337,10 +345,12 @@ func (m *model) submit(text string) tea.Cmd {
 	case "saveframe":
 		m.saveFrame(arg)
 	case "record":
-		m.rec = newRecorder("c1", m.opts.mask)
-		if u, err := client.ParseURL(m.cfg.URL); err == nil && m.hs != nil {
-			m.rec.connect(m.now(), u, m.cfg.Header)
-			m.rec.add(m.now(), acceptedStep(m.hs))
+		m.rec = newRecorder(m.opts.mask)
+		for _, t := range m.tabs {
+			if u, err := client.ParseURL(t.cfg.URL); err == nil && t.hs != nil && t.state == open {
+				m.rec.connect(t.name, m.now(), u, t.cfg.Header)
+				m.rec.add(m.now(), scenarios.ExpectAccepted{Conn: t.name, Subprotocol: t.hs.Subprotocol})
+			}
 		}
 		m.status = "recording from now: ctrl+s or /save FILE writes it"
 	case "save":
@@ -351,11 +361,22 @@ func (m *model) submit(text string) tea.Cmd {
 		m.save(path)
 	case "reconnect":
 		return m.reconnect()
+	case "connect":
+		cfg := m.cfg
+		if arg != "" {
+			u, err := client.ParseURL(arg)
+			if err != nil {
+				m.status = err.Error()
+				return nil
+			}
+			cfg.URL = m.resolve(u)
+		}
+		return m.dial(m.addTab(cfg))
 	case "autoreconnect":
 		m.autoReconnect = arg != "off"
 		m.status = "automatic reconnection: " + strconv.FormatBool(m.autoReconnect)
 		if m.autoReconnect && m.state == closed {
-			return m.retry()
+			return m.retry(m.tab)
 		}
 	case "clear":
 		m.log.clear()
@@ -482,6 +503,17 @@ func (m *model) saveFrame(path string) {
 		}
 		m.status = fmt.Sprintf("wrote %d bytes to %s", len(e.frame.Payload), path)
 	}
+}
+
+// resolve returns the URL /connect was given, as a string; a URL without
+// a path of its own keeps the first connection's path.
+func (m *model) resolve(u *url.URL) string {
+	if u.Path == "" {
+		if first, err := client.ParseURL(m.cfg.URL); err == nil {
+			u.Path, u.RawQuery = first.Path, first.RawQuery
+		}
+	}
+	return u.String()
 }
 
 // decodeBinary reads "/binary" input: hex digits, or base64 after "b64:".

@@ -24,7 +24,7 @@ func lineMode(c *client.Conn, o *options, rec *recorder, in io.Reader, out, errO
 	opened, done := false, false // done: -1 has had its message
 	for e := range c.Events() {
 		if rec != nil {
-			rec.event(e)
+			rec.event("c1", e)
 		}
 		if o.jsonl && !(done && e.Kind == client.In && e.Frame.Op.IsData()) {
 			printJSON(w, e)

@@ -63,8 +63,8 @@ func socktui(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.noTUI || !isTerminal(stdin) || !isTerminal(stdout) {
 		var rec *recorder
 		if o.record != "" {
-			rec = newRecorder("c1", o.mask)
-			rec.connect(rec.start, u, cfg.Header)
+			rec = newRecorder(o.mask)
+			rec.connect("c1", rec.start, u, cfg.Header)
 		}
 		c, err := client.Dial(ctx, cfg)
 		if err != nil {

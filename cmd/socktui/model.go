@@ -45,26 +45,15 @@ type model struct {
 	opts *options
 	now  func() time.Time // the clock, injected in tests
 
-	conn     *client.Conn
-	state    state
-	ended    string // how the connection ended
-	openedAt time.Time
-	hs       *client.Handshake
+	*tab        // the connection shown, one of tabs
+	tabs []*tab // every connection opened, in order
 
-	log                 *ring
-	in, out             int // messages
-	bytesIn, bytesOut   int
-	rtt                 time.Duration
-	rec                 *recorder
-	autoPing            time.Duration
-	lastAutoPing        time.Time
-	every               time.Duration // a message sent every so often
-	everyMsg            string
-	lastEvery           time.Time
-	answerPings, paused bool
-	binary              bool          // the composer takes hex or base64 for binary messages
-	autoReconnect       bool          // reconnect when the connection ends, with backoff
-	backoff             time.Duration // the wait before the next automatic reconnection
+	rec           *recorder
+	autoPing      time.Duration
+	every         time.Duration // a message sent every so often
+	everyMsg      string
+	binary        bool // the composer takes hex or base64 for binary messages
+	autoReconnect bool // reconnect when a connection ends, with backoff
 
 	input    textarea.Model
 	history  []string
@@ -76,8 +65,6 @@ type model struct {
 
 	width, height int
 	focus         focus
-	follow        bool // the log shows its newest entries
-	selected      int  // index of the selected row among those shown
 	showDetail    bool
 	showHandshake bool
 	showProbes    bool
@@ -97,10 +84,10 @@ func newModel(ctx context.Context, cfg client.Config, o *options) *model {
 	in.SetHeight(1)
 	in.KeyMap.InsertNewline.SetKeys("alt+enter", "ctrl+j")
 	in.Focus()
-	m := &model{ctx: ctx, cfg: cfg, opts: o, now: time.Now, log: newRing(logCapacity), input: in,
-		follow: true, answerPings: true, autoReconnect: o.reconnect, width: 80, height: 24}
+	m := &model{ctx: ctx, cfg: cfg, opts: o, now: time.Now, input: in, autoReconnect: o.reconnect, width: 80, height: 24}
+	m.addTab(cfg)
 	if o.record != "" {
-		m.rec = newRecorder("c1", o.mask)
+		m.rec = newRecorder(o.mask)
 	}
 	if u, err := client.ParseURL(cfg.URL); err == nil {
 		m.store = newStore(u)
@@ -125,59 +112,24 @@ type pick struct{ label, text string }
 // Messages of the model's own.
 type (
 	dialedMsg struct {
+		tab  *tab
 		conn *client.Conn
 		err  error
 	}
-	eventsMsg    []client.Event
+	eventsMsg struct {
+		tab    *tab
+		events []client.Event
+	}
 	tickMsg      time.Time
-	reconnectMsg struct{}
+	reconnectMsg struct{ tab *tab }
 )
 
 func (m *model) Init() tea.Cmd {
-	return tea.Batch(m.dial(), tick())
+	return tea.Batch(m.dial(m.tab), tick())
 }
 
 func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
-}
-
-// dial connects, as the command line said.
-func (m *model) dial() tea.Cmd {
-	m.state, m.ended, m.hs = connecting, "", nil
-	if m.rec != nil {
-		u, _ := client.ParseURL(m.cfg.URL)
-		m.rec.connect(m.now(), u, m.cfg.Header)
-	}
-	ctx, cfg := m.ctx, m.cfg
-	return func() tea.Msg {
-		c, err := client.Dial(ctx, cfg)
-		return dialedMsg{c, err}
-	}
-}
-
-// waitEvents waits for the connection's next events: the first, and those
-// that are already waiting behind it, up to 512, so that fast traffic
-// makes few updates.
-func waitEvents(c *client.Conn) tea.Cmd {
-	return func() tea.Msg {
-		e, ok := <-c.Events()
-		if !ok {
-			return nil
-		}
-		batch := eventsMsg{e}
-		for len(batch) < 512 {
-			select {
-			case e, ok := <-c.Events():
-				if !ok {
-					return batch
-				}
-				batch = append(batch, e)
-			default:
-				return batch
-			}
-		}
-		return batch
-	}
 }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -187,28 +139,30 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.input.SetWidth(max(msg.Width, 10))
 		return m, nil
 	case dialedMsg:
+		t := msg.tab
 		if msg.err != nil {
-			m.state, m.ended = closed, msg.err.Error()
-			m.note(msg.err.Error())
-			return m, m.retry()
+			t.state, t.ended = closed, msg.err.Error()
+			t.note(m.now(), msg.err.Error())
+			return m, m.retry(t)
 		}
-		m.conn = msg.conn
-		m.conn.AnswerPings(m.answerPings)
-		return m, waitEvents(m.conn)
+		t.conn = msg.conn
+		t.conn.AnswerPings(t.answerPings)
+		return m, waitEvents(t)
 	case eventsMsg:
-		for _, e := range msg {
-			m.event(e)
+		for _, e := range msg.events {
+			m.event(msg.tab, e)
 		}
-		if m.state == closed {
-			return m, m.retry()
+		if msg.tab.state == closed {
+			return m, m.retry(msg.tab)
 		}
-		return m, waitEvents(m.conn)
+		return m, waitEvents(msg.tab)
 	case tickMsg:
-		return m, tea.Batch(tick(), m.timers(time.Time(msg)))
+		m.timers(time.Time(msg))
+		return m, tick()
 	case reconnectMsg:
-		if m.autoReconnect && m.state == closed {
-			m.note("reconnecting")
-			return m, m.dial()
+		if m.autoReconnect && msg.tab.state == closed {
+			msg.tab.note(m.now(), "reconnecting")
+			return m, m.dial(msg.tab)
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -222,114 +176,6 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
-}
-
-// event takes in one of the connection's events.
-func (m *model) event(e client.Event) {
-	if m.rec != nil {
-		m.rec.event(e)
-	}
-	en := entry{at: e.At, kind: e.Kind, frame: e.Frame, rtt: e.RTT, text: e.Text}
-	switch e.Kind {
-	case client.Opened:
-		m.state, m.openedAt, m.hs, m.backoff = open, e.At, e.Handshake, 0
-		en.text = "open " + e.Handshake.URL
-		if e.Handshake.Subprotocol != "" {
-			en.text += " (" + e.Handshake.Subprotocol + ")"
-		}
-		for _, x := range m.opts.execute {
-			m.send(sock.Text(x))
-		}
-	case client.Refused:
-		m.hs = e.Handshake
-		en.text = "refused: " + e.Err.Error()
-		if e.Handshake.Status != 0 {
-			m.showHandshake = true
-		}
-	case client.In:
-		switch {
-		case e.Frame.Op.IsData():
-			m.in++
-			m.bytesIn += len(e.Frame.Payload)
-		case e.Frame.Op == sock.OpPong && e.RTT > 0:
-			m.rtt = e.RTT
-		case e.Frame.Op == sock.OpClose:
-			m.state = closing
-		}
-	case client.Out:
-		if e.Frame.Op.IsData() {
-			m.out++
-			m.bytesOut += len(e.Frame.Payload)
-		}
-		if e.Frame.Op == sock.OpClose && m.state == open {
-			m.state = closing
-		}
-	case client.Closed:
-		m.state = closed
-		m.ended = closeSummary(m.log)
-		if e.Err != nil {
-			m.ended = e.Err.Error()
-		}
-		en.text = "closed: " + m.ended
-		if m.rec != nil && m.opts.record != "" {
-			m.save(m.opts.record)
-		}
-	}
-	m.log.add(en)
-}
-
-// closeSummary says how the connection closed: the server's close frame's
-// code and reason, the last in the log.
-func closeSummary(log *ring) string {
-	for i := log.len() - 1; i >= 0; i-- {
-		if e := log.at(i); e.kind == client.In && e.frame.Op == sock.OpClose {
-			return e.frame.String()
-		}
-	}
-	return "without a close frame"
-}
-
-// retry schedules the next automatic reconnection, if they are on: after
-// half a second, then twice as long each time it fails, up to 30s.
-func (m *model) retry() tea.Cmd {
-	if !m.autoReconnect {
-		return nil
-	}
-	m.backoff = min(max(2*m.backoff, 500*time.Millisecond), 30*time.Second)
-	m.note("reconnecting in " + m.backoff.String())
-	return tea.Tick(m.backoff, func(time.Time) tea.Msg { return reconnectMsg{} })
-}
-
-// note adds a line of socktui's own to the log.
-func (m *model) note(text string) {
-	m.log.add(entry{at: m.now(), kind: client.Note, text: text})
-}
-
-// timers sends the automatic pings and scheduled messages that are due.
-func (m *model) timers(now time.Time) tea.Cmd {
-	if m.state != open {
-		return nil
-	}
-	if m.autoPing > 0 && now.Sub(m.lastAutoPing) >= m.autoPing {
-		m.lastAutoPing = now
-		m.send(sock.Frame{Op: sock.OpPing, Payload: []byte(now.Format("15:04:05.000"))})
-	}
-	if m.every > 0 && now.Sub(m.lastEvery) >= m.every {
-		m.lastEvery = now
-		m.send(sock.Text(m.everyMsg))
-	}
-	return nil
-}
-
-// send sends f, noting a failure in the log.
-func (m *model) send(f sock.Frame) {
-	if m.conn == nil || m.state == closed {
-		m.status = "not connected: ctrl+r reconnects"
-		return
-	}
-	if err := m.conn.Send(f); err != nil {
-		m.note("send failed: " + err.Error())
-	}
 }
 
 // save writes the recording to path.

@@ -48,15 +48,15 @@ func session() []client.Event {
 
 func TestModelCountsWhatHappens(t *testing.T) {
 	m := testModel(t, 80, 16)
-	m.Update(eventsMsg(session()))
+	m.Update(eventsMsg{m.tab, session()})
 	if m.state != open || m.in != 3 || m.out != 2 || m.bytesIn != 5+20+4 || m.rtt != 1234*time.Microsecond {
 		t.Errorf("state %v, in %d, out %d, bytes in %d, rtt %v", m.state, m.in, m.out, m.bytesIn, m.rtt)
 	}
-	m.Update(eventsMsg{
+	m.Update(eventsMsg{m.tab, []client.Event{
 		{At: at(500), Kind: client.In, Frame: sock.CloseFrame(4000, "bye")},
 		{At: at(501), Kind: client.Out, Frame: sock.CloseFrame(4000, "")},
 		{At: at(502), Kind: client.Closed},
-	})
+	}})
 	if m.state != closed || m.ended != `close 4000 "bye"` {
 		t.Errorf("after the close: state %v, ended %q", m.state, m.ended)
 	}
@@ -66,7 +66,7 @@ func TestModelCountsWhatHappens(t *testing.T) {
 // (SOCKT_UPDATE=1 rewrites it).
 func TestModelView(t *testing.T) {
 	m := testModel(t, 80, 16)
-	m.Update(eventsMsg(session()))
+	m.Update(eventsMsg{m.tab, session()})
 	screen := func() []string { return strings.Split(ansi.Strip(m.render()), "\n") }
 	sockt.Golden(t, "testdata/log.golden", screen())
 
@@ -113,7 +113,7 @@ func typeText(m *model, s string) {
 
 func TestModelKeys(t *testing.T) {
 	m := testModel(t, 80, 16)
-	m.Update(eventsMsg(session()))
+	m.Update(eventsMsg{m.tab, session()})
 
 	if m.Update(key("tab")); m.focus != logView {
 		t.Fatal("tab did not give the log the focus")
@@ -178,16 +178,17 @@ func TestRingKeepsTheNewest(t *testing.T) {
 //	go test -run '^$' -bench Model -cpu 1 ./cmd/socktui
 func BenchmarkModel(b *testing.B) {
 	m := testModel(b, 120, 40)
-	batch := make(eventsMsg, 512)
-	for i := range batch {
-		batch[i] = client.Event{At: at(i), Kind: client.In, Frame: sock.Text(`{"type":"tick","n":12345,"payload":"some text of the usual length"}`)}
+	events := make([]client.Event, 512)
+	batch := eventsMsg{m.tab, events}
+	for i := range events {
+		events[i] = client.Event{At: at(i), Kind: client.In, Frame: sock.Text(`{"type":"tick","n":12345,"payload":"some text of the usual length"}`)}
 	}
 	b.Run("events", func(b *testing.B) {
 		for b.Loop() {
 			m.Update(batch)
 			_ = m.render()
 		}
-		b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+		b.ReportMetric(float64(b.N*len(events))/b.Elapsed().Seconds(), "events/s")
 	})
 	b.Run("frame", func(b *testing.B) {
 		for m.log.len() < logCapacity {

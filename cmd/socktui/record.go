@@ -19,7 +19,6 @@ import (
 // variables that replay reads; JSON fields named by --mask become "<any>".
 type recorder struct {
 	start time.Time
-	conn  string
 	mask  map[string]bool
 	s     scenarios.Scenario
 }
@@ -27,18 +26,19 @@ type recorder struct {
 // secretHeaders are recorded as ${SOCKTUI_…} references, not values.
 var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Proxy-Authorization": true}
 
-func newRecorder(conn string, mask []string) *recorder {
-	r := &recorder{start: time.Now(), conn: conn, mask: map[string]bool{}}
+func newRecorder(mask []string) *recorder {
+	r := &recorder{start: time.Now(), mask: map[string]bool{}}
 	for _, m := range mask {
 		r.mask[m] = true
 	}
 	return r
 }
 
-// connect records the opening of a connection to u with header.
-func (r *recorder) connect(at time.Time, u *url.URL, header http.Header) {
+// connect records the opening of the connection named conn to u with
+// header.
+func (r *recorder) connect(conn string, at time.Time, u *url.URL, header http.Header) {
 	target := u.RequestURI()
-	c := scenarios.Connect{Conn: r.conn, Target: target}
+	c := scenarios.Connect{Conn: conn, Target: target}
 	for name, values := range header {
 		name = http.CanonicalHeaderKey(name)
 		for _, v := range values {
@@ -51,28 +51,29 @@ func (r *recorder) connect(at time.Time, u *url.URL, header http.Header) {
 	r.add(at, c)
 }
 
-// event records what happened, if a scenario says such things.
-func (r *recorder) event(e client.Event) {
+// event records what happened on the connection named conn, if a scenario
+// says such things.
+func (r *recorder) event(conn string, e client.Event) {
 	switch e.Kind {
 	case client.Opened:
-		r.add(e.At, scenarios.ExpectAccepted{Conn: r.conn, Subprotocol: e.Handshake.Subprotocol})
+		r.add(e.At, scenarios.ExpectAccepted{Conn: conn, Subprotocol: e.Handshake.Subprotocol})
 	case client.Refused:
 		if e.Handshake.Status != 0 {
-			r.add(e.At, scenarios.ExpectRefused{Conn: r.conn, Status: e.Handshake.Status, Body: e.Handshake.Body, HasBody: true})
+			r.add(e.At, scenarios.ExpectRefused{Conn: conn, Status: e.Handshake.Status, Body: e.Handshake.Body, HasBody: true})
 		}
 	case client.Out:
-		r.add(e.At, scenarios.Send{Conn: r.conn, Frame: e.Frame})
+		r.add(e.At, scenarios.Send{Conn: conn, Frame: e.Frame})
 	case client.In:
 		switch e.Frame.Op {
 		case sock.OpPing: // answered by the client, in replay too
 		case sock.OpText:
 			if j, ok := r.json(e.Frame.Payload); ok {
-				r.add(e.At, scenarios.ExpectJSON{Conn: r.conn, JSON: j})
+				r.add(e.At, scenarios.ExpectJSON{Conn: conn, JSON: j})
 				return
 			}
 			fallthrough
 		default:
-			r.add(e.At, scenarios.ExpectFrame{Conn: r.conn, Frame: e.Frame})
+			r.add(e.At, scenarios.ExpectFrame{Conn: conn, Frame: e.Frame})
 		}
 	}
 }

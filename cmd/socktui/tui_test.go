@@ -128,3 +128,56 @@ func TestInteractiveBinaryFilterReconnect(t *testing.T) {
 		t.Errorf("binary echo: %d in, %d bytes", final.in, final.bytesIn)
 	}
 }
+
+// Two connections at once, each with its own log, recorded as one
+// scenario with two named connections.
+func TestInteractiveTwoConnections(t *testing.T) {
+	d, err := startDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.stop()
+	file := filepath.Join(t.TempDir(), "two.scenario")
+	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{noHistory: true, record: file})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
+	saw := func(all ...string) { // in the output since the last call
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			for _, what := range all {
+				if !bytes.Contains(b, []byte(what)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(3*time.Second))
+	}
+	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
+	saw("open ws://")
+	tm.Type("from one")
+	tm.Send(enter)
+	saw("↓ text")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyF7})
+	saw("connection c2 to", "open") // the status bar's state, once c2 is open
+	tm.Type("from two")
+	tm.Send(enter)
+	saw("8B from two")
+	tm.Send(tea.KeyPressMsg{Code: '1', Mod: tea.ModAlt})
+	saw("[1:c1]")
+	tm.Type("/quit")
+	tm.Send(enter)
+	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
+
+	final := tm.FinalModel(t).(*model)
+	if len(final.tabs) != 2 || final.tab != final.tabs[0] || final.tabs[0].out != 1 || final.tabs[1].out != 1 {
+		t.Fatalf("tabs: %d, the first shown %v", len(final.tabs), final.tab == final.tabs[0])
+	}
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"connect c1 /echo", `c1 send text "from one"`, "connect c2 /echo", `c2 send text "from two"`, `c2 expect text "from two"`} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the recording lacks %q:\n%s", want, text)
+		}
+	}
+}

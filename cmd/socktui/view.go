@@ -19,7 +19,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
-	"github.com/sockkit/sockkit/scenarios"
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -35,7 +34,7 @@ var (
 func (m *model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	v.WindowTitle = "socktui " + m.cfg.URL
+	v.WindowTitle = "socktui " + m.tab.cfg.URL
 	return v
 }
 
@@ -77,7 +76,21 @@ func (m *model) statusBar() string {
 	if m.state == closed && m.ended != "" {
 		s += " (" + m.ended + ")"
 	}
-	parts := []string{"● " + s, m.cfg.URL}
+	parts := []string{"● " + s, m.tab.cfg.URL}
+	if len(m.tabs) > 1 {
+		parts[0] = m.tab.name + " " + parts[0]
+		var others []string
+		for i, t := range m.tabs {
+			mark := strconv.Itoa(i+1) + ":" + t.name
+			if t == m.tab {
+				mark = "[" + mark + "]"
+			} else if t.state == closed {
+				mark += "✗"
+			}
+			others = append(others, mark)
+		}
+		parts = append([]string{strings.Join(others, " ")}, parts...)
+	}
 	if m.state == open || m.state == closing {
 		parts = append(parts, "up "+m.now().Sub(m.openedAt).Truncate(time.Second).String())
 	}
@@ -299,6 +312,7 @@ const help = `socktui keys                                        (f1, ? or esc 
   f4           robustness probes: invalid UTF-8, oversize, fragments, bad closes…
   f6           relative/absolute times          ctrl+o  the handshake
   ctrl+r, f5   reconnect          ctrl+l  clear the log
+  f7           another connection to the same URL (/connect [URL] to another); alt+1…9 shows one
   ctrl+s       save the recording ctrl+c  quit
   the composer edits as readline does: ctrl+a/e, ctrl+b/f, ctrl+k/u, ctrl+w, alt+b/f
 
@@ -308,7 +322,7 @@ commands
   /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /saveframe PATH
   /only in|out|all and text|binary|ping|pong|close
   /snippets  /snippet NAME (saves the last message)  /history TEXT (finds one)
-  /record  /save [FILE]  /reconnect  /autoreconnect on|off  /clear  /quit
+  /connect [URL]  /record  /save [FILE]  /reconnect  /autoreconnect on|off  /clear  /quit
   //text sends "/text"`
 
 // fit cuts or pads s to width and height.
@@ -339,7 +353,3 @@ func size(n int) string {
 
 func statusText(code int) string { return http.StatusText(code) }
 
-// acceptedStep is the expectation a recording starts with.
-func acceptedStep(h *client.Handshake) scenarios.Step {
-	return scenarios.ExpectAccepted{Conn: "c1", Subprotocol: h.Subprotocol}
-}
