@@ -352,4 +352,3 @@ func size(n int) string {
 }
 
 func statusText(code int) string { return http.StatusText(code) }
-
