@@ -362,14 +362,14 @@ func (m *model) submit(text string) tea.Cmd {
 	case "reconnect":
 		return m.reconnect()
 	case "connect":
-		cfg := m.cfg
+		cfg := m.tab.cfg
 		if arg != "" {
-			u, err := client.ParseURL(arg)
+			u, err := m.resolve(arg)
 			if err != nil {
 				m.status = err.Error()
 				return nil
 			}
-			cfg.URL = m.resolve(u)
+			cfg.URL = u
 		}
 		return m.dial(m.addTab(cfg))
 	case "autoreconnect":
@@ -505,15 +505,25 @@ func (m *model) saveFrame(path string) {
 	}
 }
 
-// resolve returns the URL /connect was given, as a string; a URL without
-// a path of its own keeps the first connection's path.
-func (m *model) resolve(u *url.URL) string {
-	if u.Path == "" {
-		if first, err := client.ParseURL(m.cfg.URL); err == nil {
-			u.Path, u.RawQuery = first.Path, first.RawQuery
+// resolve returns the URL "/connect" was given: a whole one, or a path
+// ("/clock?tz=UTC") on the server of the connection shown.
+func (m *model) resolve(arg string) (string, error) {
+	if !strings.HasPrefix(arg, "/") {
+		u, err := client.ParseURL(arg)
+		if err != nil {
+			return "", err
 		}
+		return u.String(), nil
 	}
-	return u.String()
+	base, err := client.ParseURL(m.tab.cfg.URL)
+	if err != nil {
+		return "", err
+	}
+	ref, err := url.Parse(arg)
+	if err != nil {
+		return "", err
+	}
+	return base.ResolveReference(ref).String(), nil
 }
 
 // decodeBinary reads "/binary" input: hex digits, or base64 after "b64:".

@@ -254,3 +254,17 @@ func TestParseSnippets(t *testing.T) {
 		t.Error("a snippet without a name parsed")
 	}
 }
+
+// "/connect /path" opens a connection to another path of the same server.
+func TestConnectResolves(t *testing.T) {
+	m := testModel(t, 80, 16)
+	for arg, want := range map[string]string{
+		"/clock?tz=UTC":         "ws://example.com/clock?tz=UTC",
+		"wss://other.example/x": "wss://other.example/x",
+		"localhost:9000/ws":     "ws://localhost:9000/ws",
+	} {
+		if got, err := m.resolve(arg); err != nil || got != want {
+			t.Errorf("/connect %s: %q, %v, want %s", arg, got, err, want)
+		}
+	}
+}
