@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 
@@ -240,33 +238,13 @@ func (r *run) request(s Connect) *http.Request {
 	req := &http.Request{
 		Method: http.MethodGet, URL: u, RequestURI: target,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{}, Body: http.NoBody, Host: "example.com", RemoteAddr: "192.0.2.1:1234",
+		Body: http.NoBody, Host: "example.com", RemoteAddr: "192.0.2.1:1234",
 	}
-	for _, h := range s.Header {
-		if !strings.Contains(h.Value, "${") {
-			req.Header.Add(h.Name, h.Value)
-			continue
-		}
-		var missing []string
-		value := envRef.ReplaceAllStringFunc(h.Value, func(ref string) string {
-			name := ref[2 : len(ref)-1]
-			v, ok := os.LookupEnv(name)
-			if !ok {
-				missing = append(missing, name)
-			}
-			return v
-		})
-		if len(missing) > 0 {
-			r.t.Fatalf("header %s needs $%s, which is not set", h.Name, strings.Join(missing, " and $"))
-		}
-		req.Header.Add(h.Name, value)
+	if req.Header, err = s.Headers(); err != nil {
+		r.t.Fatalf("%v", err)
 	}
 	return req
 }
-
-// envRef is a reference to an environment variable in a header value; a $
-// on its own is a $.
-var envRef = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
 
 func (r *run) conn(name string) *sockt.Conn {
 	c := r.conns[name]

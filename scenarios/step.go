@@ -3,12 +3,17 @@ package scenarios
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sockt"
 )
 
 // Step is one step of a scenario: something a client or the server does, or
@@ -296,3 +301,45 @@ func regexpLiteral(pattern string) string {
 	b.WriteByte('/')
 	return b.String()
 }
+
+// Match reports whether f is the frame the step expects: the same opcode
+// and payload (for a close frame, the same code and text).
+func (s ExpectFrame) Match(f sock.Frame) bool {
+	return f.Op == s.Frame.Op && bytes.Equal(f.Payload, s.Frame.Payload)
+}
+
+// Match reports whether f is a text message the step's pattern matches.
+func (s ExpectMatch) Match(f sock.Frame) bool { return sockt.Regexp(s.Pattern).Match(f) }
+
+// Match reports whether f is a text message holding JSON equal to the
+// step's, "<any>" matching any value.
+func (s ExpectJSON) Match(f sock.Frame) bool { return maskedJSON(s.JSON).Match(f) }
+
+// Headers returns the step's headers for a request, each ${NAME} in a
+// value read from the environment (a $ on its own stays); it fails if a
+// variable is not set.
+func (s Connect) Headers() (http.Header, error) {
+	h := http.Header{}
+	for _, x := range s.Header {
+		if !strings.Contains(x.Value, "${") {
+			h.Add(x.Name, x.Value)
+			continue
+		}
+		var missing []string
+		value := envRef.ReplaceAllStringFunc(x.Value, func(ref string) string {
+			v, ok := os.LookupEnv(ref[2 : len(ref)-1])
+			if !ok {
+				missing = append(missing, ref[2:len(ref)-1])
+			}
+			return v
+		})
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("header %s needs $%s, which is not set", x.Name, strings.Join(missing, " and $"))
+		}
+		h.Add(x.Name, value)
+	}
+	return h, nil
+}
+
+// envRef is a reference to an environment variable in a header value.
+var envRef = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)

@@ -53,6 +53,8 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+r", "f5":
 		return m.reconnect()
+	case "f8":
+		return m.stepNext()
 	case "f7":
 		return m.dial(m.addTab(m.tab.cfg))
 	case "ctrl+o":
@@ -301,6 +303,8 @@ func (m *model) submit(text string) tea.Cmd {
 			return nil
 		}
 		m.send(sock.Binary(b))
+	case "replay":
+		m.loadReplay(arg)
 	case "snippets":
 		m.pickSnippet()
 	case "snippet":

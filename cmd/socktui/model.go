@@ -49,6 +49,7 @@ type model struct {
 	tabs []*tab // every connection opened, in order
 
 	rec           *recorder
+	stepper       *stepper // a scenario being stepped through, if any
 	autoPing      time.Duration
 	every         time.Duration // a message sent every so often
 	everyMsg      string
@@ -152,10 +153,14 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, e := range msg.events {
 			m.event(msg.tab, e)
 		}
+		m.checkWaiting()
 		if msg.tab.state == closed {
 			return m, m.retry(msg.tab)
 		}
 		return m, waitEvents(msg.tab)
+	case stepMsg:
+		m.checkWaiting()
+		return m, nil
 	case tickMsg:
 		m.timers(time.Time(msg))
 		return m, tick()

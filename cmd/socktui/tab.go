@@ -30,6 +30,8 @@ type tab struct {
 	answerPings, paused     bool
 	backoff                 time.Duration // the wait before the next automatic reconnection
 
+	inbox []sock.Frame // frames received while a scenario is stepped through, for its expectations
+
 	follow   bool // the log shows its newest entries
 	selected int  // index of the selected row among those shown
 }
@@ -105,10 +107,13 @@ func (m *model) event(t *tab, e client.Event) {
 	case client.Refused:
 		t.hs = e.Handshake
 		en.text = "refused: " + e.Err.Error()
-		if e.Handshake.Status != 0 && t == m.tab {
+		if e.Handshake.Status != 0 && t == m.tab && m.stepper == nil { // a replay shows its verdicts instead
 			m.showHandshake = true
 		}
 	case client.In:
+		if m.stepper != nil && e.Frame.Op != sock.OpPing {
+			t.inbox = append(t.inbox, e.Frame)
+		}
 		switch {
 		case e.Frame.Op.IsData():
 			t.in++

@@ -181,3 +181,42 @@ func TestInteractiveTwoConnections(t *testing.T) {
 		}
 	}
 }
+
+// A scenario stepped through in the TUI: each expectation beside what
+// came, met or not.
+func TestInteractiveStepThroughScenario(t *testing.T) {
+	d, err := startDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.stop()
+	file := filepath.Join(t.TempDir(), "steps.scenario")
+	os.WriteFile(file, []byte(`connect ada /echo
+ada expect accepted
+ada send text "hello"
+ada expect text "hello"
+ada send ping "hb"
+ada expect pong "hb"
+connect bob /nowhere
+bob expect refused 404
+ada send text "x"
+ada expect text "y"
+`), 0o644)
+	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{noHistory: true})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("open ws://")) })
+	tm.Type("/replay " + file)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	for range 10 {
+		tm.Send(tea.KeyPressMsg{Code: tea.KeyF8})
+		time.Sleep(50 * time.Millisecond) // a step's answer comes back meanwhile
+	}
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("expectations met")) },
+		teatest.WithDuration(3*time.Second))
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
+	st := tm.FinalModel(t).(*model).stepper
+	if st.passed != 4 || st.failed != 1 {
+		t.Errorf("replay: %d met, %d not; want 4 and 1 (expect text \"y\" got \"x\")", st.passed, st.failed)
+	}
+}

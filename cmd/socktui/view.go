@@ -313,6 +313,7 @@ const help = `socktui keys                                        (f1, ? or esc 
   f6           relative/absolute times          ctrl+o  the handshake
   ctrl+r, f5   reconnect          ctrl+l  clear the log
   f7           another connection to the same URL (/connect [URL] to another); alt+1…9 shows one
+  f8           the next step of the scenario /replay FILE loaded, its expectations beside what came
   ctrl+s       save the recording ctrl+c  quit
   the composer edits as readline does: ctrl+a/e, ctrl+b/f, ctrl+k/u, ctrl+w, alt+b/f
 
@@ -322,7 +323,7 @@ commands
   /autoping 5s|off   /every 5s MESSAGE|off   /find TEXT|/REGEXP/   /saveframe PATH
   /only in|out|all and text|binary|ping|pong|close
   /snippets  /snippet NAME (saves the last message)  /history TEXT (finds one)
-  /connect [URL]  /record  /save [FILE]  /reconnect  /autoreconnect on|off  /clear  /quit
+  /replay FILE  /connect [URL]  /record  /save [FILE]  /reconnect  /autoreconnect on|off  /clear  /quit
   //text sends "/text"`
 
 // fit cuts or pads s to width and height.
