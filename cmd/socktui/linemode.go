@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -17,11 +18,25 @@ import (
 // in is a text message, each message received a line of out (binary ones in
 // hex), the close and errors on errOut. It returns the exit status: 0 for a
 // clean end, 1 for a refusal or a failed connection.
-func lineMode(c *client.Conn, o *options, rec *recorder, in io.Reader, out, errOut io.Writer) int {
+func lineMode(ctx context.Context, c *client.Conn, o *options, rec *recorder, in io.Reader, out, errOut io.Writer) int {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	status := 1
 	opened, done := false, false // done: -1 has had its message
+	interrupted := make(chan struct{})
+	go func() { // Ctrl-C: close, and drop the connection if the server does not answer
+		select {
+		case <-ctx.Done():
+			close(interrupted)
+			c.Close(sock.CloseNormal, "")
+			select {
+			case <-c.Done():
+			case <-time.After(time.Second):
+				c.Drop()
+			}
+		case <-c.Done():
+		}
+	}()
 	for e := range c.Events() {
 		if rec != nil {
 			rec.event("c1", e)
@@ -32,10 +47,7 @@ func lineMode(c *client.Conn, o *options, rec *recorder, in io.Reader, out, errO
 		switch e.Kind {
 		case client.Opened:
 			opened, status = true, 0
-			for _, m := range o.execute {
-				c.Send(sock.Text(m))
-			}
-			go sendLines(c, in, o.wait)
+			go sendLines(c, o.execute, in, o.wait, errOut)
 		case client.Refused:
 			if e.Handshake.Status != 0 {
 				fmt.Fprintf(errOut, "socktui: refused: %d %s\n", e.Handshake.Status, e.Handshake.Body)
@@ -63,18 +75,32 @@ func lineMode(c *client.Conn, o *options, rec *recorder, in io.Reader, out, errO
 			w.Flush()
 		}
 	}
+	select {
+	case <-interrupted:
+		return 130 // as a shell reports SIGINT
+	default:
+	}
 	return status
 }
 
-// sendLines sends each line of in as a text message; at its end, it closes
+// sendLines sends the -x messages, then each line of in as a text
+// message, losing none however fast they come; at the end of in, it closes
 // the connection unless wait.
-func sendLines(c *client.Conn, in io.Reader, wait bool) {
+func sendLines(c *client.Conn, execute []string, in io.Reader, wait bool, errOut io.Writer) {
 	s := bufio.NewScanner(in)
 	s.Buffer(make([]byte, 64<<10), 64<<20)
+	for _, m := range execute {
+		if c.SendWait(sock.Text(m)) != nil {
+			return // the connection is over: its end says why
+		}
+	}
 	for s.Scan() {
-		if c.Send(sock.Text(s.Text())) != nil {
+		if c.SendWait(sock.Text(s.Text())) != nil {
 			return
 		}
+	}
+	if err := s.Err(); err != nil {
+		fmt.Fprintln(errOut, "socktui: reading input:", err)
 	}
 	if !wait {
 		c.Close(sock.CloseNormal, "")
@@ -96,20 +122,20 @@ func printFrame(out, errOut io.Writer, f sock.Frame) {
 
 // jsonEvent is an event as --jsonl prints it.
 type jsonEvent struct {
-	At         string `json:"at"`
-	Event      string `json:"event"`
-	Type       string `json:"type,omitempty"`
-	Data       string `json:"data,omitempty"`
-	DataBase64 string `json:"data_base64,omitempty"`
-	Code       int    `json:"code,omitempty"`
-	Reason     string `json:"reason,omitempty"`
-	RTTMillis  int64  `json:"rtt_ms,omitempty"`
-	Status     int    `json:"status,omitempty"`
-	Error      string `json:"error,omitempty"`
+	At         string  `json:"at"`
+	Event      string  `json:"event"`
+	Type       string  `json:"type,omitempty"`
+	Data       string  `json:"data,omitempty"`
+	DataBase64 string  `json:"data_base64,omitempty"`
+	Code       int     `json:"code,omitempty"`
+	Reason     string  `json:"reason,omitempty"`
+	RTTMillis  float64 `json:"rtt_ms,omitempty"`
+	Status     int     `json:"status,omitempty"`
+	Error      string  `json:"error,omitempty"`
 }
 
 func printJSON(w io.Writer, e client.Event) {
-	j := jsonEvent{At: e.At.Format(time.RFC3339Nano), Event: e.Kind.String(), RTTMillis: e.RTT.Milliseconds()}
+	j := jsonEvent{At: e.At.Format(time.RFC3339Nano), Event: e.Kind.String(), RTTMillis: float64(e.RTT.Microseconds()) / 1000}
 	switch e.Kind {
 	case client.In, client.Out:
 		j.Type = e.Frame.Op.String()

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
 )
@@ -58,7 +59,7 @@ func socktui(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "socktui:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.noTUI || !isTerminal(stdin) || !isTerminal(stdout) {
 		var rec *recorder
@@ -71,7 +72,7 @@ func socktui(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "socktui:", err)
 			return 2
 		}
-		status := lineMode(c, o, rec, stdin, stdout, stderr)
+		status := lineMode(ctx, c, o, rec, stdin, stdout, stderr)
 		if rec != nil {
 			if err := rec.write(o.record); err != nil {
 				fmt.Fprintln(stderr, "socktui:", err)

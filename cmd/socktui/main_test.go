@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
@@ -143,5 +145,49 @@ func TestRecordAndReplay(t *testing.T) {
 	out, _, status := socktuiRun(t, "", "run", file, "--url", changed.URL)
 	if status != 1 || !strings.Contains(out, `c1 expect text "hello"`) || !strings.Contains(out, `"HELLO"`) || !strings.Contains(out, "FAIL") {
 		t.Errorf("replay against a changed server: status %d, want 1 and a diff:\n%s", status, out)
+	}
+}
+
+// A pipe faster than the connection loses no line.
+func TestLineModeLosesNoLine(t *testing.T) {
+	var in strings.Builder
+	for i := range 100000 {
+		fmt.Fprintln(&in, i)
+	}
+	out, errOut, status := socktuiRun(t, in.String())
+	if n := strings.Count(out, "\n"); status != 0 || n != 100000 {
+		t.Errorf("100000 lines in: %d out, status %d, stderr %q", n, status, errOut)
+	}
+}
+
+// Ctrl-C ends line mode, closing the connection.
+func TestLineModeInterrupt(t *testing.T) {
+	cmd := exec.Command(binary, "--no-tui", "-w")
+	stdin, _ := cmd.StdinPipe()
+	defer stdin.Close()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(stdin, "hello")
+	echoed := bufio.NewScanner(stdout)
+	if !echoed.Scan() || echoed.Text() != "hello" {
+		t.Fatalf("no echo: %q", echoed.Text())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() {
+		for echoed.Scan() { // the rest, until the end
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			t.Errorf("after Ctrl-C: %v, want exit status 130", err)
+		}
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("line mode did not end on Ctrl-C")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,6 +76,7 @@ type Event struct {
 	Handshake *Handshake    // Opened and Refused
 	Err       error         // Closed: nil for a clean close; Refused: why
 	Text      string        // Note
+	Raw       bool          // Out: written by SendRaw, as no well-behaved client would
 }
 
 // Conn is a connection to a server.
@@ -86,7 +88,8 @@ type Conn struct {
 	mu      sync.Mutex // guards what follows
 	pings   map[string]time.Time
 	closed  bool
-	reading chan bool // false stops the reader, true resumes it
+	paused  atomic.Bool   // the reader stops before its next message
+	wake    chan struct{} // tells a stopped reader to look at paused again
 
 	answerPings atomic.Bool
 	dropped     atomic.Bool    // Drop cut the connection
@@ -110,7 +113,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		HandshakeTimeout: timeout, Subprotocols: cfg.Subprotocols, TLSClientConfig: cfg.TLS, Proxy: cfg.Proxy,
 		ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10,
 	}
-	c := &Conn{events: make(chan Event, 1024), outbox: make(chan outgoing, 1024), pings: map[string]time.Time{}, reading: make(chan bool, 1), done: make(chan struct{})}
+	c := &Conn{events: make(chan Event, 1024), outbox: make(chan outgoing, 1024), pings: map[string]time.Time{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	c.answerPings.Store(true)
 	header := cfg.Header.Clone()
 	if header == nil {
@@ -221,16 +224,12 @@ func (c *Conn) end(err error) {
 // read runs until the connection fails, reporting what comes.
 func (c *Conn) read() {
 	for {
-		select {
-		case on := <-c.reading:
-			for !on {
-				select {
-				case on = <-c.reading:
-				case <-c.done:
-					return
-				}
+		for c.paused.Load() {
+			select {
+			case <-c.wake:
+			case <-c.done:
+				return
 			}
-		default:
 		}
 		op, p, err := c.ws.ReadMessage()
 		if err != nil {
@@ -310,19 +309,56 @@ type outgoing struct {
 }
 
 func (c *Conn) queue(o outgoing) error {
+	if err := c.check(o); err != nil {
+		return err
+	}
+	select {
+	case c.outbox <- o:
+		c.afterQueue(o)
+		return nil
+	default:
+		return errors.New("sending faster than the connection takes: frame dropped")
+	}
+}
+
+// SendWait is Send, waiting for room in the queue instead of refusing the
+// frame: for a sender that must not lose any, as line mode reading a pipe.
+// It fails once the connection has ended.
+func (c *Conn) SendWait(f sock.Frame) error {
+	o := outgoing{frame: f}
+	if err := c.check(o); err != nil {
+		return err
+	}
+	select {
+	case c.outbox <- o:
+		c.afterQueue(o)
+		return nil
+	case <-c.done:
+		return errors.New("the connection is closed")
+	}
+}
+
+// check says why o cannot be queued, if it cannot: no connection, or a
+// control frame gorilla would refuse to write (SendRaw writes those).
+func (c *Conn) check(o outgoing) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
+	switch f := o.frame; {
 	case c.ws == nil:
 		return errors.New("not connected")
 	case c.closed:
 		return errors.New("the connection is closed")
+	case o.raw == nil && !f.Op.IsData() && len(f.Payload) > 125:
+		return fmt.Errorf("a %v frame holds 125 bytes at most, this one %d", f.Op, len(f.Payload))
 	}
-	select {
-	case c.outbox <- o:
-		return nil
-	default:
-		return errors.New("sending faster than the connection takes: frame dropped")
+	return nil
+}
+
+// afterQueue resumes reading once a close frame is on its way: its answer
+// must be read for the connection to end.
+func (c *Conn) afterQueue(o outgoing) {
+	if o.frame.Op == sock.OpClose || slices.ContainsFunc(o.raw, func(f RawFrame) bool { return f.Op == sock.OpClose }) {
+		c.Reading(true)
 	}
 }
 
@@ -351,7 +387,7 @@ func (c *Conn) write() {
 func (c *Conn) writeRaw(frames []RawFrame) {
 	var b []byte
 	for _, f := range frames {
-		c.emit(Event{Kind: Out, Frame: sock.Frame{Op: f.Op, Payload: f.Payload}})
+		c.emit(Event{Kind: Out, Frame: sock.Frame{Op: f.Op, Payload: f.Payload}, Raw: true})
 		b = appendFrame(b, f)
 	}
 	conn := c.ws.NetConn()
@@ -420,6 +456,7 @@ func (c *Conn) Drop() {
 	c.mu.Unlock()
 	if ws != nil {
 		ws.NetConn().Close()
+		c.Reading(true) // a stopped reader must see the end
 	}
 }
 
@@ -428,12 +465,14 @@ func (c *Conn) Drop() {
 func (c *Conn) AnswerPings(on bool) { c.answerPings.Store(on) }
 
 // Reading stops or resumes reading: stopped, the server's writes back up.
+// A message being read when it stops still arrives. Sending a close frame
+// or dropping the connection resumes reading: its end must be read.
 func (c *Conn) Reading(on bool) {
+	c.paused.Store(!on)
 	select {
-	case <-c.reading: // the last order, not taken yet: replaced
-	default:
+	case c.wake <- struct{}{}:
+	default: // a wake-up is on its way already
 	}
-	c.reading <- on
 }
 
 // Done is closed once the connection is over.

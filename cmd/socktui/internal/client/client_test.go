@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,67 @@ func TestParseURL(t *testing.T) {
 		case want != "" && (err != nil || u.String() != want):
 			t.Errorf("ParseURL(%q) = %v, %v, want %s", in, u, err, want)
 		}
+	}
+}
+
+// A client that stopped reading still sees its connection end, dropped or
+// closed.
+func TestEndWhileNotReading(t *testing.T) {
+	for _, end := range []string{"drop", "close"} {
+		t.Run(end, func(t *testing.T) {
+			c, _ := Dial(t.Context(), Config{URL: server(t) + "/echo"})
+			next(t, c)
+			c.Reading(false)
+			c.Send(sock.Text("one"))
+			want(t, next(t, c), Out, sock.Text("one"))
+			if end == "drop" {
+				c.Drop()
+			} else {
+				c.Close(sock.CloseNormal, "")
+			}
+			for {
+				if e := next(t, c); e.Kind == Closed {
+					return
+				}
+			}
+		})
+	}
+}
+
+// A control frame over 125 bytes is refused at once: gorilla would not
+// write it, and SendRaw is there for that.
+func TestSendRefusesOversizeControl(t *testing.T) {
+	c, _ := Dial(t.Context(), Config{URL: server(t) + "/echo"})
+	next(t, c)
+	if err := c.Close(sock.CloseNormal, strings.Repeat("r", 124)); err == nil {
+		t.Error("a close frame of 126 bytes was queued")
+	}
+	c.Drop()
+	for range c.Events() {
+	}
+}
+
+// SendWait loses nothing when the sender outruns the connection.
+func TestSendWaitLosesNothing(t *testing.T) {
+	c, _ := Dial(t.Context(), Config{URL: server(t) + "/echo"})
+	next(t, c)
+	const n = 20000
+	go func() {
+		for i := range n {
+			if err := c.SendWait(sock.Text(strconv.Itoa(i))); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+		c.Close(sock.CloseNormal, "")
+	}()
+	in := 0
+	for e := range c.Events() {
+		if e.Kind == In && e.Frame.Op == sock.OpText {
+			in++
+		}
+	}
+	if in != n {
+		t.Errorf("%d messages echoed of %d sent", in, n)
 	}
 }
