@@ -231,10 +231,12 @@ func (m *model) logKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// quit ends socktui, closing the connection first.
+// quit ends socktui, closing every connection first.
 func (m *model) quit() tea.Cmd {
-	if m.conn != nil && m.state == open {
-		m.conn.Close(sock.CloseGoingAway, "")
+	for _, t := range m.tabs {
+		if t.conn != nil && t.state == open {
+			t.conn.Close(sock.CloseGoingAway, "")
+		}
 	}
 	if m.rec != nil && m.opts.record != "" {
 		m.save(m.opts.record)
@@ -245,9 +247,6 @@ func (m *model) quit() tea.Cmd {
 // reconnect opens a new connection, keeping the log, the history and the
 // composer, and sends the on-connect messages again.
 func (m *model) reconnect() tea.Cmd {
-	if m.conn != nil && m.state != closed {
-		m.conn.Drop()
-	}
 	m.note("reconnecting")
 	return m.dial(m.tab)
 }

@@ -114,11 +114,13 @@ type pick struct{ label, text string }
 type (
 	dialedMsg struct {
 		tab  *tab
+		gen  int // the tab's dial this answers
 		conn *client.Conn
 		err  error
 	}
 	eventsMsg struct {
 		tab    *tab
+		conn   *client.Conn // the connection they come from
 		events []client.Event
 	}
 	tickMsg      time.Time
@@ -141,6 +143,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case dialedMsg:
 		t := msg.tab
+		if msg.gen != t.gen { // a dial since superseded: ctrl+r twice, say
+			if msg.conn != nil {
+				discard(msg.conn)
+			}
+			return m, nil
+		}
 		if msg.err != nil {
 			t.state, t.ended = closed, msg.err.Error()
 			t.note(m.now(), msg.err.Error())
@@ -148,8 +156,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		t.conn = msg.conn
 		t.conn.AnswerPings(t.answerPings)
-		return m, waitEvents(t)
+		return m, waitEvents(t, t.conn)
 	case eventsMsg:
+		if msg.conn != msg.tab.conn {
+			return m, nil // from a connection reconnecting replaced, drained by discard
+		}
 		for _, e := range msg.events {
 			m.event(msg.tab, e)
 		}
@@ -157,7 +168,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.tab.state == closed {
 			return m, m.retry(msg.tab)
 		}
-		return m, waitEvents(msg.tab)
+		return m, waitEvents(msg.tab, msg.conn)
 	case stepMsg:
 		m.checkWaiting()
 		return m, nil

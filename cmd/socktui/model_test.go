@@ -48,11 +48,11 @@ func session() []client.Event {
 
 func TestModelCountsWhatHappens(t *testing.T) {
 	m := testModel(t, 80, 16)
-	m.Update(eventsMsg{m.tab, session()})
+	m.Update(eventsMsg{m.tab, nil, session()})
 	if m.state != open || m.in != 3 || m.out != 2 || m.bytesIn != 5+20+4 || m.rtt != 1234*time.Microsecond {
 		t.Errorf("state %v, in %d, out %d, bytes in %d, rtt %v", m.state, m.in, m.out, m.bytesIn, m.rtt)
 	}
-	m.Update(eventsMsg{m.tab, []client.Event{
+	m.Update(eventsMsg{m.tab, nil, []client.Event{
 		{At: at(500), Kind: client.In, Frame: sock.CloseFrame(4000, "bye")},
 		{At: at(501), Kind: client.Out, Frame: sock.CloseFrame(4000, "")},
 		{At: at(502), Kind: client.Closed},
@@ -66,7 +66,7 @@ func TestModelCountsWhatHappens(t *testing.T) {
 // (SOCKT_UPDATE=1 rewrites it).
 func TestModelView(t *testing.T) {
 	m := testModel(t, 80, 16)
-	m.Update(eventsMsg{m.tab, session()})
+	m.Update(eventsMsg{m.tab, nil, session()})
 	screen := func() []string { return strings.Split(ansi.Strip(m.render()), "\n") }
 	sockt.Golden(t, "testdata/log.golden", screen())
 
@@ -113,7 +113,7 @@ func typeText(m *model, s string) {
 
 func TestModelKeys(t *testing.T) {
 	m := testModel(t, 80, 16)
-	m.Update(eventsMsg{m.tab, session()})
+	m.Update(eventsMsg{m.tab, nil, session()})
 
 	if m.Update(key("tab")); m.focus != logView {
 		t.Fatal("tab did not give the log the focus")
@@ -179,7 +179,7 @@ func TestRingKeepsTheNewest(t *testing.T) {
 func BenchmarkModel(b *testing.B) {
 	m := testModel(b, 120, 40)
 	events := make([]client.Event, 512)
-	batch := eventsMsg{m.tab, events}
+	batch := eventsMsg{m.tab, nil, events}
 	for i := range events {
 		events[i] = client.Event{At: at(i), Kind: client.In, Frame: sock.Text(`{"type":"tick","n":12345,"payload":"some text of the usual length"}`)}
 	}

@@ -29,6 +29,7 @@ type tab struct {
 	lastAutoPing, lastEvery time.Time
 	answerPings, paused     bool
 	backoff                 time.Duration // the wait before the next automatic reconnection
+	gen                     int           // counts dials: an answer to an older one is stale
 
 	inbox []sock.Frame // frames received while a scenario is stepped through, for its expectations
 
@@ -48,8 +49,14 @@ func (m *model) addTab(cfg client.Config) *tab {
 	return t
 }
 
-// dial connects the tab's connection.
+// dial connects the tab's connection, replacing the one it has.
 func (m *model) dial(t *tab) tea.Cmd {
+	if t.conn != nil {
+		discard(t.conn)
+		t.conn = nil
+	}
+	t.gen++
+	gen := t.gen
 	t.state, t.ended, t.hs = connecting, "", nil
 	if m.rec != nil {
 		u, _ := client.ParseURL(t.cfg.URL)
@@ -58,15 +65,24 @@ func (m *model) dial(t *tab) tea.Cmd {
 	ctx, cfg := m.ctx, t.cfg
 	return func() tea.Msg {
 		c, err := client.Dial(ctx, cfg)
-		return dialedMsg{t, c, err}
+		return dialedMsg{t, gen, c, err}
 	}
 }
 
-// waitEvents waits for the tab's connection's next events: the first, and
-// those that are already waiting behind it, up to 512, so that fast
-// traffic makes few updates.
-func waitEvents(t *tab) tea.Cmd {
-	c := t.conn
+// discard drops a connection no tab shows any more, and takes its events
+// to the end, so that its goroutines end.
+func discard(c *client.Conn) {
+	c.Drop()
+	go func() {
+		for range c.Events() {
+		}
+	}()
+}
+
+// waitEvents waits for the next events of c, the tab's connection: the
+// first, and those that are already waiting behind it, up to 512, so that
+// fast traffic makes few updates.
+func waitEvents(t *tab, c *client.Conn) tea.Cmd {
 	return func() tea.Msg {
 		e, ok := <-c.Events()
 		if !ok {
@@ -77,14 +93,14 @@ func waitEvents(t *tab) tea.Cmd {
 			select {
 			case e, ok := <-c.Events():
 				if !ok {
-					return eventsMsg{t, batch}
+					return eventsMsg{t, c, batch}
 				}
 				batch = append(batch, e)
 			default:
-				return eventsMsg{t, batch}
+				return eventsMsg{t, c, batch}
 			}
 		}
-		return eventsMsg{t, batch}
+		return eventsMsg{t, c, batch}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,4 +220,32 @@ ada expect text "y"
 	if st.passed != 4 || st.failed != 1 {
 		t.Errorf("replay: %d met, %d not; want 4 and 1 (expect text \"y\" got \"x\")", st.passed, st.failed)
 	}
+}
+
+// counted echoes, counting the connections open.
+type counted struct{ open *atomic.Int64 }
+
+func (c counted) Init(*sock.Conn) sock.Result                   { c.open.Add(1); return sock.Continue() }
+func (counted) HandleIn(_ *sock.Conn, m sock.Frame) sock.Result { return sock.Push(m) }
+func (c counted) Terminate(*sock.Conn, sock.Reason)             { c.open.Add(-1) }
+
+// Reconnecting twice in a row leaves one connection, not two.
+func TestReconnectTwice(t *testing.T) {
+	var open atomic.Int64
+	hs := httptest.NewServer(sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return counted{&open} }), nil))
+	defer hs.Close()
+	m := newModel(t.Context(), client.Config{URL: hs.URL}, &options{noHistory: true})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 20))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("open ws://")) })
+	tm.Send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	tm.Send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	deadline := time.Now().Add(3 * time.Second)
+	for open.Load() != 1 || time.Now().Before(deadline.Add(-2500*time.Millisecond)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open after two reconnections, want 1", open.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
 }
