@@ -42,6 +42,7 @@ type options struct {
 	mask      list   // JSON fields recorded as "<any>"
 	noHistory bool   // keep no history of what was sent
 	reconnect bool   // reconnect automatically, with backoff
+	storeHost string // the host history and snippets are kept under, if not the URL's: "demo"
 }
 
 // list is a flag given any number of times.

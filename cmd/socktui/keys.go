@@ -15,7 +15,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
-	"github.com/sockkit/sockkit/scenarios"
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -180,8 +179,12 @@ func (m *model) saveSnippet(name string) {
 			last = h
 		}
 	}
-	if name == "" || last == "" {
+	switch {
+	case name == "" || last == "":
 		m.status = "/snippet NAME saves the last message sent"
+		return
+	case strings.HasPrefix(last, "## ") || strings.Contains(last, "\n## "):
+		m.status = "a line starting with \"## \" would start another snippet in the file: not saved"
 		return
 	}
 	i := slices.IndexFunc(m.snippets, func(s snippet) bool { return s.name == name })
@@ -351,8 +354,8 @@ func (m *model) submit(text string) tea.Cmd {
 		m.rec = newRecorder(m.opts.mask)
 		for _, t := range m.tabs {
 			if u, err := client.ParseURL(t.cfg.URL); err == nil && t.hs != nil && t.state == open {
-				m.rec.connect(t.name, m.now(), u, t.cfg.Header)
-				m.rec.add(m.now(), scenarios.ExpectAccepted{Conn: t.name, Subprotocol: t.hs.Subprotocol})
+				m.rec.connect(t.name, m.now(), u, t.cfg.Header, t.cfg.Subprotocols)
+				m.rec.event(t.name, client.Event{At: m.now(), Kind: client.Opened, Handshake: t.hs})
 			}
 		}
 		m.status = "recording from now: ctrl+s or /save FILE writes it"

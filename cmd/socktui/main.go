@@ -47,7 +47,7 @@ func socktui(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer d.stop()
-		o.url = d.URL + "/echo"
+		o.url, o.storeHost = d.URL+"/echo", "demo"
 	}
 	cfg, err := o.config()
 	if err != nil {
@@ -65,7 +65,7 @@ func socktui(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var rec *recorder
 		if o.record != "" {
 			rec = newRecorder(o.mask)
-			rec.connect("c1", rec.start, u, cfg.Header)
+			rec.connect("c1", rec.start, u, cfg.Header, cfg.Subprotocols)
 		}
 		c, err := client.Dial(ctx, cfg)
 		if err != nil {

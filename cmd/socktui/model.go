@@ -91,7 +91,7 @@ func newModel(ctx context.Context, cfg client.Config, o *options) *model {
 		m.rec = newRecorder(o.mask)
 	}
 	if u, err := client.ParseURL(cfg.URL); err == nil {
-		m.store = newStore(u)
+		m.store = newStore(u, o.storeHost)
 		if o.noHistory {
 			m.store.history = ""
 		}

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,13 +26,14 @@ type recorder struct {
 	start time.Time
 	mask  map[string]bool
 	s     scenarios.Scenario
+	// as names each connection's current dial in the scenario: c1, then
+	// c1.2 once it reconnects, as a scenario names each connection once.
+	as    map[string]string
+	dials map[string]int
 }
 
-// secretHeaders are recorded as ${SOCKTUI_…} references, not values.
-var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Proxy-Authorization": true}
-
 func newRecorder(mask []string) *recorder {
-	r := &recorder{start: time.Now(), mask: map[string]bool{}}
+	r := &recorder{start: time.Now(), mask: map[string]bool{}, as: map[string]string{}, dials: map[string]int{}}
 	for _, m := range mask {
 		r.mask[m] = true
 	}
@@ -35,25 +41,63 @@ func newRecorder(mask []string) *recorder {
 }
 
 // connect records the opening of the connection named conn to u with
-// header.
-func (r *recorder) connect(conn string, at time.Time, u *url.URL, header http.Header) {
-	target := u.RequestURI()
-	c := scenarios.Connect{Conn: conn, Target: target}
-	for name, values := range header {
-		name = http.CanonicalHeaderKey(name)
-		for _, v := range values {
-			if secretHeaders[name] {
+// header and subprotocols.
+func (r *recorder) connect(conn string, at time.Time, u *url.URL, header http.Header, subprotocols []string) {
+	r.dials[conn]++
+	r.as[conn] = conn
+	if n := r.dials[conn]; n > 1 {
+		r.as[conn] = conn + "." + strconv.Itoa(n)
+	}
+	c := scenarios.Connect{Conn: r.as[conn], Target: redactQuery(u)}
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		for _, v := range header[name] {
+			if secret(name) {
 				v = "${SOCKTUI_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "}"
 			}
-			c.Header = append(c.Header, scenarios.Header{Name: name, Value: v})
+			c.Header = append(c.Header, scenarios.Header{Name: http.CanonicalHeaderKey(name), Value: v})
 		}
 	}
+	if len(subprotocols) > 0 {
+		c.Header = append(c.Header, scenarios.Header{Name: "Sec-WebSocket-Protocol", Value: strings.Join(subprotocols, ", ")})
+	}
 	r.add(at, c)
+}
+
+// secret reports whether a header's value is to be kept out of a file:
+// credentials, and anything named like a key, a token or a secret.
+func secret(header string) bool {
+	h := strings.ToLower(header)
+	return h == "authorization" || h == "cookie" || h == "proxy-authorization" ||
+		strings.Contains(h, "key") || strings.Contains(h, "token") || strings.Contains(h, "secret") || strings.Contains(h, "auth")
+}
+
+// redactQuery returns the request target of u, with the values of query
+// parameters named like credentials replaced by "REDACTED": a scenario
+// target cannot read the environment, so such a recording says where to
+// put the secret back.
+func redactQuery(u *url.URL) string {
+	q := u.Query()
+	redacted := false
+	for name := range q {
+		if n := strings.ToLower(name); secret(n) || n == "password" || n == "sig" || n == "signature" || n == "jwt" {
+			q.Set(name, "REDACTED")
+			redacted = true
+		}
+	}
+	if !redacted {
+		return u.RequestURI()
+	}
+	v := *u
+	v.RawQuery = q.Encode()
+	return v.RequestURI()
 }
 
 // event records what happened on the connection named conn, if a scenario
 // says such things.
 func (r *recorder) event(conn string, e client.Event) {
+	if as, ok := r.as[conn]; ok {
+		conn = as
+	}
 	switch e.Kind {
 	case client.Opened:
 		r.add(e.At, scenarios.ExpectAccepted{Conn: conn, Subprotocol: e.Handshake.Subprotocol})
@@ -62,6 +106,10 @@ func (r *recorder) event(conn string, e client.Event) {
 			r.add(e.At, scenarios.ExpectRefused{Conn: conn, Status: e.Handshake.Status, Body: e.Handshake.Body, HasBody: true})
 		}
 	case client.Out:
+		if e.Raw { // a probe: the format holds no such frame
+			r.s.Lines = append(r.s.Lines, scenarios.Line{Comment: fmt.Sprintf("%s sent a raw frame the format cannot hold: %v", conn, e.Frame), HasComment: true})
+			return
+		}
 		r.add(e.At, scenarios.Send{Conn: conn, Frame: e.Frame})
 	case client.In:
 		switch e.Frame.Op {
@@ -84,8 +132,10 @@ func (r *recorder) json(text []byte) (string, bool) {
 	if len(r.mask) == 0 {
 		return "", false
 	}
+	d := json.NewDecoder(bytes.NewReader(text))
+	d.UseNumber() // large integers as they are
 	var v any
-	if json.Unmarshal(text, &v) != nil {
+	if d.Decode(&v) != nil || d.More() {
 		return "", false
 	}
 	masked := false
@@ -127,5 +177,5 @@ func (r *recorder) write(path string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, text, 0o644)
+	return os.WriteFile(path, text, 0o600) // the session's messages may be private
 }

@@ -37,8 +37,14 @@ type snippet struct {
 // historyLimit bounds the history file.
 const historyLimit = 1000
 
-// newStore returns the store of the endpoint at u.
-func newStore(u *url.URL) store {
+// newStore returns the store of the endpoint at u; host, if set, stands
+// for u's host and port (the demo server's port changes from run to run).
+func newStore(u *url.URL, host string) store {
+	if host != "" {
+		v := *u
+		v.Host = host
+		u = &v
+	}
 	key := endpointKey(u)
 	s := store{snippets: filepath.Join(".socktui", key+".snippets")}
 	if dir, err := os.UserConfigDir(); err == nil {

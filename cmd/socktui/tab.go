@@ -60,7 +60,7 @@ func (m *model) dial(t *tab) tea.Cmd {
 	t.state, t.ended, t.hs = connecting, "", nil
 	if m.rec != nil {
 		u, _ := client.ParseURL(t.cfg.URL)
-		m.rec.connect(t.name, m.now(), u, t.cfg.Header)
+		m.rec.connect(t.name, m.now(), u, t.cfg.Header, t.cfg.Subprotocols)
 	}
 	ctx, cfg := m.ctx, t.cfg
 	return func() tea.Msg {

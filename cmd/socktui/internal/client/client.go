@@ -85,11 +85,11 @@ type Conn struct {
 	outbox chan outgoing // what Send and SendRaw queued, for the writer
 	ws     *websocket.Conn
 
-	mu      sync.Mutex // guards what follows
-	pings   map[string]time.Time
-	closed  bool
-	paused  atomic.Bool   // the reader stops before its next message
-	wake    chan struct{} // tells a stopped reader to look at paused again
+	mu     sync.Mutex // guards what follows
+	pings  map[string]time.Time
+	closed bool
+	paused atomic.Bool   // the reader stops before its next message
+	wake   chan struct{} // tells a stopped reader to look at paused again
 
 	answerPings atomic.Bool
 	dropped     atomic.Bool    // Drop cut the connection
@@ -172,6 +172,9 @@ func (c *Conn) dial(ctx context.Context, d *websocket.Dialer, u string, header h
 	c.mu.Lock()
 	c.ws = ws
 	c.mu.Unlock()
+	if c.dropped.Load() { // Drop came while dialling: the reader ends at once
+		ws.NetConn().Close()
+	}
 	ws.SetReadLimit(-1)
 	ws.SetPingHandler(c.onPing)
 	ws.SetPongHandler(c.onPong)
