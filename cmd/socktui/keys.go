@@ -227,10 +227,15 @@ func (m *model) logKey(k tea.KeyPressMsg) tea.Cmd {
 		m.findNext(rows, k.String() == "n")
 	case "c":
 		if e := m.selectedEntry(rows); e != nil {
-			m.status = "copied"
-			return tea.SetClipboard(string(e.frame.Payload))
+			text := string(e.frame.Payload)
+			if e.kind != client.In && e.kind != client.Out {
+				text = e.text
+			}
+			m.status = fmt.Sprintf("copied %d bytes", len(text))
+			return tea.SetClipboard(text)
 		}
 	}
+	m.pin(rows)
 	return nil
 }
 
@@ -463,6 +468,7 @@ func (m *model) findNext(rows []int, forward bool) {
 		i = (i%len(rows) + len(rows)) % len(rows)
 		if m.search.MatchString(m.log.at(rows[i]).preview(1 << 20)) {
 			m.selected, m.follow = i, false
+			m.pin(rows)
 			return
 		}
 	}

@@ -67,6 +67,7 @@ type model struct {
 	width, height int
 	focus         focus
 	showDetail    bool
+	detail        detail // the detail pane's text, formatted once
 	showHandshake bool
 	showProbes    bool
 	showHelp      bool
@@ -140,6 +141,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.input.SetWidth(max(msg.Width, 10))
+		m.fitInput()
 		return m, nil
 	case dialedMsg:
 		t := msg.tab

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -198,6 +199,18 @@ func BenchmarkModel(b *testing.B) {
 			_ = m.render()
 		}
 	})
+	b.Run("frame of big messages", func(b *testing.B) {
+		big := testModel(b, 120, 40)
+		payload := []byte(`{"data":"` + strings.Repeat("x", 1<<20) + `"}`)
+		for range 50 {
+			big.Update(eventsMsg{big.tab, nil, []client.Event{{At: at(0), Kind: client.In, Frame: sock.Text(string(payload))}}})
+		}
+		big.Update(key("tab"))
+		big.Update(key("enter")) // the detail pane of a 1 MiB message
+		for b.Loop() {
+			_ = big.render()
+		}
+	})
 }
 
 // History and snippets live in plain files: the history per endpoint in the
@@ -266,5 +279,26 @@ func TestConnectResolves(t *testing.T) {
 		if got, err := m.resolve(arg); err != nil || got != want {
 			t.Errorf("/connect %s: %q, %v, want %s", arg, got, err, want)
 		}
+	}
+}
+
+// The entry selected stays selected as the oldest entries leave a full
+// log.
+func TestSelectionStaysWhenTheLogIsFull(t *testing.T) {
+	m := testModel(t, 80, 16)
+	events := make([]client.Event, logCapacity)
+	for i := range events {
+		events[i] = client.Event{At: at(i), Kind: client.In, Frame: sock.Text(fmt.Sprintf("msg %d", i))}
+	}
+	m.Update(eventsMsg{m.tab, nil, events})
+	m.Update(key("tab"))
+	for range 6 {
+		m.Update(key("up"))
+	}
+	before := string(m.selectedEntry(m.visible()).frame.Payload)
+	m.Update(eventsMsg{m.tab, nil, events[:2]})
+	m.render()
+	if after := string(m.selectedEntry(m.visible()).frame.Payload); after != before {
+		t.Errorf("the selection moved from %q to %q", before, after)
 	}
 }

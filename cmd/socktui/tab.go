@@ -35,6 +35,7 @@ type tab struct {
 
 	follow   bool // the log shows its newest entries
 	selected int  // index of the selected row among those shown
+	selSeq   int  // the selected entry's place since the log began, which keeps it selected
 }
 
 // addTab opens a tab for a connection as cfg says, shows it and returns
@@ -140,7 +141,7 @@ func (m *model) event(t *tab, e client.Event) {
 			t.state = closing
 		}
 	case client.Out:
-		if e.Frame.Op.IsData() {
+		if e.Frame.Op.IsData() && !e.Raw { // a probe's fragments are no message
 			t.out++
 			t.bytesOut += len(e.Frame.Payload)
 		}

@@ -105,7 +105,9 @@ func (m *model) statusBar() string {
 	return barStyle.Render(ansi.Truncate(line, m.width, "…") + strings.Repeat(" ", max(m.width-ansi.StringWidth(line), 0)))
 }
 
-// visible returns the log's rows the filter shows, as indices into the log.
+// visible returns the log's rows the filter shows, as indices into the log,
+// and puts the selection back on the entry selected, which moves as the
+// oldest entries leave a full log.
 func (m *model) visible() []int {
 	rows := make([]int, 0, m.log.len())
 	for i := range m.log.len() {
@@ -114,7 +116,18 @@ func (m *model) visible() []int {
 			rows = append(rows, i)
 		}
 	}
+	if !m.follow {
+		dropped := m.log.dropped()
+		m.selected, _ = slices.BinarySearchFunc(rows, m.selSeq, func(row, seq int) int { return dropped + row - seq })
+	}
 	return rows
+}
+
+// pin remembers which entry is selected, by its place since the log began.
+func (m *model) pin(rows []int) {
+	if m.selected >= 0 && m.selected < len(rows) {
+		m.selSeq = m.log.dropped() + rows[m.selected]
+	}
 }
 
 func (m *model) selectedEntry(rows []int) *entry {
@@ -154,7 +167,12 @@ func (m *model) logLines() string {
 func (m *model) row(e *entry) string {
 	at := e.at.Format("15:04:05.000")
 	if m.relative && !m.openedAt.IsZero() {
-		at = fmt.Sprintf("%12s", "+"+e.at.Sub(m.openedAt).Round(time.Millisecond).String())
+		d := e.at.Sub(m.openedAt).Round(time.Millisecond)
+		sign := "+"
+		if d < 0 {
+			sign, d = "-", -d
+		}
+		at = fmt.Sprintf("%12s", sign+d.String())
 	}
 	var dir, what string
 	style := noteStyle
@@ -181,17 +199,22 @@ func (m *model) row(e *entry) string {
 	return ansi.Truncate(style.Render(head)+rest, m.width, "…")
 }
 
-// preview is the entry on one line of at most width cells.
+// preview is the entry on one line of at most width cells; only the part
+// that shows is looked at, whatever the payload's size.
 func (e *entry) preview(width int) string {
 	if e.kind != client.In && e.kind != client.Out {
-		return ansi.Truncate(e.text, width, "…")
+		return ansi.Truncate(sanitize(e.text), width, "…")
 	}
 	p := e.frame.Payload
 	var s string
 	switch e.frame.Op {
-	case sock.OpText:
-		s = strings.NewReplacer("\n", "⏎", "\r", "", "\t", " ").Replace(string(p[:min(len(p), 4*width)]))
-		if !utf8.Valid(p) {
+	case sock.OpText, sock.OpContinuation:
+		shown := p[:min(len(p), 4*width)]
+		for i := 0; i < utf8.UTFMax-1 && len(shown) < len(p) && !utf8.Valid(shown); i++ {
+			shown = shown[:len(shown)-1] // a character cut at the end
+		}
+		s = sanitize(string(shown))
+		if !utf8.Valid(shown) {
 			s = "(not UTF-8) " + strconv.Quote(string(p[:min(len(p), width)]))
 		}
 	case sock.OpClose:
@@ -208,33 +231,80 @@ func (e *entry) preview(width int) string {
 	return ansi.Truncate(s, width, "…")
 }
 
+// sanitize makes text one line of what a terminal shows as it is: line
+// breaks as ⏎, other control characters (escape sequences from a server
+// among them) as ·.
+func sanitize(text string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return '⏎'
+		case r == '\t':
+			return ' '
+		case r == '\r':
+			return -1
+		case unicode.IsControl(r):
+			return '·'
+		}
+		return r
+	}, text)
+}
+
 // printable reports whether p is text with no control characters.
 func printable(p []byte) bool {
 	return utf8.Valid(p) && !strings.ContainsFunc(string(p), unicode.IsControl)
 }
 
-// detailPanel shows the selected entry whole: JSON indented, text raw,
-// binary as a hex dump.
+// detailPanel shows the selected entry whole — JSON indented, text raw,
+// binary as a hex dump — up to 64 KiB; formatted once, not at every frame.
 func (m *model) detailPanel() string {
-	e := m.selectedEntry(m.visible())
+	rows := m.visible()
+	e := m.selectedEntry(rows)
 	if e == nil {
 		return "nothing selected: tab to the log, then up and down"
 	}
-	head := fmt.Sprintf("%s %s, %d bytes (esc closes, c copies)\n\n", e.at.Format("15:04:05.000"), e.frame.Op, len(e.frame.Payload))
+	key := detailKey{m.tab, m.log.dropped() + rows[m.selected]}
+	if m.detail.key != key {
+		m.detail = detail{key, formatDetail(e)}
+	}
+	return m.detail.text
+}
+
+// detail is the detail pane's text, and the entry it shows.
+type detail struct {
+	key  detailKey
+	text string
+}
+
+type detailKey struct {
+	tab *tab
+	seq int // the entry's place since the log began
+}
+
+// detailLimit bounds what the detail pane shows of a payload.
+const detailLimit = 64 << 10
+
+func formatDetail(e *entry) string {
+	if e.kind != client.In && e.kind != client.Out {
+		return fmt.Sprintf("%s %s (esc closes, c copies)\n\n%s", e.at.Format("15:04:05.000"), e.kind, e.text)
+	}
 	p := e.frame.Payload
+	head := fmt.Sprintf("%s %s, %d bytes (esc closes, c copies)\n\n", e.at.Format("15:04:05.000"), e.frame.Op, len(p))
+	if len(p) > detailLimit {
+		head += fmt.Sprintf("the first %d bytes; /saveframe PATH writes them all\n\n", detailLimit)
+		p = p[:detailLimit]
+	}
 	switch {
-	case e.kind != client.In && e.kind != client.Out:
-		return head + e.text
-	case e.frame.Op == sock.OpText && json.Valid(p):
+	case e.frame.Op == sock.OpText && len(p) == len(e.frame.Payload) && json.Valid(p):
 		var b bytes.Buffer
 		json.Indent(&b, p, "", "  ")
 		return head + b.String()
 	case e.frame.Op == sock.OpText && utf8.Valid(p):
-		return head + string(p)
+		return head + strings.ReplaceAll(string(p), "\x1b", "·")
 	case e.frame.Op == sock.OpClose:
 		return head + e.frame.String()
 	}
-	return head + hex.Dump(p[:min(len(p), 64<<10)])
+	return head + hex.Dump(p)
 }
 
 // pickPanel lists what the user may choose, each on one line.
