@@ -19,39 +19,69 @@ import (
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
-// The interactive socktui end to end, in a virtual terminal: connect to the
-// demo, send, see the echo, /ping, /close, the recording saved; then the
-// recording replays against the demo, and fails against a changed server.
-func TestInteractiveEndToEnd(t *testing.T) {
+// tui runs the model in a virtual terminal of width×height, connected
+// to url, as a test drives it.
+type tui struct {
+	t  *testing.T
+	tm *teatest.TestModel
+}
+
+func newTUI(t *testing.T, url string, o *options, width, height int) *tui {
+	o.noHistory = true
+	m := newModel(t.Context(), client.Config{URL: url}, o)
+	return &tui{t, teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))}
+}
+
+// demoTUI starts the demo server and a TUI on its echo endpoint.
+func demoTUI(t *testing.T, o *options) (*tui, *demo) {
 	d, err := startDemo()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.stop()
+	t.Cleanup(d.stop)
+	return newTUI(t, d.URL+"/echo", o, 120, 30), d
+}
+
+// saw waits for the screen to have drawn all of what, since the last call.
+func (u *tui) saw(what ...string) {
+	u.t.Helper()
+	teatest.WaitFor(u.t, u.tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(3*time.Second))
+}
+
+// enter types text and presses enter.
+func (u *tui) enter(text string) {
+	u.tm.Type(text)
+	u.tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+}
+
+// quit presses ctrl+c and returns the model as it ended.
+func (u *tui) quit() *model {
+	u.tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	u.tm.WaitFinished(u.t, teatest.WithFinalTimeout(3*time.Second))
+	return u.tm.FinalModel(u.t).(*model)
+}
+
+// The interactive socktui end to end, in a virtual terminal: connect to the
+// demo, send, see the echo, /ping, /close, the recording saved; then the
+// recording replays against the demo, and fails against a changed server.
+func TestInteractiveEndToEnd(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "session.scenario")
-	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{record: file, noHistory: true})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-	saw := func(what string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
-			teatest.WithDuration(3*time.Second))
-	}
-	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
-
-	saw("open ws://")
-	tm.Type("hello")
-	tm.Send(enter)
-	saw("↓ text")
-	tm.Type("/ping hb")
-	tm.Send(enter)
-	saw("↓ pong")
-	tm.Type("/close 1000 bye")
-	tm.Send(enter)
-	saw("closed: close 1000")
-	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
-
-	final := tm.FinalModel(t).(*model)
+	u, d := demoTUI(t, &options{record: file})
+	u.saw("open ws://")
+	u.enter("hello")
+	u.saw("↓ text")
+	u.enter("/ping hb")
+	u.saw("↓ pong")
+	u.enter("/close 1000 bye")
+	u.saw("closed: close 1000")
+	final := u.quit()
 	if final.in != 1 || final.out != 1 || final.state != closed {
 		t.Errorf("final model: %d in, %d out, state %v", final.in, final.out, final.state)
 	}
@@ -79,35 +109,17 @@ func TestInteractiveEndToEnd(t *testing.T) {
 // Binary messages typed as hex, the log filtered, and a dropped connection
 // reconnected by itself.
 func TestInteractiveBinaryFilterReconnect(t *testing.T) {
-	d, err := startDemo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.stop()
-	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{noHistory: true, reconnect: true})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
-	saw := func(what string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
-			teatest.WithDuration(3*time.Second))
-	}
-	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
-	saw("open ws://")
-	tm.Send(tea.KeyPressMsg{Code: tea.KeyF2})
-	tm.Type("cafe")
-	tm.Send(enter)
-	saw("2B cafe")
-	tm.Type("/only in binary")
-	tm.Send(enter)
-	saw("showing in binary")
-	tm.Type("/drop")
-	tm.Send(enter)
-	saw("closed (dropped by the client")
-	saw("open  ws://") // the status bar, once reconnected
-	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
-
-	final := tm.FinalModel(t).(*model)
+	u, _ := demoTUI(t, &options{reconnect: true})
+	u.saw("open ws://")
+	u.tm.Send(tea.KeyPressMsg{Code: tea.KeyF2})
+	u.enter("cafe")
+	u.saw("2B cafe")
+	u.enter("/only in binary")
+	u.saw("showing in binary")
+	u.enter("/drop")
+	u.saw("closed (dropped by the client")
+	u.saw("open  ws://") // the status bar, once reconnected
+	final := u.quit()
 	var notes []string
 	opened := 0
 	for i := range final.log.len() {
@@ -133,42 +145,18 @@ func TestInteractiveBinaryFilterReconnect(t *testing.T) {
 // Two connections at once, each with its own log, recorded as one
 // scenario with two named connections.
 func TestInteractiveTwoConnections(t *testing.T) {
-	d, err := startDemo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.stop()
 	file := filepath.Join(t.TempDir(), "two.scenario")
-	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{noHistory: true, record: file})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
-	saw := func(all ...string) { // in the output since the last call
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-			for _, what := range all {
-				if !bytes.Contains(b, []byte(what)) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(3*time.Second))
-	}
-	enter := tea.KeyPressMsg{Code: tea.KeyEnter}
-	saw("open ws://")
-	tm.Type("from one")
-	tm.Send(enter)
-	saw("↓ text")
-	tm.Send(tea.KeyPressMsg{Code: tea.KeyF7})
-	saw("connection c2 to", "open") // the status bar's state, once c2 is open
-	tm.Type("from two")
-	tm.Send(enter)
-	saw("8B from two")
-	tm.Send(tea.KeyPressMsg{Code: '1', Mod: tea.ModAlt})
-	saw("[1:c1]")
-	tm.Type("/quit")
-	tm.Send(enter)
-	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
-
-	final := tm.FinalModel(t).(*model)
+	u, _ := demoTUI(t, &options{record: file})
+	u.saw("open ws://")
+	u.enter("from one")
+	u.saw("↓ text")
+	u.tm.Send(tea.KeyPressMsg{Code: tea.KeyF7})
+	u.saw("connection c2 to", "open") // the status bar's state, once c2 is open
+	u.enter("from two")
+	u.saw("8B from two")
+	u.tm.Send(tea.KeyPressMsg{Code: '1', Mod: tea.ModAlt})
+	u.saw("[1:c1]")
+	final := u.quit()
 	if len(final.tabs) != 2 || final.tab != final.tabs[0] || final.tabs[0].out != 1 || final.tabs[1].out != 1 {
 		t.Fatalf("tabs: %d, the first shown %v", len(final.tabs), final.tab == final.tabs[0])
 	}
@@ -186,11 +174,6 @@ func TestInteractiveTwoConnections(t *testing.T) {
 // A scenario stepped through in the TUI: each expectation beside what
 // came, met or not.
 func TestInteractiveStepThroughScenario(t *testing.T) {
-	d, err := startDemo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.stop()
 	file := filepath.Join(t.TempDir(), "steps.scenario")
 	os.WriteFile(file, []byte(`connect ada /echo
 ada expect accepted
@@ -203,20 +186,15 @@ bob expect refused 404
 ada send text "x"
 ada expect text "y"
 `), 0o644)
-	m := newModel(t.Context(), client.Config{URL: d.URL + "/echo"}, &options{noHistory: true})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("open ws://")) })
-	tm.Type("/replay " + file)
-	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	u, _ := demoTUI(t, &options{})
+	u.saw("open ws://")
+	u.enter("/replay " + file)
 	for range 10 {
-		tm.Send(tea.KeyPressMsg{Code: tea.KeyF8})
+		u.tm.Send(tea.KeyPressMsg{Code: tea.KeyF8})
 		time.Sleep(50 * time.Millisecond) // a step's answer comes back meanwhile
 	}
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("expectations met")) },
-		teatest.WithDuration(3*time.Second))
-	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
-	st := tm.FinalModel(t).(*model).stepper
+	u.saw("expectations met")
+	st := u.quit().stepper
 	if st.passed != 4 || st.failed != 1 {
 		t.Errorf("replay: %d met, %d not; want 4 and 1 (expect text \"y\" got \"x\")", st.passed, st.failed)
 	}
@@ -234,11 +212,10 @@ func TestReconnectTwice(t *testing.T) {
 	var open atomic.Int64
 	hs := httptest.NewServer(sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return counted{&open} }), nil))
 	defer hs.Close()
-	m := newModel(t.Context(), client.Config{URL: hs.URL}, &options{noHistory: true})
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 20))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("open ws://")) })
-	tm.Send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
-	tm.Send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	u := newTUI(t, hs.URL, &options{}, 100, 20)
+	u.saw("open ws://")
+	u.tm.Send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
+	u.tm.Send(tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl})
 	deadline := time.Now().Add(3 * time.Second)
 	for open.Load() != 1 || time.Now().Before(deadline.Add(-2500*time.Millisecond)) {
 		if time.Now().After(deadline) {
@@ -246,6 +223,5 @@ func TestReconnectTwice(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	tm.WaitFinished(t, teatest.WithFinalTimeout(3*time.Second))
+	u.quit()
 }

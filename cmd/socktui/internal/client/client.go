@@ -288,7 +288,7 @@ func (c *Conn) onClose(code int, text string) error {
 // socktui pokes servers). It never blocks: frames go out in order on the
 // connection's writer, each an Out event once written, or a Note if writing
 // failed. A ping's payload is remembered to time its pong.
-func (c *Conn) Send(f sock.Frame) error { return c.queue(outgoing{frame: f}) }
+func (c *Conn) Send(f sock.Frame) error { return c.queue(outgoing{frame: f}, false) }
 
 // RawFrame is a frame written as it is, whatever the protocol says: a
 // message in fragments with control frames between them, a control frame
@@ -303,7 +303,7 @@ type RawFrame struct {
 // SendRaw queues frames to be written as they are, masked as a client's
 // must be, each an Out event (of its opcode and payload) once queued for
 // the wire.
-func (c *Conn) SendRaw(frames ...RawFrame) error { return c.queue(outgoing{raw: frames}) }
+func (c *Conn) SendRaw(frames ...RawFrame) error { return c.queue(outgoing{raw: frames}, false) }
 
 // outgoing is what the writer writes: a frame, or raw frames.
 type outgoing struct {
@@ -311,34 +311,35 @@ type outgoing struct {
 	raw   []RawFrame
 }
 
-func (c *Conn) queue(o outgoing) error {
-	if err := c.check(o); err != nil {
-		return err
-	}
-	select {
-	case c.outbox <- o:
-		c.afterQueue(o)
-		return nil
-	default:
-		return errors.New("sending faster than the connection takes: frame dropped")
-	}
-}
-
 // SendWait is Send, waiting for room in the queue instead of refusing the
 // frame: for a sender that must not lose any, as line mode reading a pipe.
 // It fails once the connection has ended.
-func (c *Conn) SendWait(f sock.Frame) error {
-	o := outgoing{frame: f}
+func (c *Conn) SendWait(f sock.Frame) error { return c.queue(outgoing{frame: f}, true) }
+
+// queue puts o in the writer's queue; if the queue is full, it waits for
+// room if wait, and refuses o if not.
+func (c *Conn) queue(o outgoing, wait bool) error {
 	if err := c.check(o); err != nil {
 		return err
 	}
-	select {
-	case c.outbox <- o:
-		c.afterQueue(o)
-		return nil
-	case <-c.done:
-		return errors.New("the connection is closed")
+	if wait {
+		select {
+		case c.outbox <- o:
+		case <-c.done:
+			return errors.New("the connection is closed")
+		}
+	} else {
+		select {
+		case c.outbox <- o:
+		default:
+			return errors.New("sending faster than the connection takes: frame dropped")
+		}
 	}
+	// A close frame's answer must be read for the connection to end.
+	if o.frame.Op == sock.OpClose || slices.ContainsFunc(o.raw, func(f RawFrame) bool { return f.Op == sock.OpClose }) {
+		c.Reading(true)
+	}
+	return nil
 }
 
 // check says why o cannot be queued, if it cannot: no connection, or a
@@ -355,14 +356,6 @@ func (c *Conn) check(o outgoing) error {
 		return fmt.Errorf("a %v frame holds 125 bytes at most, this one %d", f.Op, len(f.Payload))
 	}
 	return nil
-}
-
-// afterQueue resumes reading once a close frame is on its way: its answer
-// must be read for the connection to end.
-func (c *Conn) afterQueue(o outgoing) {
-	if o.frame.Op == sock.OpClose || slices.ContainsFunc(o.raw, func(f RawFrame) bool { return f.Op == sock.OpClose }) {
-		c.Reading(true)
-	}
 }
 
 // write sends what Send queued, until the connection ends.
