@@ -205,7 +205,7 @@ func failed(code sock.CloseCode) func([]sock.Frame, sock.Reason) error {
 			return fmt.Errorf("the server closed with %d, want %d", got, code)
 		}
 		if r.Kind != sock.ReasonError || r.Code != code {
-			return fmt.Errorf("Terminate received %v, want an error with %d", r, code)
+			return fmt.Errorf("what Terminate received, %v, is not an error with %d", r, code)
 		}
 		return nil
 	}
@@ -218,7 +218,7 @@ func closedBy(code sock.CloseCode) func([]sock.Frame, sock.Reason) error {
 			return fmt.Errorf("the server answered with %d, want %d", got, code)
 		}
 		if r.Kind != sock.ReasonRemote || r.Code != code {
-			return fmt.Errorf("Terminate received %v, want the client's close %d", r, code)
+			return fmt.Errorf("what Terminate received, %v, is not the client's close %d", r, code)
 		}
 		return nil
 	}
