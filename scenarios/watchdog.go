@@ -6,6 +6,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -173,15 +174,20 @@ func (w *watchdog) leaks(grace time.Duration) []string {
 
 // goroutines returns the stack of every goroutine, one string each.
 func goroutines() []string {
-	buf := make([]byte, 64<<10)
+	buf := stackBufs.Get().(*[]byte)
+	defer stackBufs.Put(buf)
 	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Split(string(buf[:n]), "\n\n")
+		n := runtime.Stack(*buf, true)
+		if n < len(*buf) {
+			return strings.Split(string((*buf)[:n]), "\n\n")
 		}
-		buf = make([]byte, 2*len(buf))
+		*buf = make([]byte, 2*len(*buf))
 	}
 }
+
+// stackBufs keeps goroutines' buffers for the next calls: the leak check
+// lists the stacks whenever goroutines were created.
+var stackBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // goroutineID returns N from a stack's first line, "goroutine N [state]:".
 func goroutineID(stack string) string {
