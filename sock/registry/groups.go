@@ -1,0 +1,65 @@
+package registry
+
+import (
+	"slices"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Join makes c a member of the group; joining twice does nothing.
+func (r *Registry) Join(group string, c *sock.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.memberOf(c)
+	if slices.Contains(m.groups, group) {
+		return
+	}
+	m.groups = append(m.groups, group)
+	r.groups[group] = append(slices.Clip(r.groups[group]), m) // a new slice: publishers may be reading the old
+}
+
+// Leave takes c out of the group.
+func (r *Registry) Leave(group string, c *sock.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.conns[c]
+	if m == nil || !slices.Contains(m.groups, group) {
+		return
+	}
+	m.groups = slices.DeleteFunc(m.groups, func(g string) bool { return g == group })
+	if r.groups[group] = without(r.groups[group], m); len(r.groups[group]) == 0 {
+		delete(r.groups, group)
+	}
+}
+
+// Members returns how many connections are in the group.
+func (r *Registry) Members(group string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.groups[group])
+}
+
+// Published says what became of a message published to a group.
+type Published struct {
+	Delivered int // queued to members
+	Dropped   int // refused by a member's full queue, its Policy applied
+}
+
+// Publish sends info to every member of the group, in the order they
+// joined: each member's HandleInfo receives it. It never blocks and holds
+// no lock while sending: a member whose queue is full does not hold the
+// others up — its Policy applies.
+func (r *Registry) Publish(group string, info any) Published {
+	r.mu.Lock()
+	members := r.groups[group]
+	r.mu.Unlock()
+	var p Published
+	for _, m := range members {
+		if r.deliver(m, info) {
+			p.Delivered++
+		} else {
+			p.Dropped++
+		}
+	}
+	return p
+}

@@ -1,0 +1,146 @@
+package registry
+
+import (
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Errors of names.
+var (
+	// ErrNameTaken is returned by [Registry.Register] for a name another
+	// connection holds: the first to register a name keeps it until it
+	// unregisters it or terminates.
+	ErrNameTaken = errors.New("registry: name taken")
+	// ErrNoName is returned by [Registry.Send] for a name no connection
+	// holds.
+	ErrNoName = errors.New("registry: no connection has that name")
+)
+
+// Registry holds names and groups of connections. The zero value is not
+// usable: call [New].
+type Registry struct {
+	opts Options
+
+	mu     sync.Mutex
+	names  map[string]*member
+	groups map[string][]*member // in the order joined; replaced, never changed, so that publishing reads it unlocked
+	conns  map[*sock.Conn]*member
+
+	delivered, dropped, closed atomic.Uint64
+	slow                       atomic.Int64 // members marked to close, so that callbacks look for theirs only then
+}
+
+// Options configures a Registry. A nil *Options means all defaults.
+type Options struct {
+	// Policy is what happens to a member whose queue of infos is full when
+	// something is sent to it, unless [Registry.SetPolicy] says otherwise.
+	// Default DropNewest.
+	Policy Policy
+}
+
+// New returns an empty Registry.
+func New(opts *Options) *Registry {
+	r := &Registry{names: map[string]*member{}, groups: map[string][]*member{}, conns: map[*sock.Conn]*member{}}
+	if opts != nil {
+		r.opts = *opts
+	}
+	return r
+}
+
+// member is what the registry knows of a connection.
+type member struct {
+	conn   *sock.Conn
+	names  []string
+	groups []string
+	policy Policy
+	// slow is set when the member's policy closes it: its next callback
+	// closes the connection.
+	slow atomic.Bool
+}
+
+// memberOf returns c's member, made if need be; r.mu is held.
+func (r *Registry) memberOf(c *sock.Conn) *member {
+	m := r.conns[c]
+	if m == nil {
+		m = &member{conn: c, policy: r.opts.Policy}
+		r.conns[c] = m
+	}
+	return m
+}
+
+// forget removes c from every name and group.
+func (r *Registry) forget(c *sock.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.conns[c]
+	if m == nil {
+		return
+	}
+	delete(r.conns, c)
+	if m.slow.Load() {
+		r.slow.Add(-1)
+	}
+	for _, name := range m.names {
+		delete(r.names, name)
+	}
+	for _, g := range m.groups {
+		r.groups[g] = without(r.groups[g], m)
+		if len(r.groups[g]) == 0 {
+			delete(r.groups, g)
+		}
+	}
+}
+
+// Track wraps h so that the registry forgets its connection once it
+// terminates, and carries out the connection's Policy; give it to
+// sockhttp.Server.WrapHandlers. The wrapper behaves as h does otherwise.
+func (r *Registry) Track(h sock.Handler, _ *http.Request) sock.Handler {
+	return newTracked(r, h)
+}
+
+// Stats counts what was sent through the registry.
+type Stats struct {
+	Delivered uint64 // infos queued to their connection
+	Dropped   uint64 // infos a full queue refused
+	Closed    uint64 // members closed by their Policy for being too slow
+}
+
+// Stats returns the counts so far.
+func (r *Registry) Stats() Stats {
+	return Stats{Delivered: r.delivered.Load(), Dropped: r.dropped.Load(), Closed: r.closed.Load()}
+}
+
+// deliver sends info to m as its policy says, and reports whether it was
+// queued.
+func (r *Registry) deliver(m *member, info any) bool {
+	err := m.conn.SendInfo(info)
+	switch {
+	case err == nil:
+		r.delivered.Add(1)
+		return true
+	case errors.Is(err, sock.ErrInfoQueueFull):
+		r.dropped.Add(1)
+		if m.policy.closes() && m.slow.CompareAndSwap(false, true) {
+			r.slow.Add(1)
+			r.closed.Add(1)
+		}
+	case errors.Is(err, sock.ErrClosed):
+		r.forget(m.conn) // untracked, or terminating: not a member any more
+	}
+	return false
+}
+
+// without returns list without m, in a new slice.
+func without(list []*member, m *member) []*member {
+	out := make([]*member, 0, len(list))
+	for _, x := range list {
+		if x != m {
+			out = append(out, x)
+		}
+	}
+	return out
+}

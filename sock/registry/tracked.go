@@ -1,0 +1,80 @@
+package registry
+
+import (
+	"github.com/sockkit/sockkit/sock"
+)
+
+// tracked wraps a handler for [Registry.Track]: it passes every callback
+// on, as the Session would call the handler itself, closes a member its
+// Policy closes at its next callback, and has the registry forget the
+// connection after Terminate.
+type tracked struct {
+	reg     *Registry
+	inner   sock.Handler
+	init    sock.InitHandler
+	control sock.ControlHandler
+	info    sock.InfoHandler
+	term    sock.TerminateHandler
+}
+
+func newTracked(r *Registry, h sock.Handler) *tracked {
+	t := &tracked{reg: r, inner: h}
+	t.init, _ = h.(sock.InitHandler)
+	t.control, _ = h.(sock.ControlHandler)
+	t.info, _ = h.(sock.InfoHandler)
+	t.term, _ = h.(sock.TerminateHandler)
+	return t
+}
+
+// tooSlow returns the close a member's policy calls for, if it does; it
+// takes the registry's lock only while some member is to be closed.
+func (t *tracked) tooSlow(c *sock.Conn) (sock.Result, bool) {
+	if t.reg.slow.Load() == 0 {
+		return sock.Result{}, false
+	}
+	t.reg.mu.Lock()
+	m := t.reg.conns[c]
+	t.reg.mu.Unlock()
+	if m == nil || !m.slow.Load() {
+		return sock.Result{}, false
+	}
+	return sock.Close(m.policy.Close, "too slow"), true
+}
+
+func (t *tracked) Init(c *sock.Conn) sock.Result {
+	if t.init == nil {
+		return sock.Continue()
+	}
+	return t.init.Init(c)
+}
+
+func (t *tracked) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
+	if r, ok := t.tooSlow(c); ok {
+		return r
+	}
+	return t.inner.HandleIn(c, msg)
+}
+
+func (t *tracked) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
+	if t.control == nil {
+		return sock.Continue()
+	}
+	return t.control.HandleControl(c, f)
+}
+
+func (t *tracked) HandleInfo(c *sock.Conn, info any) sock.Result {
+	if r, ok := t.tooSlow(c); ok {
+		return r
+	}
+	if t.info == nil {
+		return sock.Continue()
+	}
+	return t.info.HandleInfo(c, info)
+}
+
+func (t *tracked) Terminate(c *sock.Conn, r sock.Reason) {
+	defer t.reg.forget(c) // even if Terminate panics
+	if t.term != nil {
+		t.term.Terminate(c, r)
+	}
+}
