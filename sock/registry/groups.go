@@ -15,6 +15,8 @@ func (r *Registry) Join(group string, c *sock.Conn) {
 		return
 	}
 	m.groups = append(m.groups, group)
+	in := slices.Clone(m.groups)
+	m.in.Store(&in)
 	r.groups[group] = append(slices.Clip(r.groups[group]), m) // a new slice: publishers may be reading the old
 }
 
@@ -27,6 +29,8 @@ func (r *Registry) Leave(group string, c *sock.Conn) {
 		return
 	}
 	m.groups = slices.DeleteFunc(m.groups, func(g string) bool { return g == group })
+	in := slices.Clone(m.groups)
+	m.in.Store(&in)
 	if r.groups[group] = without(r.groups[group], m); len(r.groups[group]) == 0 {
 		delete(r.groups, group)
 	}
@@ -46,16 +50,19 @@ type Published struct {
 }
 
 // Publish sends info to every member of the group, in the order they
-// joined: each member's HandleInfo receives it. It never blocks and holds
-// no lock while sending: a member whose queue is full does not hold the
-// others up — its Policy applies.
+// joined: each member's HandleInfo receives it, unless the member has left
+// the group by then — an info already queued when a member leaves is not
+// handed to it. It never blocks and holds no lock while sending: a member
+// whose queue is full does not hold the others up — its Policy applies.
+// Members must be served by a tracked server ([Registry.Track]), which
+// hands HandleInfo the info itself.
 func (r *Registry) Publish(group string, info any) Published {
 	r.mu.Lock()
 	members := r.groups[group]
 	r.mu.Unlock()
 	var p Published
 	for _, m := range members {
-		if r.deliver(m, info) {
+		if r.deliver(m, published{m, group, info}) {
 			p.Delivered++
 		} else {
 			p.Dropped++

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -56,6 +57,10 @@ type member struct {
 	conn   *sock.Conn
 	names  []string
 	groups []string
+	// in is groups for readers without the lock: replaced on every join
+	// and leave, so that a delivery can tell whether its member is still
+	// in the group it was published to.
+	in     atomic.Pointer[[]string]
 	policy Policy
 	// slow is set when the member's policy closes it: its next callback
 	// closes the connection.
@@ -93,6 +98,23 @@ func (r *Registry) forget(c *sock.Conn) {
 			delete(r.groups, g)
 		}
 	}
+	m.groups = nil
+	m.in.Store(nil)
+}
+
+// published is what Publish queues: the info, and the group it was
+// published to, so that a member that left the group meanwhile does not get
+// it.
+type published struct {
+	m     *member
+	group string
+	info  any
+}
+
+// stillIn reports whether the member is in the group.
+func (m *member) stillIn(group string) bool {
+	in := m.in.Load()
+	return in != nil && slices.Contains(*in, group)
 }
 
 // Track wraps h so that the registry forgets its connection once it

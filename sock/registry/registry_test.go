@@ -3,9 +3,13 @@ package registry_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
+	"pgregory.net/rapid"
+
+	"github.com/sockkit/sockkit/scenarios"
 	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/registry"
@@ -14,7 +18,8 @@ import (
 )
 
 // chatter registers the nickname its request names, joins the room,
-// publishes what its client says to the room, and pushes what it hears.
+// publishes what its client says to the room (text: binary messages are
+// not chat), and pushes what it hears.
 type chatter struct {
 	reg  *registry.Registry
 	nick string
@@ -29,19 +34,36 @@ func (h *chatter) Init(c *sock.Conn) sock.Result {
 }
 
 func (h *chatter) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
+	if msg.Op != sock.OpText {
+		return sock.Continue()
+	}
 	switch text := string(msg.Payload); text {
 	case "leave":
 		h.reg.Leave("room", c)
 	case "panic":
 		panic("boom")
 	default:
-		h.reg.Publish("room", h.nick+": "+text)
+		h.reg.Publish("room", said{h.nick, text})
 	}
 	return sock.Continue()
 }
 
+// said is a message to the room; direct, one to a member by name.
+type (
+	said struct{ nick, text string }
+	direct string
+)
+
+// HandleInfo pushes what was said in the room, and direct messages; other
+// infos are none of the client's business.
 func (h *chatter) HandleInfo(_ *sock.Conn, info any) sock.Result {
-	return sock.Push(sock.Text(fmt.Sprint(info)))
+	switch m := info.(type) {
+	case said:
+		return sock.Push(sock.Text(m.nick + ": " + m.text))
+	case direct:
+		return sock.Push(sock.Text(string(m)))
+	}
+	return sock.Continue()
 }
 
 func newChat(reg *registry.Registry) *sockhttp.Server {
@@ -83,7 +105,7 @@ func TestNames(t *testing.T) {
 	if reg.Lookup("ada") == nil || reg.Lookup("nobody") != nil {
 		t.Fatal("Lookup")
 	}
-	if err := reg.Send("ada", "direct"); err != nil {
+	if err := reg.Send("ada", direct("direct")); err != nil {
 		t.Fatal(err)
 	}
 	s.World().Settle() // sent from outside a callback: the world delivers it when it runs
@@ -112,7 +134,7 @@ func TestPublishOrderAndAfterTerminate(t *testing.T) {
 	}
 	bob.Close(sock.CloseNormal, "")
 	bob.ExpectTerminate(sock.ReasonRemote)
-	if p := reg.Publish("room", "x"); p.Delivered != 1 || p.Dropped != 0 {
+	if p := reg.Publish("room", said{"system", "x"}); p.Delivered != 1 || p.Dropped != 0 {
 		t.Errorf("after bob ended: %+v, want the one member left", p)
 	}
 }
@@ -198,3 +220,21 @@ type initFunc func(c *sock.Conn)
 func (f initFunc) Init(c *sock.Conn) sock.Result             { f(c); return sock.Continue() }
 func (initFunc) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
 func (initFunc) HandleInfo(*sock.Conn, any) sock.Result      { return sock.Continue() }
+
+// Fuzzed, the room keeps its promise: nothing reaches a member once it has
+// left, infos in flight included (the registry drops them), while several
+// members come, talk, leave and go.
+func TestRoomLifecycles(t *testing.T) {
+	scenarios.Check(t, func() *sockhttp.Server { return newChat(registry.New(nil)) }, &scenarios.Options{
+		Connects: []scenarios.Connect{{Target: "/?nick=ada"}, {Target: "/?nick=bob"}, {Target: "/?nick=cy"}},
+		Messages: rapid.SampledFrom([]sock.Frame{sock.Text("hello"), sock.Text("leave")}),
+		Properties: []scenarios.Property{
+			scenarios.NoPushAfter(sockt.Equal(sock.Text("leave"))),
+		},
+		Sometimes: map[string]func(sim.Event) bool{
+			"a member heard another": func(e sim.Event) bool {
+				return e.Kind == sim.ServerWrote && e.Frame.Op == sock.OpText && strings.Contains(string(e.Frame.Payload), ": hello")
+			},
+		},
+	})
+}

@@ -66,6 +66,12 @@ func (t *tracked) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if r, ok := t.tooSlow(c); ok {
 		return r
 	}
+	if p, ok := info.(published); ok {
+		if !p.m.stillIn(p.group) {
+			return sock.Continue() // left since: not for it any more
+		}
+		info = p.info
+	}
 	if t.info == nil {
 		return sock.Continue()
 	}
