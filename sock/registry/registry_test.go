@@ -50,7 +50,7 @@ func (h *chatter) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 
 // said is a message to the room; direct, one to a member by name.
 type (
-	said struct{ nick, text string }
+	said   struct{ nick, text string }
 	direct string
 )
 
