@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sockkit/sockkit/examples/chat/room"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
 // demo is the server socktui starts when given no URL: sock handlers behind
-// sockhttp on a loopback port, /echo and /clock.
+// sockhttp on a loopback port: /echo, /clock, and the chat of examples/chat
+// at /chat?nick=NAME.
 type demo struct {
 	URL  string // ws://127.0.0.1:PORT
 	http *http.Server
@@ -64,6 +66,9 @@ func startDemo() (*demo, error) {
 		d.ws = append(d.ws, ws)
 		mux.Handle(path, ws)
 	}
+	chat := room.NewServer(50)
+	d.ws = append(d.ws, chat)
+	mux.Handle("/chat", chat)
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go d.http.Serve(l)
 	return d, nil

@@ -22,7 +22,7 @@ func interactive(ctx context.Context, cfg client.Config, o *options, d *demo) in
 	}
 	m := newModel(ctx, cfg, o)
 	if d != nil {
-		m.note("demo server at " + d.URL + ": /echo echoes, /clock pushes the time every second")
+		m.note("demo server at " + d.URL + ": /echo echoes, /clock pushes the time every second, /chat?nick=NAME is a chat (f7 or /connect /chat?nick=bob for a second user)")
 	}
 	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	status := 0

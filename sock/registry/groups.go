@@ -43,6 +43,20 @@ func (r *Registry) Members(group string) int {
 	return len(r.groups[group])
 }
 
+// Names returns the names of the group's members, in the order they
+// joined: each member's first name; members without one are left out.
+func (r *Registry) Names(group string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var names []string
+	for _, m := range r.groups[group] {
+		if len(m.names) > 0 {
+			names = append(names, m.names[0])
+		}
+	}
+	return names
+}
+
 // Published says what became of a message published to a group.
 type Published struct {
 	Delivered int // queued to members
