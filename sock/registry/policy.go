@@ -7,20 +7,30 @@ import (
 )
 
 // Policy says what happens to a member that cannot keep up: whose queue of
-// infos ([sock.Options].InfoQueueSize) is full when something is sent to
-// it. Whatever the policy, the sender is never held up, and the other
-// members get what is sent.
+// infos ([sock.Options].InfoQueueSize), or whose backlog in the registry,
+// is full when something is sent to it. Whatever the policy, the sender is
+// never held up, and the other members get what is sent.
 type Policy struct {
+	// Backlog, if not zero, keeps up to Backlog messages for the member in
+	// the registry, handed to HandleInfo one at a time as it takes them;
+	// when the backlog is full the oldest is dropped to make room, unless
+	// Close says otherwise. Zero sends straight to the member's own queue,
+	// which refuses the newest when full.
+	Backlog int
 	// Close, if not zero, closes the member with this code — 1008 policy
-	// violation, or 1013 try again later — once its queue is full; the
-	// message that found it full is dropped. Zero drops that message and
-	// keeps the member: DropNewest.
+	// violation, or 1013 try again later — once its queue (or backlog) is
+	// full; the message that found it full is dropped.
 	Close sock.CloseCode
 }
 
 // DropNewest, the default, drops for that member the message that found
 // its queue full, and keeps the member: melody's choice.
 var DropNewest = Policy{}
+
+// DropOldest keeps up to n messages for a member in the registry, dropping
+// the oldest when a newer one comes: for feeds where the latest matters
+// most (prices, positions).
+func DropOldest(n int) Policy { return Policy{Backlog: n} }
 
 // CloseSlow closes a member whose queue is full with 1013 "try again
 // later": the client reconnects and catches up, as centrifuge has its
@@ -30,10 +40,15 @@ var CloseSlow = Policy{Close: sock.CloseTryAgainLater}
 func (p Policy) closes() bool { return p.Close != 0 }
 
 func (p Policy) String() string {
-	if !p.closes() {
-		return "drop newest"
+	switch {
+	case p.closes() && p.Backlog > 0:
+		return fmt.Sprintf("close with %d past %d", p.Close, p.Backlog)
+	case p.closes():
+		return fmt.Sprintf("close with %d", p.Close)
+	case p.Backlog > 0:
+		return fmt.Sprintf("drop oldest past %d", p.Backlog)
 	}
-	return fmt.Sprintf("close with %d", p.Close)
+	return "drop newest"
 }
 
 // SetPolicy sets c's policy, in place of the registry's default: call it

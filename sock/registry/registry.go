@@ -65,7 +65,15 @@ type member struct {
 	// slow is set when the member's policy closes it: its next callback
 	// closes the connection.
 	slow atomic.Bool
+
+	// The backlog of a member whose Policy keeps one.
+	boxMu  sync.Mutex
+	box    []any
+	waking bool // a wake is in the member's queue
 }
+
+// wake tells a tracked handler that its member's backlog holds messages.
+type wake struct{ m *member }
 
 // memberOf returns c's member, made if need be; r.mu is held.
 func (r *Registry) memberOf(c *sock.Conn) *member {
@@ -139,6 +147,9 @@ func (r *Registry) Stats() Stats {
 // deliver sends info to m as its policy says, and reports whether it was
 // queued.
 func (r *Registry) deliver(m *member, info any) bool {
+	if m.policy.Backlog > 0 {
+		return r.backlog(m, info)
+	}
 	err := m.conn.SendInfo(info)
 	switch {
 	case err == nil:
@@ -154,6 +165,70 @@ func (r *Registry) deliver(m *member, info any) bool {
 		r.forget(m.conn) // untracked, or terminating: not a member any more
 	}
 	return false
+}
+
+// backlog puts info in m's backlog, waking m if it was not waiting yet.
+func (r *Registry) backlog(m *member, info any) bool {
+	m.boxMu.Lock()
+	full := len(m.box) == m.policy.Backlog
+	switch {
+	case full && m.policy.closes():
+		m.boxMu.Unlock()
+		r.dropped.Add(1)
+		if m.slow.CompareAndSwap(false, true) {
+			r.slow.Add(1)
+			r.closed.Add(1)
+		}
+		return false
+	case full: // the oldest makes room
+		m.box = append(m.box[:0], m.box[1:]...)
+		r.dropped.Add(1)
+	}
+	m.box = append(m.box, info)
+	wakeNow := !m.waking
+	m.waking = true
+	m.boxMu.Unlock()
+	r.delivered.Add(1)
+	if wakeNow {
+		r.wake(m)
+	}
+	return true
+}
+
+// wake queues a wake for m; if its queue is full of other infos, the next
+// message tries again.
+func (r *Registry) wake(m *member) {
+	if err := m.conn.SendInfo(wake{m}); err != nil {
+		m.boxMu.Lock()
+		m.waking = false
+		m.boxMu.Unlock()
+		if errors.Is(err, sock.ErrClosed) {
+			r.forget(m.conn)
+		}
+	}
+}
+
+// next takes the oldest message of m's backlog, waking m again if more
+// wait.
+func (r *Registry) next(m *member) (any, bool) {
+	m.boxMu.Lock()
+	if len(m.box) == 0 {
+		m.waking = false
+		m.boxMu.Unlock()
+		return nil, false
+	}
+	info := m.box[0]
+	m.box[0] = nil
+	m.box = m.box[1:]
+	more := len(m.box) > 0
+	if !more {
+		m.waking = false
+	}
+	m.boxMu.Unlock()
+	if more {
+		r.wake(m)
+	}
+	return info, true
 }
 
 // without returns list without m, in a new slice.

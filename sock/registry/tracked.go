@@ -66,6 +66,13 @@ func (t *tracked) HandleInfo(c *sock.Conn, info any) sock.Result {
 	if r, ok := t.tooSlow(c); ok {
 		return r
 	}
+	if w, ok := info.(wake); ok { // the backlog's next message
+		next, ok := t.reg.next(w.m)
+		if !ok {
+			return sock.Continue()
+		}
+		info = next
+	}
 	if p, ok := info.(published); ok {
 		if !p.m.stillIn(p.group) {
 			return sock.Continue() // left since: not for it any more
