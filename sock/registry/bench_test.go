@@ -30,7 +30,7 @@ func BenchmarkPublish(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		if p := reg.Publish("all", i); p.Delivered != members {
+		if p := reg.Publish("all", i); p.Queued != members {
 			b.Fatalf("%+v", p)
 		}
 		for _, s := range ready {

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/sockkit/sockkit/sock"
@@ -15,8 +16,8 @@ func (r *Registry) Join(group string, c *sock.Conn) {
 		return
 	}
 	m.groups = append(m.groups, group)
-	in := slices.Clone(m.groups)
-	m.in.Store(&in)
+	r.joins++
+	m.setIn(group, r.joins)
 	r.groups[group] = append(slices.Clip(r.groups[group]), m) // a new slice: publishers may be reading the old
 }
 
@@ -29,11 +30,25 @@ func (r *Registry) Leave(group string, c *sock.Conn) {
 		return
 	}
 	m.groups = slices.DeleteFunc(m.groups, func(g string) bool { return g == group })
-	in := slices.Clone(m.groups)
-	m.in.Store(&in)
+	m.setIn(group, 0)
 	if r.groups[group] = without(r.groups[group], m); len(r.groups[group]) == 0 {
 		delete(r.groups, group)
 	}
+}
+
+// setIn records the member's membership of group, 0 for none, in a new
+// map: deliveries read the old one unlocked. r.mu is held.
+func (m *member) setIn(group string, join uint64) {
+	in := map[string]uint64{}
+	if old := m.in.Load(); old != nil {
+		maps.Copy(in, *old)
+	}
+	if join == 0 {
+		delete(in, group)
+	} else {
+		in[group] = join
+	}
+	m.in.Store(&in)
 }
 
 // Members returns how many connections are in the group.
@@ -59,14 +74,14 @@ func (r *Registry) Names(group string) []string {
 
 // Published says what became of a message published to a group.
 type Published struct {
-	Delivered int // queued to members
-	Dropped   int // refused by a member's full queue, its Policy applied
+	Queued  int // put in members' queues (or backlogs), to be handed to HandleInfo
+	Dropped int // refused by a member's full queue (its Policy applied), or by one that has ended
 }
 
 // Publish sends info to every member of the group, in the order they
 // joined: each member's HandleInfo receives it, unless the member has left
 // the group by then — an info already queued when a member leaves is not
-// handed to it. It never blocks and holds no lock while sending: a member
+// handed to it, even if it has joined again. It never blocks and holds no lock while sending: a member
 // whose queue is full does not hold the others up — its Policy applies.
 // Members must be served by a tracked server ([Registry.Track]), which
 // hands HandleInfo the info itself.
@@ -76,8 +91,12 @@ func (r *Registry) Publish(group string, info any) Published {
 	r.mu.Unlock()
 	var p Published
 	for _, m := range members {
-		if r.deliver(m, published{m, group, info}) {
-			p.Delivered++
+		in := m.in.Load()
+		if in == nil {
+			continue // forgotten since
+		}
+		if r.deliver(m, published{m, group, (*in)[group], info}) == nil {
+			p.Queued++
 		} else {
 			p.Dropped++
 		}

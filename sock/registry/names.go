@@ -46,8 +46,9 @@ func (r *Registry) Lookup(name string) *sock.Conn {
 
 // Send sends info to the connection that holds the name: its HandleInfo
 // receives it. It never blocks: if the connection's queue is full, the
-// connection's Policy applies and Send returns [sock.ErrInfoQueueFull];
-// with no such name, [ErrNoName].
+// connection's Policy applies and Send returns [sock.ErrInfoQueueFull]; if
+// the connection has ended, [sock.ErrClosed]; with no such name,
+// [ErrNoName].
 func (r *Registry) Send(name string, info any) error {
 	r.mu.Lock()
 	m := r.names[name]
@@ -55,8 +56,5 @@ func (r *Registry) Send(name string, info any) error {
 	if m == nil {
 		return ErrNoName
 	}
-	if !r.deliver(m, info) {
-		return sock.ErrInfoQueueFull
-	}
-	return nil
+	return r.deliver(m, info)
 }

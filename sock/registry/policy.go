@@ -27,10 +27,25 @@ type Policy struct {
 // its queue full, and keeps the member: melody's choice.
 var DropNewest = Policy{}
 
-// DropOldest keeps up to n messages for a member in the registry, dropping
-// the oldest when a newer one comes: for feeds where the latest matters
-// most (prices, positions).
-func DropOldest(n int) Policy { return Policy{Backlog: n} }
+// DropOldest keeps up to n messages, n > 0, for a member in the registry,
+// dropping the oldest when a newer one comes: for feeds where the latest
+// matters most (prices, positions).
+func DropOldest(n int) Policy {
+	if n <= 0 {
+		panic(fmt.Sprintf("registry: DropOldest(%d): a backlog holds one message at least", n))
+	}
+	return Policy{Backlog: n}
+}
+
+// check panics if p is not a policy: a mistake in the program.
+func (p Policy) check() {
+	switch {
+	case p.Backlog < 0:
+		panic(fmt.Sprintf("registry: a backlog of %d", p.Backlog))
+	case p.Close != 0 && !p.Close.Valid():
+		panic(fmt.Sprintf("registry: close code %d may not be sent", p.Close))
+	}
+}
 
 // CloseSlow closes a member whose queue is full with 1013 "try again
 // later": the client reconnects and catches up, as centrifuge has its
@@ -52,9 +67,11 @@ func (p Policy) String() string {
 }
 
 // SetPolicy sets c's policy, in place of the registry's default: call it
-// from Init, as the connection is accepted.
+// from Init, as the connection is accepted. It panics if p is not a valid
+// policy.
 func (r *Registry) SetPolicy(c *sock.Conn, p Policy) {
+	p.check()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.memberOf(c).policy = p
+	r.memberOf(c).policy.Store(&p)
 }

@@ -3,7 +3,6 @@ package registry
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -22,7 +21,9 @@ var (
 )
 
 // Registry holds names and groups of connections. The zero value is not
-// usable: call [New].
+// usable: call [New]. Connections must be served by a server whose
+// handlers [Registry.Track] wraps: that is how the registry forgets them
+// when they end and carries out their [Policy].
 type Registry struct {
 	opts Options
 
@@ -30,46 +31,49 @@ type Registry struct {
 	names  map[string]*member
 	groups map[string][]*member // in the order joined; replaced, never changed, so that publishing reads it unlocked
 	conns  map[*sock.Conn]*member
+	joins  uint64 // numbers each membership, so that a rejoin is a new one
 
-	delivered, dropped, closed atomic.Uint64
-	slow                       atomic.Int64 // members marked to close, so that callbacks look for theirs only then
+	queued, dropped, closed atomic.Uint64
 }
 
 // Options configures a Registry. A nil *Options means all defaults.
 type Options struct {
-	// Policy is what happens to a member whose queue of infos is full when
-	// something is sent to it, unless [Registry.SetPolicy] says otherwise.
-	// Default DropNewest.
+	// Policy is what happens to a member that cannot keep up, unless
+	// [Registry.SetPolicy] says otherwise. Default DropNewest.
 	Policy Policy
 }
 
-// New returns an empty Registry.
+// New returns an empty Registry. It panics if the Policy of opts is not a
+// valid one, as a mistake in the program.
 func New(opts *Options) *Registry {
 	r := &Registry{names: map[string]*member{}, groups: map[string][]*member{}, conns: map[*sock.Conn]*member{}}
 	if opts != nil {
 		r.opts = *opts
 	}
+	r.opts.Policy.check()
 	return r
 }
 
 // member is what the registry knows of a connection.
 type member struct {
-	conn   *sock.Conn
-	names  []string
-	groups []string
-	// in is groups for readers without the lock: replaced on every join
-	// and leave, so that a delivery can tell whether its member is still
-	// in the group it was published to.
-	in     atomic.Pointer[[]string]
-	policy Policy
+	conn    *sock.Conn
+	tracked bool // served through Track: forgotten after Terminate, not before
+	names   []string
+	groups  []string
+	// in maps each group to the number of the member's current
+	// membership, for readers without the lock: a delivery is for the
+	// membership it was published to, not a later one.
+	in     atomic.Pointer[map[string]uint64]
+	policy atomic.Pointer[Policy]
 	// slow is set when the member's policy closes it: its next callback
 	// closes the connection.
 	slow atomic.Bool
 
 	// The backlog of a member whose Policy keeps one.
-	boxMu  sync.Mutex
-	box    []any
-	waking bool // a wake is in the member's queue
+	boxMu    sync.Mutex
+	box      []any
+	waking   bool // a wake is in the member's queue
+	needWake bool // a wake was refused by a full queue: the next callback sends it
 }
 
 // wake tells a tracked handler that its member's backlog holds messages.
@@ -79,7 +83,9 @@ type wake struct{ m *member }
 func (r *Registry) memberOf(c *sock.Conn) *member {
 	m := r.conns[c]
 	if m == nil {
-		m = &member{conn: c, policy: r.opts.Policy}
+		m = &member{conn: c}
+		p := r.opts.Policy
+		m.policy.Store(&p)
 		r.conns[c] = m
 	}
 	return m
@@ -94,9 +100,6 @@ func (r *Registry) forget(c *sock.Conn) {
 		return
 	}
 	delete(r.conns, c)
-	if m.slow.Load() {
-		r.slow.Add(-1)
-	}
 	for _, name := range m.names {
 		delete(r.names, name)
 	}
@@ -110,19 +113,21 @@ func (r *Registry) forget(c *sock.Conn) {
 	m.in.Store(nil)
 }
 
-// published is what Publish queues: the info, and the group it was
-// published to, so that a member that left the group meanwhile does not get
-// it.
+// published is what Publish queues: the info, and the membership it was
+// published to, so that a member that left the group meanwhile — even to
+// join it again — does not get it.
 type published struct {
 	m     *member
 	group string
+	join  uint64
 	info  any
 }
 
-// stillIn reports whether the member is in the group.
-func (m *member) stillIn(group string) bool {
-	in := m.in.Load()
-	return in != nil && slices.Contains(*in, group)
+// current reports whether the member is still in the membership p was
+// published to.
+func (p published) current() bool {
+	in := p.m.in.Load()
+	return in != nil && (*in)[p.group] == p.join
 }
 
 // Track wraps h so that the registry forgets its connection once it
@@ -134,77 +139,86 @@ func (r *Registry) Track(h sock.Handler, _ *http.Request) sock.Handler {
 
 // Stats counts what was sent through the registry.
 type Stats struct {
-	Delivered uint64 // infos queued to their connection
-	Dropped   uint64 // infos a full queue refused
-	Closed    uint64 // members closed by their Policy for being too slow
+	Queued  uint64 // infos put in a member's queue or backlog
+	Dropped uint64 // infos refused by a full queue, or pushed out of a full backlog
+	Closed  uint64 // members closed by their Policy for being too slow
 }
 
 // Stats returns the counts so far.
 func (r *Registry) Stats() Stats {
-	return Stats{Delivered: r.delivered.Load(), Dropped: r.dropped.Load(), Closed: r.closed.Load()}
+	return Stats{Queued: r.queued.Load(), Dropped: r.dropped.Load(), Closed: r.closed.Load()}
 }
 
-// deliver sends info to m as its policy says, and reports whether it was
-// queued.
-func (r *Registry) deliver(m *member, info any) bool {
-	if m.policy.Backlog > 0 {
-		return r.backlog(m, info)
+// deliver sends info to m as its policy says: nil if it was queued, or why
+// not.
+func (r *Registry) deliver(m *member, info any) error {
+	p := m.policy.Load()
+	if p.Backlog > 0 {
+		return r.backlog(m, p, info)
 	}
 	err := m.conn.SendInfo(info)
 	switch {
 	case err == nil:
-		r.delivered.Add(1)
-		return true
+		r.queued.Add(1)
 	case errors.Is(err, sock.ErrInfoQueueFull):
 		r.dropped.Add(1)
-		if m.policy.closes() && m.slow.CompareAndSwap(false, true) {
-			r.slow.Add(1)
-			r.closed.Add(1)
+		if p.closes() {
+			m.slow.Store(true)
 		}
-	case errors.Is(err, sock.ErrClosed):
-		r.forget(m.conn) // untracked, or terminating: not a member any more
+	case errors.Is(err, sock.ErrClosed) && !m.tracked:
+		r.forget(m.conn) // Track forgets the others, after their Terminate
 	}
-	return false
+	return err
 }
 
 // backlog puts info in m's backlog, waking m if it was not waiting yet.
-func (r *Registry) backlog(m *member, info any) bool {
+func (r *Registry) backlog(m *member, p *Policy, info any) error {
 	m.boxMu.Lock()
-	full := len(m.box) == m.policy.Backlog
-	switch {
-	case full && m.policy.closes():
+	if len(m.box) >= p.Backlog && p.closes() {
 		m.boxMu.Unlock()
 		r.dropped.Add(1)
-		if m.slow.CompareAndSwap(false, true) {
-			r.slow.Add(1)
-			r.closed.Add(1)
-		}
-		return false
-	case full: // the oldest makes room
-		m.box = append(m.box[:0], m.box[1:]...)
+		m.slow.Store(true)
+		return sock.ErrInfoQueueFull
+	}
+	for len(m.box) >= p.Backlog { // the oldest make room
+		m.box[0] = nil
+		m.box = m.box[1:]
 		r.dropped.Add(1)
 	}
 	m.box = append(m.box, info)
 	wakeNow := !m.waking
 	m.waking = true
 	m.boxMu.Unlock()
-	r.delivered.Add(1)
+	r.queued.Add(1)
 	if wakeNow {
 		r.wake(m)
 	}
-	return true
+	return nil
 }
 
-// wake queues a wake for m; if its queue is full of other infos, the next
-// message tries again.
+// wake queues a wake for m. If m's queue is full of other infos, its next
+// callback, which a full queue makes sure of, sends it.
 func (r *Registry) wake(m *member) {
-	if err := m.conn.SendInfo(wake{m}); err != nil {
-		m.boxMu.Lock()
-		m.waking = false
-		m.boxMu.Unlock()
-		if errors.Is(err, sock.ErrClosed) {
-			r.forget(m.conn)
-		}
+	err := m.conn.SendInfo(wake{m})
+	if err == nil {
+		return
+	}
+	m.boxMu.Lock()
+	m.needWake = errors.Is(err, sock.ErrInfoQueueFull)
+	m.boxMu.Unlock()
+	if errors.Is(err, sock.ErrClosed) && !m.tracked {
+		r.forget(m.conn)
+	}
+}
+
+// rewake sends the wake a full queue refused, if one was.
+func (r *Registry) rewake(m *member) {
+	m.boxMu.Lock()
+	again := m.needWake
+	m.needWake = false
+	m.boxMu.Unlock()
+	if again {
+		r.wake(m)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 // connection after Terminate.
 type tracked struct {
 	reg     *Registry
+	m       *member // the connection's, from Init on
 	inner   sock.Handler
 	init    sock.InitHandler
 	control sock.ControlHandler
@@ -26,22 +27,22 @@ func newTracked(r *Registry, h sock.Handler) *tracked {
 	return t
 }
 
-// tooSlow returns the close a member's policy calls for, if it does; it
-// takes the registry's lock only while some member is to be closed.
-func (t *tracked) tooSlow(c *sock.Conn) (sock.Result, bool) {
-	if t.reg.slow.Load() == 0 {
-		return sock.Result{}, false
+// turn is what every callback of the member does first: the close its
+// policy calls for, if it does, or the wake a full queue refused.
+func (t *tracked) turn() (sock.Result, bool) {
+	if t.m.slow.Load() {
+		t.reg.closed.Add(1)
+		return sock.Close(t.m.policy.Load().Close, "too slow"), true
 	}
-	t.reg.mu.Lock()
-	m := t.reg.conns[c]
-	t.reg.mu.Unlock()
-	if m == nil || !m.slow.Load() {
-		return sock.Result{}, false
-	}
-	return sock.Close(m.policy.Close, "too slow"), true
+	t.reg.rewake(t.m)
+	return sock.Result{}, false
 }
 
 func (t *tracked) Init(c *sock.Conn) sock.Result {
+	t.reg.mu.Lock()
+	t.m = t.reg.memberOf(c)
+	t.m.tracked = true
+	t.reg.mu.Unlock()
 	if t.init == nil {
 		return sock.Continue()
 	}
@@ -49,7 +50,7 @@ func (t *tracked) Init(c *sock.Conn) sock.Result {
 }
 
 func (t *tracked) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
-	if r, ok := t.tooSlow(c); ok {
+	if r, ok := t.turn(); ok {
 		return r
 	}
 	return t.inner.HandleIn(c, msg)
@@ -63,7 +64,7 @@ func (t *tracked) HandleControl(c *sock.Conn, f sock.Frame) sock.Result {
 }
 
 func (t *tracked) HandleInfo(c *sock.Conn, info any) sock.Result {
-	if r, ok := t.tooSlow(c); ok {
+	if r, ok := t.turn(); ok {
 		return r
 	}
 	if w, ok := info.(wake); ok { // the backlog's next message
@@ -74,7 +75,7 @@ func (t *tracked) HandleInfo(c *sock.Conn, info any) sock.Result {
 		info = next
 	}
 	if p, ok := info.(published); ok {
-		if !p.m.stillIn(p.group) {
+		if !p.current() {
 			return sock.Continue() // left since: not for it any more
 		}
 		info = p.info

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/registry"
@@ -19,7 +20,7 @@ import (
 // is said to its room, "/join ROOM" moves it, "/who" lists the room. A room
 // keeps its last history lines for whoever joins.
 func NewServer(history int) *sockhttp.Server {
-	c := &chat{reg: registry.New(nil), history: history, lines: map[string][]string{}}
+	c := &chat{reg: registry.New(nil), history: max(history, 0), lines: map[string][]string{}}
 	srv := sockhttp.NewServer(c.accept, nil)
 	srv.WrapHandlers(c.reg.Track)
 	return srv
@@ -30,20 +31,32 @@ type chat struct {
 	reg     *registry.Registry
 	history int
 
+	// mu is held across a line's publishing and its place in the history,
+	// and across a join and the history it sends: so a joiner gets each
+	// line once, from the history or live, in the order the room has them.
+	// Publish never blocks, so holding it costs little.
 	mu    sync.Mutex
 	lines map[string][]string // each room's last lines
 }
 
 func (c *chat) accept(r *http.Request) (sockhttp.Accept, error) {
-	nick := r.URL.Query().Get("nick")
-	if nick == "" || strings.ContainsAny(nick, " :") {
-		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusBadRequest, Body: "connect with ?nick=NAME (no spaces)"}
-	}
-	room := r.URL.Query().Get("room")
+	nick, room := r.URL.Query().Get("nick"), r.URL.Query().Get("room")
 	if room == "" {
 		room = "lobby"
 	}
+	if !word(nick) || !word(room) {
+		return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusBadRequest,
+			Body: "connect with ?nick=NAME (and &room=ROOM): letters, digits, - and _, 32 at most"}
+	}
 	return sockhttp.Accept{Handler: &member{chat: c, nick: nick, room: room}}, nil
+}
+
+// word reports whether s may be a nickname or a room: it is shown to
+// everyone, so it must be text, short, and unable to pass for another line.
+func word(s string) bool {
+	return s != "" && len(s) <= 32 && !strings.ContainsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_'
+	})
 }
 
 // line is a line of chat, published to a room.
@@ -51,23 +64,28 @@ type line string
 
 // member is one connection: a nickname in a room.
 type member struct {
-	chat *chat
-	nick string
-	room string
+	chat       *chat
+	nick       string
+	room       string
+	registered bool // it holds its nickname: not refused as a duplicate
 }
 
 func (m *member) Init(conn *sock.Conn) sock.Result {
 	if err := m.chat.reg.Register(m.nick, conn); err != nil {
-		return sock.Close(4001, "nickname "+m.nick+" is taken")
+		return sock.Close(4001, "nickname taken")
 	}
+	m.registered = true
 	return m.enter(conn)
 }
 
 // enter joins the member's room: the room's history for it, a notice for
 // the others.
 func (m *member) enter(conn *sock.Conn) sock.Result {
-	history := m.chat.say(m.room, fmt.Sprintf("* %s joined %s", m.nick, m.room))
+	m.chat.mu.Lock()
+	history := append([]string(nil), m.chat.lines[m.room]...)
 	m.chat.reg.Join(m.room, conn)
+	m.chat.mu.Unlock()
+	m.chat.say(m.room, fmt.Sprintf("* %s joined %s", m.nick, m.room))
 	frames := make([]sock.Frame, 0, len(history))
 	for _, l := range history {
 		frames = append(frames, sock.Text(l))
@@ -91,8 +109,11 @@ func (m *member) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {
 	text := string(msg.Payload)
 	switch cmd, arg, _ := strings.Cut(text, " "); cmd {
 	case "/join":
-		if arg == "" || arg == m.room {
-			return sock.Push(sock.Text("* /join ROOM"))
+		switch {
+		case arg == m.room:
+			return sock.Push(sock.Text("* you are in " + m.room))
+		case !word(arg):
+			return sock.Push(sock.Text("* /join ROOM: letters, digits, - and _, 32 at most"))
 		}
 		m.leave(conn)
 		m.room = arg
@@ -112,21 +133,18 @@ func (m *member) HandleInfo(_ *sock.Conn, info any) sock.Result {
 }
 
 func (m *member) Terminate(conn *sock.Conn, _ sock.Reason) {
-	if m.chat.reg.Lookup(m.nick) == conn { // not the one refused for a taken nickname
+	if m.registered { // not the one refused for a taken nickname
 		m.leave(conn)
 	}
 }
 
-// say publishes text to the room, keeps it in the room's history, and
-// returns the history before it.
-func (c *chat) say(room, text string) []string {
+// say publishes text to the room and keeps it in the room's history.
+func (c *chat) say(room, text string) {
 	c.mu.Lock()
-	before := append([]string(nil), c.lines[room]...)
+	defer c.mu.Unlock()
 	c.lines[room] = append(c.lines[room], text)
 	if n := len(c.lines[room]); n > c.history {
 		c.lines[room] = c.lines[room][n-c.history:]
 	}
-	c.mu.Unlock()
 	c.reg.Publish(room, line(text))
-	return before
 }

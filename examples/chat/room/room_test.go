@@ -22,10 +22,13 @@ func TestChatBothWays(t *testing.T) {
 	sockt.RunServer(t, func() *sockhttp.Server { return room.NewServer(10) }, nil, func(t *testing.T, s *sockt.Server) {
 		connect(s, "").ExpectRefused(http.StatusBadRequest)
 		ada := connect(s, "nick=ada")
+		ada.ExpectText("* ada joined lobby")
 		bob := connect(s, "nick=bob")
 		bob.ExpectText("* ada joined lobby") // the room's history
+		bob.ExpectText("* bob joined lobby")
 		ada.ExpectText("* bob joined lobby")
-		connect(s, "nick=ada").ExpectClose(4001, "nickname ada is taken")
+		connect(s, "nick=ada").ExpectClose(4001, "nickname taken")
+		connect(s, "nick=%FF").ExpectRefused(http.StatusBadRequest) // not text: it would break every member's pushes
 
 		ada.SendText("hello")
 		ada.ExpectText("ada: hello")
@@ -34,6 +37,7 @@ func TestChatBothWays(t *testing.T) {
 		bob.ExpectText("* in lobby: ada, bob")
 
 		bob.SendText("/join kitchen")
+		bob.ExpectText("* bob joined kitchen")
 		ada.ExpectText("* bob left lobby")
 		ada.SendText("anyone?")
 		ada.ExpectText("ada: anyone?")
