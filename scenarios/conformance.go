@@ -240,10 +240,7 @@ func all(checks ...func([]sock.Frame, sock.Reason) error) func([]sock.Frame, soc
 func closeOf(frames []sock.Frame) sock.CloseCode {
 	for _, f := range frames {
 		if f.Op == sock.OpClose {
-			if len(f.Payload) < 2 {
-				return sock.CloseNoStatus
-			}
-			return sock.CloseCode(uint16(f.Payload[0])<<8 | uint16(f.Payload[1]))
+			return closeCode(f)
 		}
 	}
 	return 0

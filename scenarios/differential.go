@@ -142,7 +142,8 @@ func whole(f sock.Frame) string {
 	return fmt.Sprintf("%v %x", f.Op, f.Payload)
 }
 
-// closeCode returns the code of a close frame, or 0.
+// closeCode returns the code of a close frame (CloseNoStatus for one
+// without a code), or 0 for a malformed one.
 func closeCode(f sock.Frame) sock.CloseCode {
 	code, _, err := f.ParseClose()
 	if err != nil {

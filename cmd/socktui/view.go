@@ -332,7 +332,7 @@ func (m *model) handshakePanel() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "GET %s   (ctrl+o or esc closes)\n", h.URL)
 	writeHeader(&b, h.RequestHeader)
-	fmt.Fprintf(&b, "\nstatus %d %s\n", h.Status, statusText(h.Status))
+	fmt.Fprintf(&b, "\nstatus %d %s\n", h.Status, http.StatusText(h.Status))
 	writeHeader(&b, h.Header)
 	if h.Status == 101 {
 		fmt.Fprintf(&b, "\nsubprotocol: %q   extensions: %q\n", h.Subprotocol, h.Extensions)
@@ -421,5 +421,3 @@ func size(n int) string {
 	}
 	return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
 }
-
-func statusText(code int) string { return http.StatusText(code) }
