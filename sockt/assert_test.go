@@ -38,6 +38,10 @@ func TestAssertionsFail(t *testing.T) {
 		{"ExpectPush nothing pushed", func(c *sockt.Conn) {
 			c.ExpectPush(sockt.Any())
 		}, []string{"nothing was pushed"}},
+		{"ExpectPush nil", func(c *sockt.Conn) {
+			c.SendText("hello")
+			c.ExpectPush(nil)
+		}, []string{"ExpectPush(nil): give it a Matcher, such as sockt.Any()"}},
 		{"ExpectPush contains", func(c *sockt.Conn) {
 			c.SendText("hello")
 			c.ExpectPush(sockt.Contains("bye"))

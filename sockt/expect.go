@@ -18,9 +18,13 @@ import (
 // pong that came before it.
 
 // ExpectPush takes the next message the handler pushed, passing over pings
-// and pongs, and fails the test unless m matches it.
+// and pongs, and fails the test unless m matches it: [Any] takes whatever
+// came.
 func (c *Conn) ExpectPush(m Matcher) sock.Frame {
 	c.t.Helper()
+	if m == nil {
+		c.fatalf("ExpectPush(nil): give it a Matcher, such as sockt.Any()")
+	}
 	if c.d == nil {
 		c.refused()
 	}

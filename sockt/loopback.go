@@ -194,11 +194,11 @@ type loopConn struct {
 
 	mu           sync.Mutex
 	log          []sock.Frame // every frame the client read, in order
-	conn         *sock.Conn   // the server side, known once Init runs
+	conn         *sock.Conn   // the server side, known once Init is called
 	terminations int
 	reason       sock.Reason
 	bugList      []string
-	opened       chan struct{} // closed by Init
+	opened       chan struct{} // closed once Init has returned (or panicked)
 	ended        chan struct{} // closed by the first Terminate
 	quit         chan struct{} // closed when the test is over
 	readerDone   chan struct{}
@@ -213,14 +213,22 @@ func (d *loopConn) recordFrame(k sim.Kind, f sock.Frame) {
 }
 
 // observe records the handler's callbacks, notes the connection at Init and
-// counts Terminate calls; it runs on the server's goroutine.
+// when Init is over, and counts Terminate calls; it runs on the server's
+// goroutine.
 func (d *loopConn) observe(c *sock.Conn, e sim.Event) {
 	d.server.record(d.n, e)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.conn == nil {
 		d.conn = c
-		close(d.opened)
+	}
+	switch e.Kind {
+	case sim.Returned, sim.Bug, sim.Terminated: // Init's is the first
+		select {
+		case <-d.opened:
+		default:
+			close(d.opened)
+		}
 	}
 	switch e.Kind {
 	case sim.Bug:

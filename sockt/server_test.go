@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
@@ -115,3 +117,28 @@ func TestHandshakeAssertionsFail(t *testing.T) {
 		}
 	}
 }
+
+// Connect returns once Init has returned, not when it is called: over
+// loopback Init runs on the server's goroutine, and a slow one (a name
+// claimed across a cluster, a database read) must be over before the test
+// goes on.
+func TestConnectWaitsForInitToReturn(t *testing.T) {
+	var ready atomic.Bool
+	sockt.Run(t, func() sock.Handler { return &slowInit{&ready} }, nil, func(t *testing.T, c *sockt.Conn) {
+		if !ready.Load() {
+			t.Fatal("Connect returned before Init did")
+		}
+		ready.Store(false)
+	})
+}
+
+// slowInit takes its time in Init, then says it is ready.
+type slowInit struct{ ready *atomic.Bool }
+
+func (h *slowInit) Init(*sock.Conn) sock.Result {
+	time.Sleep(20 * time.Millisecond)
+	h.ready.Store(true)
+	return sock.Continue()
+}
+
+func (h *slowInit) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
