@@ -66,7 +66,7 @@ func startDemo() (*demo, error) {
 		d.ws = append(d.ws, ws)
 		mux.Handle(path, ws)
 	}
-	chat := room.NewServer(50)
+	chat := room.NewServer(50, nil)
 	d.ws = append(d.ws, chat)
 	mux.Handle("/chat", chat)
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -25,7 +25,8 @@ var (
 // handlers [Registry.Track] wraps: that is how the registry forgets them
 // when they end and carries out their [Policy].
 type Registry struct {
-	opts Options
+	opts    Options
+	cluster Cluster // nil on its own
 
 	mu     sync.Mutex
 	names  map[string]*member
@@ -41,6 +42,10 @@ type Options struct {
 	// Policy is what happens to a member that cannot keep up, unless
 	// [Registry.SetPolicy] says otherwise. Default DropNewest.
 	Policy Policy
+	// Cluster, if set, links the registry to the registries of other
+	// nodes: names are held across them, and groups reach their members
+	// on every node. Default none: the registry is on its own.
+	Cluster Cluster
 }
 
 // New returns an empty Registry. It panics if the Policy of opts is not a
@@ -51,6 +56,9 @@ func New(opts *Options) *Registry {
 		r.opts = *opts
 	}
 	r.opts.Policy.check()
+	if r.cluster = r.opts.Cluster; r.cluster != nil {
+		r.cluster.Start(node{r})
+	}
 	return r
 }
 
@@ -94,9 +102,9 @@ func (r *Registry) memberOf(c *sock.Conn) *member {
 // forget removes c from every name and group.
 func (r *Registry) forget(c *sock.Conn) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	m := r.conns[c]
 	if m == nil {
+		r.mu.Unlock()
 		return
 	}
 	delete(r.conns, c)
@@ -109,8 +117,18 @@ func (r *Registry) forget(c *sock.Conn) {
 			delete(r.groups, g)
 		}
 	}
-	m.groups = nil
+	names, groups := m.names, m.groups
+	m.names, m.groups = nil, nil
 	m.in.Store(nil)
+	r.mu.Unlock()
+	if r.cluster != nil {
+		for _, name := range names {
+			r.cluster.Release(name)
+		}
+		for _, g := range groups {
+			r.cluster.Leave(g)
+		}
+	}
 }
 
 // published is what Publish queues: the info, and the membership it was

@@ -4,6 +4,7 @@
 package room
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,8 +20,19 @@ import (
 // ?nick=NAME (and &room=ROOM, default "lobby"); each text message it sends
 // is said to its room, "/join ROOM" moves it, "/who" lists the room. A room
 // keeps its last history lines for whoever joins.
-func NewServer(history int) *sockhttp.Server {
-	c := &chat{reg: registry.New(nil), history: max(history, 0), lines: map[string][]string{}}
+//
+// With a cluster (nil for none), the chat is one node of several: a room's
+// lines reach its members on every node, a nickname is held once in the
+// cluster, and each node keeps the history of the lines said on it and of
+// those it receives while it has members in the room; "/who" lists the
+// room's members on this node. The cluster's codec must know [Line].
+func NewServer(history int, cluster registry.Cluster) *sockhttp.Server {
+	c := &chat{history: max(history, 0), lines: map[string][]string{}}
+	opts := &registry.Options{}
+	if cluster != nil {
+		opts.Cluster = historian{cluster, c}
+	}
+	c.reg = registry.New(opts)
 	srv := sockhttp.NewServer(c.accept, nil)
 	srv.WrapHandlers(c.reg.Track)
 	return srv
@@ -59,8 +71,8 @@ func word(s string) bool {
 	})
 }
 
-// line is a line of chat, published to a room.
-type line string
+// Line is a line of chat, published to a room.
+type Line string
 
 // member is one connection: a nickname in a room.
 type member struct {
@@ -71,8 +83,11 @@ type member struct {
 }
 
 func (m *member) Init(conn *sock.Conn) sock.Result {
-	if err := m.chat.reg.Register(m.nick, conn); err != nil {
+	switch err := m.chat.reg.Register(m.nick, conn); {
+	case errors.Is(err, registry.ErrNameTaken):
 		return sock.Close(4001, "nickname taken")
+	case err != nil: // the cluster could not tell
+		return sock.Close(sock.CloseTryAgainLater, "try again later")
 	}
 	m.registered = true
 	return m.enter(conn)
@@ -126,7 +141,7 @@ func (m *member) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {
 }
 
 func (m *member) HandleInfo(_ *sock.Conn, info any) sock.Result {
-	if l, ok := info.(line); ok {
+	if l, ok := info.(Line); ok {
 		return sock.Push(sock.Text(string(l)))
 	}
 	return sock.Continue()
@@ -142,9 +157,38 @@ func (m *member) Terminate(conn *sock.Conn, _ sock.Reason) {
 func (c *chat) say(room, text string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.keep(room, text)
+	c.reg.Publish(room, Line(text))
+}
+
+// keep keeps a line in the room's history; c.mu is held.
+func (c *chat) keep(room, text string) {
 	c.lines[room] = append(c.lines[room], text)
 	if n := len(c.lines[room]); n > c.history {
 		c.lines[room] = c.lines[room][n-c.history:]
 	}
-	c.reg.Publish(room, line(text))
+}
+
+// historian is the chat's cluster: it keeps in the history the lines other
+// nodes publish, as they reach this node's members.
+type historian struct {
+	registry.Cluster
+	chat *chat
+}
+
+func (h historian) Start(node registry.Node) { h.Cluster.Start(historianNode{node, h.chat}) }
+
+// historianNode is the registry, as the historian's cluster delivers to it.
+type historianNode struct {
+	registry.Node
+	chat *chat
+}
+
+func (n historianNode) Publish(room string, info any) registry.Published {
+	n.chat.mu.Lock()
+	defer n.chat.mu.Unlock()
+	if l, ok := info.(Line); ok {
+		n.chat.keep(room, string(l))
+	}
+	return n.Node.Publish(room, info)
 }

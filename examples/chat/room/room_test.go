@@ -4,11 +4,14 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/nats-io/nats.go"
 	"pgregory.net/rapid"
 
 	"github.com/sockkit/sockkit/examples/chat/room"
 	"github.com/sockkit/sockkit/scenarios"
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/registry/natsregistry"
+	"github.com/sockkit/sockkit/sock/registry/natsregistry/natstest"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 	"github.com/sockkit/sockkit/sockt"
 )
@@ -19,7 +22,7 @@ func connect(s *sockt.Server, query string) *sockt.Conn {
 }
 
 func TestChatBothWays(t *testing.T) {
-	sockt.RunServer(t, func() *sockhttp.Server { return room.NewServer(10) }, nil, func(t *testing.T, s *sockt.Server) {
+	sockt.RunServer(t, func() *sockhttp.Server { return room.NewServer(10, nil) }, nil, func(t *testing.T, s *sockt.Server) {
 		connect(s, "").ExpectRefused(http.StatusBadRequest)
 		ada := connect(s, "nick=ada")
 		ada.ExpectText("* ada joined lobby")
@@ -55,8 +58,51 @@ func TestChatBothWays(t *testing.T) {
 // Fuzzed with three members: sock's rules, no handler bug, every
 // connection ends, the same steps give the same trace.
 func TestChatLifecycles(t *testing.T) {
-	scenarios.Check(t, func() *sockhttp.Server { return room.NewServer(5) }, &scenarios.Options{
+	scenarios.Check(t, func() *sockhttp.Server { return room.NewServer(5, nil) }, &scenarios.Options{
 		Connects: []scenarios.Connect{{Target: "/?nick=ada"}, {Target: "/?nick=bob&room=kitchen"}, {Target: "/?nick=ada"}},
 		Messages: rapid.SampledFrom([]sock.Frame{sock.Text("hi"), sock.Text("/join kitchen"), sock.Text("/join lobby"), sock.Text("/who")}),
 	})
+}
+
+// Two chat servers, one chat: through a real NATS server, a line said on
+// one reaches the room on the other, a nickname is held once, and each
+// server's history has the lines it received.
+func TestChatOnTwoNodes(t *testing.T) {
+	url := natstest.Start(t)
+	node := func() (*sockt.Server, *nats.Conn) {
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		cluster, err := natsregistry.New(nc, &natsregistry.Options{Codec: natsregistry.JSON(room.Line(""))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cluster.Close() })
+		return sockt.DialServer(t, room.NewServer(10, cluster), nil), nc
+	}
+	a, na := node()
+	b, _ := node()
+
+	ada := connect(a, "nick=ada")
+	ada.ExpectText("* ada joined lobby")
+	na.Flush() // the notice has reached NATS, where no other node hears the lobby yet
+	bob := connect(b, "nick=bob")
+	bob.ExpectText("* bob joined lobby") // b had no one in the lobby: no history
+	ada.ExpectText("* bob joined lobby")
+	connect(b, "nick=ada").ExpectClose(4001, "nickname taken")
+
+	ada.SendText("hello")
+	ada.ExpectText("ada: hello")
+	bob.ExpectText("ada: hello")
+	bob.SendText("hi ada")
+	bob.ExpectText("bob: hi ada")
+	ada.ExpectText("bob: hi ada")
+
+	cy := connect(b, "nick=cy")
+	for _, l := range []string{"* bob joined lobby", "ada: hello", "bob: hi ada", "* cy joined lobby"} {
+		cy.ExpectText(l)
+	}
+	ada.ExpectText("* cy joined lobby")
 }

@@ -1,0 +1,212 @@
+package natsregistry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/sockkit/sockkit/sock/registry"
+)
+
+// Options configures a Cluster. A nil *Options means all defaults; every
+// node of a cluster must use the same Prefix, Buckets, NodeTTL and Codec.
+type Options struct {
+	// Prefix starts every subject the cluster uses: Prefix.group.GROUP and
+	// Prefix.node.NODE. Default "sockkit".
+	Prefix string
+	// Buckets names the two JetStream key-value buckets of the cluster,
+	// Buckets-names and Buckets-nodes, made (in memory) if need be.
+	// Default "sockkit".
+	Buckets string
+	// NodeTTL is how long a node may go without renewing its key, which
+	// it does every NodeTTL/3, before the others take it for dead: its
+	// names may then be claimed by other nodes. Default 15s, 1s at least.
+	NodeTTL time.Duration
+	// Timeout bounds each wait on NATS: claiming a name, the first
+	// member's Join of a group. Default 2s.
+	Timeout time.Duration
+	// Codec turns infos into bytes for the other nodes. Default JSON(),
+	// which knows strings and byte slices.
+	Codec Codec
+	// OnError is told what went wrong in the background: a message from
+	// another node that could not be decoded, a name that could not be
+	// released. Default: logged with slog at Warn.
+	OnError func(error)
+}
+
+// Cluster links registries on several nodes through a NATS server: give it
+// to [registry.Options].Cluster. Groups are NATS subjects; names and nodes
+// are keys of JetStream key-value buckets. See the package documentation
+// for what it promises.
+type Cluster struct {
+	nc    *nats.Conn
+	names jetstream.KeyValue // each name held, by the node that holds it
+	nodes jetstream.KeyValue // each live node
+	opts  Options
+	id    string // this node's
+	node  registry.Node
+
+	mu      sync.Mutex
+	rev     uint64 // of this node's key
+	groups  map[string]*subscription
+	held    map[string]*claim // names this node holds
+	holders map[string]string // every name held in the cluster, by the node that holds it
+	live    map[string]bool   // every live node
+	toNode  *nats.Subscription
+
+	watchers []jetstream.KeyWatcher
+	stop     chan struct{}
+	bg       sync.WaitGroup // the watchers, the renewer, releases
+}
+
+// Headers of the messages between nodes.
+const (
+	headerNode = "Sockkit-Node" // the node that sent it
+	headerName = "Sockkit-Name" // for a message to a name: the name
+)
+
+// New returns a Cluster on the NATS connection nc, which must reach a
+// server with JetStream (2.11 or later) and stay open while the cluster is
+// in use. It makes the buckets if need be, announces this node, and reads
+// the names already held. Close it when done; nc is the caller's to close.
+func New(nc *nats.Conn, opts *Options) (*Cluster, error) {
+	c := &Cluster{nc: nc, id: nuid.Next(), groups: map[string]*subscription{},
+		held: map[string]*claim{}, holders: map[string]string{}, live: map[string]bool{}, stop: make(chan struct{})}
+	if opts != nil {
+		c.opts = *opts
+	}
+	c.defaults()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("natsregistry: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+	defer cancel()
+	c.names, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: c.opts.Buckets + "-names",
+		Description: "sockkit registry: WebSocket connections' names, by the node that holds each",
+		Storage:     jetstream.MemoryStorage})
+	if err != nil {
+		return nil, fmt.Errorf("natsregistry: the names bucket: %w", err)
+	}
+	c.nodes, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: c.opts.Buckets + "-nodes",
+		Description:    "sockkit registry: the live nodes, each renewing its key",
+		TTL:            c.opts.NodeTTL,
+		LimitMarkerTTL: c.opts.NodeTTL, // the watchers hear of nodes that expired
+		Storage:        jetstream.MemoryStorage})
+	if err != nil {
+		return nil, fmt.Errorf("natsregistry: the nodes bucket: %w", err)
+	}
+	if c.rev, err = c.nodes.Create(ctx, c.id, nil); err != nil {
+		return nil, fmt.Errorf("natsregistry: announcing this node: %w", err)
+	}
+	for _, kv := range []jetstream.KeyValue{c.nodes, c.names} {
+		if err := c.watch(ctx, kv); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *Cluster) defaults() {
+	o := &c.opts
+	if o.Prefix == "" {
+		o.Prefix = "sockkit"
+	}
+	if o.Buckets == "" {
+		o.Buckets = "sockkit"
+	}
+	if o.NodeTTL == 0 {
+		o.NodeTTL = 15 * time.Second
+	}
+	o.NodeTTL = max(o.NodeTTL, time.Second)
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Second
+	}
+	if o.Codec == nil {
+		o.Codec = JSON()
+	}
+	if o.OnError == nil {
+		o.OnError = func(err error) { slog.Warn("natsregistry", "err", err) }
+	}
+}
+
+// Start is called by [registry.New], once: the cluster delivers to node
+// from then on.
+func (c *Cluster) Start(node registry.Node) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.node != nil {
+		panic("natsregistry: a Cluster serves one registry")
+	}
+	c.node = node
+	sub, err := c.nc.Subscribe(c.opts.Prefix+".node."+c.id, c.receiveForName)
+	if err != nil {
+		c.opts.OnError(fmt.Errorf("natsregistry: this node's subject: %w", err))
+	}
+	c.toNode = sub
+	c.bg.Add(1)
+	go c.renew()
+}
+
+// Close gives up this node's names and subscriptions, and tells the other
+// nodes it is gone. The registry keeps working on its own.
+func (c *Cluster) Close() error {
+	select {
+	case <-c.stop:
+		return nil
+	default:
+	}
+	close(c.stop)
+	for _, w := range c.watchers {
+		w.Stop()
+	}
+	c.mu.Lock()
+	var errs []error
+	for _, s := range c.groups {
+		if s.sub != nil {
+			errs = append(errs, s.sub.Unsubscribe())
+		}
+	}
+	c.groups = map[string]*subscription{}
+	if c.toNode != nil {
+		errs = append(errs, c.toNode.Unsubscribe())
+	}
+	held := c.held
+	c.held = map[string]*claim{}
+	c.mu.Unlock()
+	for name, cl := range held {
+		errs = append(errs, c.delete(name, cl.rev))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+	defer cancel()
+	errs = append(errs, c.nodes.Delete(ctx, c.id))
+	c.bg.Wait()
+	return errors.Join(errs...)
+}
+
+// message returns a message from this node to another.
+func (c *Cluster) message(subject string, info any) (*nats.Msg, error) {
+	data, err := c.opts.Codec.Marshal(info)
+	if err != nil {
+		return nil, err
+	}
+	return &nats.Msg{Subject: subject, Header: nats.Header{headerNode: {c.id}}, Data: data}, nil
+}
+
+// decode returns the info a message from another node carries.
+func (c *Cluster) decode(m *nats.Msg) (any, bool) {
+	info, err := c.opts.Codec.Unmarshal(m.Data)
+	if err != nil {
+		c.opts.OnError(fmt.Errorf("natsregistry: a message on %s: %w", m.Subject, err))
+		return nil, false
+	}
+	return info, true
+}
