@@ -19,7 +19,7 @@ import (
 // NewServer returns the chat's WebSocket server. A client connects with
 // ?nick=NAME (and &room=ROOM, default "lobby"); each text message it sends
 // is said to its room, "/join ROOM" moves it, "/who" lists the room. A room
-// keeps its last history lines for whoever joins.
+// keeps its last history lines for whoever joins, while it has members.
 //
 // With a cluster (nil for none), the chat is one node of several: a room's
 // lines reach its members on every node, a nickname is held once in the
@@ -111,10 +111,17 @@ func (m *member) enter(conn *sock.Conn) sock.Result {
 	return sock.Push(frames[0], frames[1:]...)
 }
 
-// leave leaves the member's room, with a notice.
+// leave leaves the member's room, with a notice. The last to leave takes
+// the room's history with it: the chat keeps the rooms in use, not every
+// room anyone ever named.
 func (m *member) leave(conn *sock.Conn) {
 	m.chat.reg.Leave(m.room, conn)
 	m.chat.say(m.room, fmt.Sprintf("* %s left %s", m.nick, m.room))
+	m.chat.mu.Lock()
+	defer m.chat.mu.Unlock()
+	if m.chat.reg.Members(m.room) == 0 {
+		delete(m.chat.lines, m.room)
+	}
 }
 
 func (m *member) HandleIn(conn *sock.Conn, msg sock.Frame) sock.Result {

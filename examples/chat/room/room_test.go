@@ -49,9 +49,15 @@ func TestChatBothWays(t *testing.T) {
 
 		bob.Close(sock.CloseNormal, "")
 		bob.ExpectTerminate(sock.ReasonRemote)
-		cy := connect(s, "nick=cy&room=kitchen")
-		cy.ExpectText("* bob joined kitchen")
-		cy.ExpectText("* bob left kitchen")
+		cy := connect(s, "nick=cy")
+		cy.ExpectText("* ada joined lobby") // the lobby's history
+		cy.ExpectText("* bob joined lobby")
+		cy.ExpectText("ada: hello")
+		cy.ExpectText("* bob left lobby")
+		cy.ExpectText("ada: anyone?")
+		cy.ExpectText("* cy joined lobby")
+		cy.SendText("/join kitchen")
+		cy.ExpectText("* cy joined kitchen") // empty since bob left: no history kept
 	})
 }
 
