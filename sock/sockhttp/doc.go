@@ -17,4 +17,31 @@
 // gorilla's read limit from [sock.Options].MaxMessageSize so that an oversize
 // message is refused before it is buffered, and tells the Session of every
 // part of a message that arrives, so that a slow upload is not idle.
+//
+// # Origins
+//
+// Browsers let any page open a WebSocket to any server, with the user's
+// cookies; the server's defence is the Origin header. By default a
+// [Server] accepts a browser only from its own origin (see
+// [Options].OriginPatterns for the others it may list) and clients that
+// send no Origin at all — command-line tools, other servers — which cannot
+// carry a user's cookies unasked.
+//
+// Behind a reverse proxy that rewrites Host, your own pages fail with 403:
+// list the proxy in [Options].TrustedProxies, and make it send
+// X-Forwarded-Host (and X-Forwarded-Proto if it ends the TLS).
+//
+// A service on localhost, or on a private address, is open to DNS
+// rebinding: a page on evil.example, whose name the attacker then points at
+// 127.0.0.1, opens a connection whose Origin and Host are both
+// evil.example:PORT, which the same-origin check cannot tell from your own.
+// Such a service should check Host in its [Factory] and refuse any it does
+// not serve:
+//
+//	func accept(r *http.Request) (sockhttp.Accept, error) {
+//		if host, _, _ := net.SplitHostPort(r.Host); host != "localhost" && host != "127.0.0.1" {
+//			return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusMisdirectedRequest}
+//		}
+//		...
+//	}
 package sockhttp

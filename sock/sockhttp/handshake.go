@@ -17,6 +17,8 @@ func checkRequest(r *http.Request, o *origins) *Refusal {
 	switch {
 	case r.Method != http.MethodGet:
 		return refuse(http.StatusMethodNotAllowed, fmt.Errorf("%w: the method must be GET", ErrBadHandshake), "Allow", http.MethodGet)
+	case !r.ProtoAtLeast(1, 1):
+		return refuse(http.StatusBadRequest, fmt.Errorf("%w: HTTP/1.1 or later is needed, not %s", ErrBadHandshake, r.Proto))
 	case !websocket.IsWebSocketUpgrade(r):
 		return refuse(http.StatusUpgradeRequired, fmt.Errorf("%w: send Connection: Upgrade and Upgrade: websocket", ErrBadHandshake),
 			"Connection", "Upgrade", "Upgrade", "websocket")

@@ -23,7 +23,23 @@ type Options struct {
 	// "localhost:*". Requests with another Origin get 403 Forbidden; requests
 	// without one (non-browser clients) are allowed. A malformed pattern
 	// makes [NewServer] panic and [Upgrade] fail.
+	//
+	// A page is of the request's own origin if its host is the request's
+	// Host (default ports aside) and, over TLS, its scheme is https: an
+	// http:// page may not open a connection that came over TLS, unless a
+	// pattern lists its host. Without TLS the scheme is not checked, as a
+	// proxy in front may have ended the TLS.
 	OriginPatterns []string
+
+	// TrustedProxies lists the reverse proxies, by IP address or prefix
+	// ("10.0.0.0/8", "::1"), whose X-Forwarded-Host and X-Forwarded-Proto
+	// headers the same-origin check believes (the first value of each, set
+	// by the proxy the client reached). Without it, a proxy that rewrites
+	// Host makes every page of your own origin fail with 403; set it rather
+	// than skip the check. Requests from other addresses are judged by
+	// their own Host, so a client cannot forge the headers. A malformed
+	// entry makes [NewServer] panic and [Upgrade] fail.
+	TrustedProxies []string
 
 	// InsecureSkipOriginCheck accepts any Origin. This is dangerous: any web
 	// page a user visits can then open a connection with the user's cookies

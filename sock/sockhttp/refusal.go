@@ -9,8 +9,9 @@ import (
 // Errors that refusals and [Upgrade] wrap. Test for them with errors.Is.
 var (
 	// ErrBadHandshake is a request that is not a WebSocket opening
-	// handshake (RFC 6455 §4.2.1): not a GET (405), no upgrade headers or
-	// another version than 13 (426), or a bad Sec-WebSocket-Key (400).
+	// handshake (RFC 6455 §4.2.1): not a GET (405), older than HTTP/1.1
+	// (400), no upgrade headers or another version than 13 (426), or a bad
+	// Sec-WebSocket-Key (400).
 	ErrBadHandshake = errors.New("sockhttp: not a WebSocket handshake")
 	// ErrOriginNotAllowed is a browser request from an Origin the options
 	// do not allow (403).
@@ -21,6 +22,9 @@ var (
 	// ErrBadOriginPattern is an [Options].OriginPatterns entry that is not a
 	// valid path.Match pattern.
 	ErrBadOriginPattern = errors.New("sockhttp: bad origin pattern")
+	// ErrBadTrustedProxy is an [Options].TrustedProxies entry that is
+	// neither an IP address nor a prefix.
+	ErrBadTrustedProxy = errors.New("sockhttp: bad trusted proxy")
 )
 
 // Refusal is the HTTP response a client gets instead of an upgrade. A
