@@ -3,6 +3,7 @@ package sockhttp
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -58,6 +59,19 @@ type Options struct {
 	// ReadBufferSize and WriteBufferSize size gorilla's I/O buffers, in
 	// bytes. Default 4096 each.
 	ReadBufferSize, WriteBufferSize int
+
+	// MaxConns bounds the connections a [Server] holds at once, open or
+	// being accepted; past it, upgrades get 503 Service Unavailable with
+	// Retry-After ([ErrTooManyConns]). Zero means no bound.
+	MaxConns int
+	// MaxConnsPerClient bounds them per client address: the peer's, or
+	// behind TrustedProxies, the one they forwarded in X-Forwarded-For.
+	// Zero means no bound.
+	MaxConnsPerClient int
+	// RetryAfter is the wait a 503 tells clients — past the limits, or
+	// during Shutdown — in its Retry-After header, in whole seconds.
+	// Default 5s.
+	RetryAfter time.Duration
 }
 
 // Factory decides, from the upgrade request, whether to accept a connection

@@ -2,9 +2,7 @@ package sockhttp
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"path"
 	"strings"
@@ -13,9 +11,9 @@ import (
 // origins decides which browser pages may open a connection, from
 // [Options].OriginPatterns and TrustedProxies, compiled once.
 type origins struct {
-	skip     bool           // InsecureSkipOriginCheck
-	patterns []string       // lower-cased, checked
-	proxies  []netip.Prefix // whose X-Forwarded-Host and -Proto are believed
+	skip     bool     // InsecureSkipOriginCheck
+	patterns []string // lower-cased, checked
+	proxies  proxies
 }
 
 // newOrigins checks o's patterns and proxies: a malformed one is a
@@ -29,18 +27,9 @@ func newOrigins(o *Options) (origins, error) {
 		}
 		out.patterns = append(out.patterns, p)
 	}
-	for _, p := range o.TrustedProxies {
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			addr, aerr := netip.ParseAddr(p)
-			if aerr != nil {
-				return origins{}, fmt.Errorf("%w %q: neither an address nor a prefix (10.0.0.0/8)", ErrBadTrustedProxy, p)
-			}
-			prefix = netip.PrefixFrom(addr, addr.BitLen())
-		}
-		out.proxies = append(out.proxies, prefix.Masked())
-	}
-	return out, nil
+	var err error
+	out.proxies, err = newProxies(o.TrustedProxies)
+	return out, err
 }
 
 // allowed reports whether a browser on r's Origin may open a WebSocket:
@@ -57,7 +46,7 @@ func (o *origins) allowed(r *http.Request) bool {
 		return false
 	}
 	host, scheme := strings.ToLower(u.Host), strings.ToLower(u.Scheme)
-	served, servedScheme := o.served(r)
+	served, servedScheme := o.proxies.served(r)
 	if withoutDefaultPort(host, scheme) == withoutDefaultPort(served, scheme) && (servedScheme == "" || servedScheme == scheme) {
 		return true
 	}
@@ -67,55 +56,6 @@ func (o *origins) allowed(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// served returns the host and the scheme the client asked for: r's Host,
-// and https over TLS; behind a trusted proxy, what it forwarded. The scheme
-// is "" when it is not known: a proxy in front may have ended the TLS.
-func (o *origins) served(r *http.Request) (host, scheme string) {
-	host = strings.ToLower(r.Host)
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if !o.trusts(r.RemoteAddr) {
-		return host, scheme
-	}
-	if h := firstForwarded(r.Header.Get("X-Forwarded-Host")); h != "" {
-		host = strings.ToLower(h)
-	}
-	if p := firstForwarded(r.Header.Get("X-Forwarded-Proto")); p != "" {
-		scheme = strings.ToLower(p)
-	}
-	return host, scheme
-}
-
-// trusts reports whether the peer at addr (host:port) is a trusted proxy.
-func (o *origins) trusts(addr string) bool {
-	if len(o.proxies) == 0 {
-		return false
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	ip = ip.Unmap()
-	for _, p := range o.proxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// firstForwarded returns the first of a forwarded header's comma-separated
-// values: the one the client-facing proxy set.
-func firstForwarded(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	return strings.TrimSpace(first)
 }
 
 // withoutDefaultPort returns host without the scheme's default port:

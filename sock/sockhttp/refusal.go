@@ -19,6 +19,9 @@ var (
 	// ErrShuttingDown is a request that came after [Server.Shutdown] began
 	// (503).
 	ErrShuttingDown = errors.New("sockhttp: server shutting down")
+	// ErrTooManyConns is a request past [Options].MaxConns or
+	// MaxConnsPerClient (503).
+	ErrTooManyConns = errors.New("sockhttp: too many connections")
 	// ErrBadOriginPattern is an [Options].OriginPatterns entry that is not a
 	// valid path.Match pattern.
 	ErrBadOriginPattern = errors.New("sockhttp: bad origin pattern")
@@ -76,6 +79,14 @@ func refuse(status int, cause error, header ...string) *Refusal {
 // of the options': the client learns nothing more.
 func internalError(err error) *Refusal {
 	return &Refusal{Status: http.StatusInternalServerError, Body: "sockhttp: internal error", err: err}
+}
+
+// sent returns the refusal as it is sent: its status set, its header keys
+// canonical.
+func (e *Refusal) sent() *Refusal {
+	sent := *e
+	sent.Status, sent.Header = e.status(), canonical(e.Header)
+	return &sent
 }
 
 func (e *Refusal) write(w http.ResponseWriter) {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -28,9 +32,11 @@ type Server struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	shutdown bool // no new upgrades
-	forced   bool // Shutdown's ctx ended: close sockets as soon as they are tracked
-	live     map[*transport]struct{}
+	shutdown bool                      // no new upgrades
+	forced   bool                      // Shutdown's ctx ended: close sockets as soon as they are tracked
+	live     map[*transport]netip.Addr // by the client's address, if the limits need it
+	admitted int                       // requests being accepted or served
+	clients  map[netip.Addr]int        // admitted, by client address, with MaxConnsPerClient
 	wg       sync.WaitGroup
 }
 
@@ -39,7 +45,7 @@ type Server struct {
 // rejects), as http.ServeMux does on a malformed route: that is a mistake in
 // the program, and it shows at start-up rather than on every request.
 func NewServer(f Factory, opts *Options) *Server {
-	s := &Server{factory: f, live: make(map[*transport]struct{})}
+	s := &Server{factory: f, live: map[*transport]netip.Addr{}, clients: map[netip.Addr]int{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -87,23 +93,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // open admits r, decides its handshake, upgrades and tracks the new
 // transport. It returns nil when the client has had another answer.
 func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session) {
-	if !s.join() {
-		refuse(http.StatusServiceUnavailable, ErrShuttingDown).write(w)
+	client, refusal := s.admit(r, true)
+	if refusal != nil {
+		refusal.write(w)
 		return nil, nil
 	}
 	acc, refusal := s.negotiate(r)
 	if refusal != nil {
 		refusal.write(w)
-		s.wg.Done()
+		s.release(client)
 		return nil, nil
 	}
 	ws, err := s.upgrader.Upgrade(w, r, acc.Header)
 	if err != nil { // gorilla has answered the client
-		s.wg.Done()
+		s.release(client)
 		return nil, nil
 	}
 	t, sess := newSession(ws, r, &acc)
-	s.track(t)
+	s.track(t, client)
 	return t, sess
 }
 
@@ -115,19 +122,16 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock
 // whole 101 response but for the extensions; or a [*Refusal] with the
 // response the client would get, its Status set and its header keys
 // canonical. Simulators and tests use it to run a server's negotiation
-// without a socket (package sockt does).
+// without a socket (package sockt does). The connections it accepts are not
+// the server's: they do not count towards MaxConns, and Shutdown does not
+// close them.
 func (s *Server) Negotiate(r *http.Request) (Accept, error) {
-	s.mu.Lock()
-	shutdown := s.shutdown
-	s.mu.Unlock()
-	if shutdown {
-		return Accept{}, refuse(http.StatusServiceUnavailable, ErrShuttingDown)
+	if _, refusal := s.admit(r, false); refusal != nil {
+		return Accept{}, refusal.sent()
 	}
 	acc, refusal := s.negotiate(r)
-	if refusal != nil { // as it is sent: status set, header keys canonical
-		sent := *refusal
-		sent.Status, sent.Header = refusal.status(), canonical(refusal.Header)
-		return Accept{}, &sent
+	if refusal != nil {
+		return Accept{}, refusal.sent()
 	}
 	acc.Header = switchingHeader(r, acc.Header)
 	return acc, nil
@@ -165,22 +169,62 @@ func logged(l *slog.Logger, r *Refusal) *Refusal {
 	return r
 }
 
-// join registers one more request unless the server is shutting down.
-func (s *Server) join() bool {
+// admit counts one more request, if count, unless the server is shutting
+// down or at one of its limits; it returns the client's address if the
+// limits need it.
+func (s *Server) admit(r *http.Request, count bool) (netip.Addr, *Refusal) {
+	var client netip.Addr
+	if s.opts.MaxConnsPerClient > 0 {
+		client, _ = s.origins.proxies.client(r)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shutdown {
-		return false
+	switch {
+	case s.shutdown:
+		return client, s.unavailable(ErrShuttingDown)
+	case s.opts.MaxConns > 0 && s.admitted >= s.opts.MaxConns,
+		s.opts.MaxConnsPerClient > 0 && s.clients[client] >= s.opts.MaxConnsPerClient:
+		return client, s.unavailable(ErrTooManyConns)
 	}
-	s.wg.Add(1)
-	return true
+	if count {
+		s.admitted++
+		if s.opts.MaxConnsPerClient > 0 {
+			s.clients[client]++
+		}
+		s.wg.Add(1)
+	}
+	return client, nil
 }
 
-// track adds t to the live connections.
-func (s *Server) track(t *transport) {
+// unavailable returns a 503 refusal for cause, with Retry-After.
+func (s *Server) unavailable(cause error) *Refusal {
+	wait := s.opts.RetryAfter
+	if wait <= 0 {
+		wait = defaultRetryAfter
+	}
+	return refuse(http.StatusServiceUnavailable, cause, "Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+}
+
+const defaultRetryAfter = 5 * time.Second
+
+// release uncounts a request admitted for client: it is over.
+func (s *Server) release(client netip.Addr) {
+	s.mu.Lock()
+	s.admitted--
+	if s.opts.MaxConnsPerClient > 0 {
+		if s.clients[client]--; s.clients[client] <= 0 {
+			delete(s.clients, client)
+		}
+	}
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// track adds t, of client, to the live connections.
+func (s *Server) track(t *transport, client netip.Addr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.live[t] = struct{}{}
+	s.live[t] = client
 	if s.forced { // upgraded while Shutdown was giving up on the others
 		t.Close()
 	}
@@ -189,9 +233,10 @@ func (s *Server) track(t *transport) {
 // done removes t from the live connections: its request is over.
 func (s *Server) done(t *transport) {
 	s.mu.Lock()
+	client := s.live[t]
 	delete(s.live, t)
 	s.mu.Unlock()
-	s.wg.Done()
+	s.release(client)
 }
 
 // Shutdown refuses new upgrades with 503, closes every live connection with
