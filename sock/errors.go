@@ -34,6 +34,11 @@ var (
 	ErrWriteTimeout = errors.New("sock: write timeout")
 	// ErrConnectionLost is a transport that ended without a closing handshake.
 	ErrConnectionLost = errors.New("sock: connection lost")
+	// ErrRestart, as the cause of the context given to [Serve] (see
+	// context.WithCancelCause), makes its shutdown close with 1012 service
+	// restart rather than 1001 going away: the server is coming back, and
+	// clients should reconnect.
+	ErrRestart = errors.New("sock: service restart")
 )
 
 // PanicError is a panic recovered from a handler callback. The connection

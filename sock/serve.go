@@ -42,8 +42,8 @@ type Transport interface {
 
 // Serve drives s over t until the connection is over, then closes t. It opens
 // the Session and feeds it what t reads, the infos sent to it, its
-// timers and — when ctx is cancelled — a shutdown (close 1001), writing what
-// it asks for.
+// timers and — when ctx is cancelled — a shutdown (close 1001, or 1012 if
+// the cause is [ErrRestart]), writing what it asks for.
 //
 // Serve reads on the calling goroutine and starts none of its own while the
 // connection is idle: an idle connection costs one goroutine. A timer that
@@ -78,7 +78,10 @@ func start(ctx context.Context, t Transport, s *Session) *driver {
 	d.flush()
 	// After Open, which panics if s was opened before: Serve defers
 	// stopShutdown only once start has returned.
-	d.stopShutdown = context.AfterFunc(ctx, func() { d.locked((*Session).Shutdown) })
+	d.stopShutdown = context.AfterFunc(ctx, func() {
+		restart := errors.Is(context.Cause(ctx), ErrRestart)
+		d.locked(func(s *Session, now time.Time) { s.shutdown(now, restart) })
+	})
 	return d
 }
 

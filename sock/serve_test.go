@@ -171,6 +171,23 @@ func TestServeShutdown(t *testing.T) {
 	wantReason(t, h.reason(t), sock.ReasonShutdown, sock.CloseGoingAway, "server shutdown", nil)
 }
 
+// A context cancelled with ErrRestart as its cause closes with 1012.
+func TestServeRestart(t *testing.T) {
+	tr := newFakeTransport()
+	h := &recorder{}
+	ctx, cancel := context.WithCancelCause(t.Context())
+	done := serve(t, ctx, tr, h, nil)
+	cancel(sock.ErrRestart)
+	if got := tr.next(t); got != `close 1012 "service restart"` {
+		t.Errorf("frame after cancel = %s, want close 1012", got)
+	}
+	tr.send(t, sock.CloseFrame(sock.CloseServiceRestart, ""))
+	if err := wantServed(t, tr, done); err != nil {
+		t.Errorf("Serve() = %v, want nil after a restart", err)
+	}
+	wantReason(t, h.reason(t), sock.ReasonShutdown, sock.CloseServiceRestart, "service restart", nil)
+}
+
 func TestServeCloseTimeout(t *testing.T) {
 	tr := newFakeTransport()
 	h := &recorder{init: func(c *sock.Conn) sock.Result { return sock.Stop() }}

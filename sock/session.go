@@ -300,9 +300,17 @@ func (s *Session) Fail(now time.Time, err error) {
 
 // Shutdown closes the connection because the server is going away: close
 // 1001, Terminate with [ReasonShutdown], then the closing handshake.
-func (s *Session) Shutdown(now time.Time) {
+func (s *Session) Shutdown(now time.Time) { s.shutdown(now, false) }
+
+// shutdown closes the connection for the server's shutdown: with 1012 if
+// the server is restarting, 1001 otherwise.
+func (s *Session) shutdown(now time.Time, restart bool) {
+	r := Reason{Kind: ReasonShutdown, Code: CloseGoingAway, Text: "server shutdown"}
+	if restart {
+		r.Code, r.Text = CloseServiceRestart, "service restart"
+	}
 	if s.advance(now) && s.state == stateOpen {
-		s.closeWithHandshake(Reason{Kind: ReasonShutdown, Code: CloseGoingAway, Text: "server shutdown"})
+		s.closeWithHandshake(r)
 	}
 }
 

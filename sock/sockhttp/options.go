@@ -72,6 +72,39 @@ type Options struct {
 	// during Shutdown — in its Retry-After header, in whole seconds.
 	// Default 5s.
 	RetryAfter time.Duration
+
+	// Drain paces [Server.Shutdown].
+	Drain Drain
+}
+
+// Drain paces [Server.Shutdown], as Phoenix's drainer does: it closes the
+// connections a batch at a time, so that their clients do not all
+// reconnect at once to the servers that remain. The zero value means the
+// defaults. Shutdown's context is the deadline for the whole drain.
+type Drain struct {
+	// Batch is how many connections are closed at a time. Default 10,000.
+	Batch int
+	// Interval is the wait between two batches. Default 2s.
+	Interval time.Duration
+	// Restart closes with 1012 service restart rather than 1001 going
+	// away: the server is coming back, and clients should reconnect.
+	Restart bool
+}
+
+// The defaults of a Drain: Phoenix's.
+const (
+	defaultDrainBatch    = 10000
+	defaultDrainInterval = 2 * time.Second
+)
+
+func (d Drain) withDefaults() Drain {
+	if d.Batch <= 0 {
+		d.Batch = defaultDrainBatch
+	}
+	if d.Interval <= 0 {
+		d.Interval = defaultDrainInterval
+	}
+	return d
 }
 
 // Factory decides, from the upgrade request, whether to accept a connection

@@ -28,15 +28,16 @@ type Server struct {
 	logger   *slog.Logger
 	wrap     atomic.Pointer[func(sock.Handler, *http.Request) sock.Handler]
 
-	ctx    context.Context // cancelled by Shutdown: every Serve sends 1001
-	cancel context.CancelFunc
+	ctx    context.Context // cancelled by Shutdown once it has drained the connections open when it began
+	cancel context.CancelCauseFunc
 
 	mu       sync.Mutex
-	shutdown bool                      // no new upgrades
-	forced   bool                      // Shutdown's ctx ended: close sockets as soon as they are tracked
-	live     map[*transport]netip.Addr // by the client's address, if the limits need it
-	admitted int                       // requests being accepted or served
-	clients  map[netip.Addr]int        // admitted, by client address, with MaxConnsPerClient
+	shutdown bool // no new upgrades
+	forced   bool // Shutdown's ctx ended: close sockets as soon as they are tracked
+	live     map[*transport]liveConn
+	cohorts  cohorts            // of the live connections, for the drain
+	admitted int                // requests being accepted or served
+	clients  map[netip.Addr]int // admitted, by client address, with MaxConnsPerClient
 	wg       sync.WaitGroup
 }
 
@@ -45,7 +46,7 @@ type Server struct {
 // rejects), as http.ServeMux does on a malformed route: that is a mistake in
 // the program, and it shows at start-up rather than on every request.
 func NewServer(f Factory, opts *Options) *Server {
-	s := &Server{factory: f, live: map[*transport]netip.Addr{}, clients: map[netip.Addr]int{}}
+	s := &Server{factory: f, live: map[*transport]liveConn{}, clients: map[netip.Addr]int{}}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -55,7 +56,7 @@ func NewServer(f Factory, opts *Options) *Server {
 	}
 	s.upgrader = newUpgrader(&s.opts)
 	s.logger = loggerOf(s.opts.ConnOptions)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	return s
 }
 
@@ -82,36 +83,42 @@ func (s *Server) WrapHandlers(wrap func(h sock.Handler, r *http.Request) sock.Ha
 // 503 Service Unavailable.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The handshake in open, apart: 120 bytes less under the whole connection (measured: 8 KiB idle stack without, path=ping).
-	t, sess := s.open(w, r)
+	t, sess, ctx := s.open(w, r)
 	if t == nil {
 		return
 	}
 	defer s.done(t)
-	_ = sock.Serve(s.ctx, t, sess)
+	_ = sock.Serve(ctx, t, sess)
+}
+
+// liveConn is what the server knows of a live connection.
+type liveConn struct {
+	client netip.Addr // if the limits need it
+	cohort *cohort
 }
 
 // open admits r, decides its handshake, upgrades and tracks the new
-// transport. It returns nil when the client has had another answer.
-func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session) {
+// transport, returning it with the context that shuts it down. It returns
+// nil when the client has had another answer.
+func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session, context.Context) {
 	client, refusal := s.admit(r, true)
 	if refusal != nil {
 		refusal.write(w)
-		return nil, nil
+		return nil, nil, nil
 	}
 	acc, refusal := s.negotiate(r)
 	if refusal != nil {
 		refusal.write(w)
 		s.release(client)
-		return nil, nil
+		return nil, nil, nil
 	}
 	ws, err := s.upgrader.Upgrade(w, r, acc.Header)
 	if err != nil { // gorilla has answered the client
 		s.release(client)
-		return nil, nil
+		return nil, nil, nil
 	}
 	t, sess := newSession(ws, r, &acc)
-	s.track(t, client)
-	return t, sess
+	return t, sess, s.track(t, client)
 }
 
 // Negotiate decides what [Server.ServeHTTP] would answer the upgrade request
@@ -220,31 +227,37 @@ func (s *Server) release(client netip.Addr) {
 	s.wg.Done()
 }
 
-// track adds t, of client, to the live connections.
-func (s *Server) track(t *transport, client netip.Addr) {
+// track adds t, of client, to the live connections, in a cohort, and
+// returns the context that shuts it down.
+func (s *Server) track(t *transport, client netip.Addr) context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.live[t] = client
+	c := s.cohorts.join(s.ctx, s.opts.Drain.withDefaults().Batch)
+	s.live[t] = liveConn{client, c}
 	if s.forced { // upgraded while Shutdown was giving up on the others
 		t.Close()
 	}
+	return c.ctx
 }
 
 // done removes t from the live connections: its request is over.
 func (s *Server) done(t *transport) {
 	s.mu.Lock()
-	client := s.live[t]
+	c := s.live[t]
 	delete(s.live, t)
+	s.cohorts.leave(c.cohort)
 	s.mu.Unlock()
-	s.release(client)
+	s.release(c.client)
 }
 
-// Shutdown refuses new upgrades with 503, closes every live connection with
-// 1001 (each handler's Terminate sees [sock.ReasonShutdown]) and waits for
+// Shutdown refuses new upgrades with 503, closes every live connection
+// with 1001 — or 1012 with [Drain].Restart; each handler's Terminate sees
+// [sock.ReasonShutdown] — in batches as [Options].Drain says, and waits for
 // them to finish their closing handshakes. If ctx ends first, it closes the
-// sockets of the connections still open, and of any still upgrading, and
-// returns ctx's error without waiting further: their goroutines end as soon
-// as their handlers' callbacks return.
+// sockets of the connections still open, drained or not, and of any still
+// upgrading, and returns ctx's error without waiting further: their
+// goroutines end as soon as their handlers' callbacks return. Calling it
+// again waits again, with the new ctx.
 //
 // http.Server.Shutdown does not know hijacked connections, so call this too,
 // e.g. from http.Server.RegisterOnShutdown.
@@ -252,17 +265,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
-	s.cancel()
 
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
 		close(done)
 	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
+	if s.drain(ctx) {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+		}
 	}
 	s.mu.Lock()
 	s.forced = true
@@ -271,6 +285,63 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	return ctx.Err()
+}
+
+// drain shuts the connections down a batch at a time — cohorts, as many
+// at once as a batch holds — and then any still upgrading; it reports
+// false if ctx ended first.
+func (s *Server) drain(ctx context.Context) bool {
+	d := s.opts.Drain.withDefaults()
+	cause := context.Canceled
+	if d.Restart {
+		cause = sock.ErrRestart
+	}
+	for {
+		batch := s.nextBatch(d.Batch)
+		if len(batch) == 0 {
+			break
+		}
+		for _, c := range batch {
+			c.stop(cause)
+		}
+		if len(s.nextBatch(0)) == 0 {
+			break
+		}
+		wait := time.NewTimer(d.Interval)
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			wait.Stop()
+			return false
+		}
+	}
+	s.cancel(cause)
+	return true
+}
+
+// nextBatch marks as drained, and returns, the oldest cohorts not drained
+// yet that have open connections, as many as a batch of size holds (one at
+// least); with size 0 it only looks whether there is one.
+func (s *Server) nextBatch(size int) []*cohort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var batch []*cohort
+	n := 0
+	for _, c := range s.cohorts.list {
+		if c.drained || c.live == 0 {
+			continue
+		}
+		if len(batch) > 0 && n+c.live > size {
+			break
+		}
+		batch = append(batch, c)
+		if size == 0 {
+			return batch
+		}
+		n += c.live
+		c.drained = true
+	}
+	return batch
 }
 
 // newSession makes the Session for acc on the connection ws that upgraded
