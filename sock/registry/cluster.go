@@ -8,7 +8,7 @@ package registry
 //
 // The registry calls a Cluster's methods without holding its own lock, from
 // handlers' callbacks: they must be safe for concurrent use, and only
-// Claim and Join may wait on the network.
+// Claim and Send may wait on the network.
 type Cluster interface {
 	// Start is called once, by [New], with the node the cluster delivers
 	// what other nodes send to.
@@ -20,8 +20,8 @@ type Cluster interface {
 	Release(name string)
 	// Join is called each time a connection on this node joins the group,
 	// and Leave each time one leaves it: the cluster sends this node the
-	// group's messages while it has members. When Join returns, what other
-	// nodes publish to the group from then on should reach this node.
+	// group's messages while it has members. A Leave may come before its
+	// Join, when a connection leaves as it joins.
 	Join(group string)
 	Leave(group string)
 	// Publish sends info to the group's members on the other nodes.

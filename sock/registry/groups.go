@@ -7,9 +7,7 @@ import (
 	"github.com/sockkit/sockkit/sock"
 )
 
-// Join makes c a member of the group; joining twice does nothing. With a
-// [Cluster], the first member of a group on this node may wait on the
-// network for the other nodes' messages to the group to reach this one.
+// Join makes c a member of the group; joining twice does nothing.
 func (r *Registry) Join(group string, c *sock.Conn) {
 	r.mu.Lock()
 	m := r.memberOf(c)

@@ -73,7 +73,8 @@ func (r *Registry) Lookup(name string) *sock.Conn {
 // connection's Policy applies and Send returns [sock.ErrInfoQueueFull]; if
 // the connection has ended, [sock.ErrClosed]; with no such name,
 // [ErrNoName]. With a [Cluster], a name no connection of this node holds is
-// sent to the node that holds it, and Send returns what the cluster does.
+// sent to the node that holds it, and Send returns what the cluster does
+// (which may wait on the network to find that node).
 func (r *Registry) Send(name string, info any) error {
 	err := r.sendHere(name, info)
 	if err == ErrNoName && r.cluster != nil {

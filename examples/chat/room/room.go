@@ -6,6 +6,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -49,6 +50,8 @@ type chat struct {
 	// Publish never blocks, so holding it costs little.
 	mu    sync.Mutex
 	lines map[string][]string // each room's last lines
+
+	unsent sync.Once // logs the first line the cluster could not send
 }
 
 func (c *chat) accept(r *http.Request) (sockhttp.Accept, error) {
@@ -165,7 +168,11 @@ func (c *chat) say(room, text string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.keep(room, text)
-	c.reg.Publish(room, Line(text))
+	if p := c.reg.Publish(room, Line(text)); p.Err != nil {
+		c.unsent.Do(func() {
+			slog.Warn("chat: a line did not reach the other nodes (the first such error; no more are logged)", "err", p.Err)
+		})
+	}
 }
 
 // keep keeps a line in the room's history; c.mu is held.

@@ -89,13 +89,14 @@ func TestChatOnTwoNodes(t *testing.T) {
 		return sockt.DialServer(t, room.NewServer(10, cluster), nil), nc
 	}
 	a, na := node()
-	b, _ := node()
+	b, nb := node()
 
 	ada := connect(a, "nick=ada")
 	ada.ExpectText("* ada joined lobby")
 	na.Flush() // the notice has reached NATS, where no other node hears the lobby yet
 	bob := connect(b, "nick=bob")
 	bob.ExpectText("* bob joined lobby") // b had no one in the lobby: no history
+	nb.Flush()                           // b's subscription to the lobby has reached NATS
 	ada.ExpectText("* bob joined lobby")
 	connect(b, "nick=ada").ExpectClose(4001, "nickname taken")
 

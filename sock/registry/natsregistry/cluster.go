@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,27 +20,33 @@ import (
 // node of a cluster must use the same Prefix, Buckets, NodeTTL and Codec.
 type Options struct {
 	// Prefix starts every subject the cluster uses: Prefix.group.GROUP and
-	// Prefix.node.NODE. Default "sockkit".
+	// Prefix.node.NODE. Tokens of letters, digits, - and _, separated by
+	// dots. Default "sockkit".
 	Prefix string
 	// Buckets names the two JetStream key-value buckets of the cluster,
-	// Buckets-names and Buckets-nodes, made (in memory) if need be.
-	// Default "sockkit".
+	// Buckets-names and Buckets-nodes, made (in memory) if need be:
+	// letters, digits, - and _. Default "sockkit".
 	Buckets string
 	// NodeTTL is how long a node may go without renewing its key, which
 	// it does every NodeTTL/3, before the others take it for dead: its
-	// names may then be claimed by other nodes. Default 15s, 1s at least.
+	// names may then be claimed by other nodes. Default 15s; 1s at least.
 	NodeTTL time.Duration
-	// Timeout bounds each wait on NATS: claiming a name, the first
-	// member's Join of a group. Default 2s.
+	// Timeout bounds each wait on NATS: claiming a name, sending to a name
+	// this node has not heard of, closing. Default 2s; NodeTTL/3 at most,
+	// so that a renewal that times out leaves time for the next.
 	Timeout time.Duration
 	// Codec turns infos into bytes for the other nodes. Default JSON(),
 	// which knows strings and byte slices.
 	Codec Codec
 	// OnError is told what went wrong in the background: a message from
 	// another node that could not be decoded, a name that could not be
-	// released. Default: logged with slog at Warn.
+	// released, a renewal that failed. Default: logged with slog at Warn.
 	OnError func(error)
 }
+
+// ErrClosed is what a Cluster's methods return once it is closed: the
+// registry works on its own from then on.
+var ErrClosed = errors.New("natsregistry: cluster closed")
 
 // Cluster links registries on several nodes through a NATS server: give it
 // to [registry.Options].Cluster. Groups are NATS subjects; names and nodes
@@ -53,17 +60,25 @@ type Cluster struct {
 	id    string // this node's
 	node  registry.Node
 
-	mu      sync.Mutex
-	rev     uint64 // of this node's key
-	groups  map[string]*subscription
-	held    map[string]*claim // names this node holds
-	holders map[string]string // every name held in the cluster, by the node that holds it
-	live    map[string]bool   // every live node
-	toNode  *nats.Subscription
+	mu       sync.Mutex
+	closed   bool
+	rev      uint64 // of this node's key
+	groups   map[string]*subscription
+	held     map[string]*claim  // names this node holds, by token
+	claiming map[string]int     // tokens of the claims under way
+	holders  map[string]holding // every name held in the cluster, by token
+	live     map[string]bool    // every live node
+	toNode   *nats.Subscription
 
-	watchers []jetstream.KeyWatcher
+	watching context.CancelFunc // stops the watchers
 	stop     chan struct{}
 	bg       sync.WaitGroup // the watchers, the renewer, releases
+}
+
+// holding is a name's key as this node last heard of it.
+type holding struct {
+	node string
+	rev  uint64
 }
 
 // Headers of the messages between nodes.
@@ -77,13 +92,15 @@ const (
 // in use. It makes the buckets if need be, announces this node, and reads
 // the names already held. Close it when done; nc is the caller's to close.
 func New(nc *nats.Conn, opts *Options) (*Cluster, error) {
-	c := &Cluster{nc: nc, id: nuid.Next(), groups: map[string]*subscription{},
-		held: map[string]*claim{}, holders: map[string]string{}, live: map[string]bool{}, stop: make(chan struct{})}
+	c := &Cluster{nc: nc, id: nuid.Next(), groups: map[string]*subscription{}, held: map[string]*claim{},
+		claiming: map[string]int{}, holders: map[string]holding{}, live: map[string]bool{}, stop: make(chan struct{})}
 	if opts != nil {
 		c.opts = *opts
 	}
-	c.defaults()
-	js, err := jetstream.New(nc)
+	if err := c.defaults(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(c.opts.Timeout))
 	if err != nil {
 		return nil, fmt.Errorf("natsregistry: %w", err)
 	}
@@ -106,8 +123,10 @@ func New(nc *nats.Conn, opts *Options) (*Cluster, error) {
 	if c.rev, err = c.nodes.Create(ctx, c.id, nil); err != nil {
 		return nil, fmt.Errorf("natsregistry: announcing this node: %w", err)
 	}
+	watching, stop := context.WithCancel(context.Background())
+	c.watching = stop
 	for _, kv := range []jetstream.KeyValue{c.nodes, c.names} {
-		if err := c.watch(ctx, kv); err != nil {
+		if err := c.watch(ctx, watching, kv); err != nil {
 			c.Close()
 			return nil, err
 		}
@@ -115,7 +134,8 @@ func New(nc *nats.Conn, opts *Options) (*Cluster, error) {
 	return c, nil
 }
 
-func (c *Cluster) defaults() {
+// defaults fills in c's options, or says what is wrong with them.
+func (c *Cluster) defaults() error {
 	o := &c.opts
 	if o.Prefix == "" {
 		o.Prefix = "sockkit"
@@ -126,9 +146,8 @@ func (c *Cluster) defaults() {
 	if o.NodeTTL == 0 {
 		o.NodeTTL = 15 * time.Second
 	}
-	o.NodeTTL = max(o.NodeTTL, time.Second)
-	if o.Timeout <= 0 {
-		o.Timeout = 2 * time.Second
+	if o.Timeout == 0 {
+		o.Timeout = min(2*time.Second, o.NodeTTL/3)
 	}
 	if o.Codec == nil {
 		o.Codec = JSON()
@@ -136,7 +155,24 @@ func (c *Cluster) defaults() {
 	if o.OnError == nil {
 		o.OnError = func(err error) { slog.Warn("natsregistry", "err", err) }
 	}
+	for _, t := range strings.Split(o.Prefix, ".") {
+		if !word(t) {
+			return fmt.Errorf("natsregistry: Prefix %q: tokens of letters, digits, - and _, separated by dots", o.Prefix)
+		}
+	}
+	switch {
+	case !word(o.Buckets):
+		return fmt.Errorf("natsregistry: Buckets %q: letters, digits, - and _", o.Buckets)
+	case o.NodeTTL < time.Second:
+		return fmt.Errorf("natsregistry: NodeTTL %v: 1s at least", o.NodeTTL)
+	case o.Timeout <= 0 || o.Timeout > o.NodeTTL/3:
+		return fmt.Errorf("natsregistry: Timeout %v: more than zero, and NodeTTL/3 (%v) at most", o.Timeout, o.NodeTTL/3)
+	}
+	return nil
 }
+
+// word reports whether s is letters, digits, - and _, one at least.
+func word(s string) bool { return s != "" && token(s) == s }
 
 // Start is called by [registry.New], once: the cluster delivers to node
 // from then on.
@@ -156,19 +192,18 @@ func (c *Cluster) Start(node registry.Node) {
 	go c.renew()
 }
 
-// Close gives up this node's names and subscriptions, and tells the other
-// nodes it is gone. The registry keeps working on its own.
+// Close tells the other nodes this node is gone, which frees its names,
+// and gives up its subscriptions; it waits Timeout at most. The registry
+// keeps working on its own: the cluster's methods return [ErrClosed] or do
+// nothing.
 func (c *Cluster) Close() error {
-	select {
-	case <-c.stop:
-		return nil
-	default:
-	}
-	close(c.stop)
-	for _, w := range c.watchers {
-		w.Stop()
-	}
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	close(c.stop)
 	var errs []error
 	for _, s := range c.groups {
 		if s.sub != nil {
@@ -182,13 +217,39 @@ func (c *Cluster) Close() error {
 	held := c.held
 	c.held = map[string]*claim{}
 	c.mu.Unlock()
-	for name, cl := range held {
-		errs = append(errs, c.delete(name, cl.rev))
+
+	if c.nc.IsConnected() {
+		// The node's key first: its names are free from then on, whatever
+		// becomes of their own deletes.
+		ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+		errs = append(errs, c.nodes.Delete(ctx, c.id))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for tok, cl := range held {
+			wg.Go(func() {
+				err := c.names.Delete(ctx, tok, jetstream.LastRevision(cl.rev))
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		cancel()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
-	defer cancel()
-	errs = append(errs, c.nodes.Delete(ctx, c.id))
-	c.bg.Wait()
+	c.watching()
+	// Cut off, a watcher's end waits nats.go's own JetStream timeout (5s):
+	// its goroutines end by themselves, Close does not wait for them.
+	done := make(chan struct{})
+	go func() {
+		c.bg.Wait()
+		close(done)
+	}()
+	wait := time.NewTimer(c.opts.Timeout)
+	defer wait.Stop()
+	select {
+	case <-done:
+	case <-wait.C:
+	}
 	return errors.Join(errs...)
 }
 

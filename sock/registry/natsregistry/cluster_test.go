@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/registry/natsregistry"
 	"github.com/sockkit/sockkit/sock/registry/natsregistry/natstest"
@@ -20,6 +22,7 @@ func TestGroupAcrossNodes(t *testing.T) {
 	b := newNode(t, url, nil)
 	ada, cy := a.Connect(as("ada")), a.Connect(as("cy"))
 	bob := b.Connect(as("bob"))
+	b.nc.Flush() // node b's subscription to the room has reached the server
 
 	const n = 200
 	for i := range n {
@@ -91,6 +94,8 @@ func TestConnectionDropsAndReturns(t *testing.T) {
 	b := newNode(t, url, opts)
 	ada, cy := a.Connect(as("ada")), a.Connect(as("cy"))
 	bob := b.Connect(as("bob"))
+	a.nc.Flush()
+	b.nc.Flush()
 
 	p.Cut()
 	eventually(t, "node a cut off", func() error {
@@ -168,10 +173,21 @@ func TestNamesOfANodeThatEnds(t *testing.T) {
 		t.Fatal("bob's name still taken after his node closed its cluster")
 	}
 	c.Connect(as("ada")).ExpectClose(4001, "name taken") // her node is not taken for dead yet
-	eventually(t, "ada's name free", func() error {
-		if !c.Connect(as("ada")).Sync() {
-			return errors.New("still taken")
+	names, err := jetstream.New(c.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := names.KeyValue(t.Context(), "sockkit-names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ada's name deleted with her node", func() error {
+		if _, err := kv.Get(t.Context(), "ada"); !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("ada's key: %v", err)
 		}
 		return nil
 	})
+	if !c.Connect(as("ada")).Sync() {
+		t.Error("ada's name still taken")
+	}
 }

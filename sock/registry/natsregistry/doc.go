@@ -10,14 +10,15 @@
 //	reg := registry.New(&registry.Options{Cluster: cluster})
 //
 // Nothing else changes in the handlers: Join, Publish, Register and Send
-// work as they do on one node.
+// work as they do on one node. After Close, the registry works on its own.
 //
 // # Groups
 //
 // A group is the subject Prefix.group.GROUP. A node subscribes to it while
-// the group has members on the node (the first Join waits for the
-// subscription to reach the server, so what is published after it returns
-// is received). Publish delivers to the node's own members at once, then
+// the group has members on the node: what other nodes publish reaches it
+// once the server has the subscription, a round trip after the first Join
+// (a test can wait for it with nats.Conn.Flush). Publish delivers to the
+// node's own members at once, then
 // sends one NATS message that every other node with members delivers to
 // its own, in the order each publisher published. The message crosses as
 // bytes: [Options].Codec chooses how ([JSON] by default).
@@ -31,8 +32,13 @@
 // [registry.ErrNameTaken] everywhere else. Each node also holds a key of
 // Buckets-nodes, renewed every NodeTTL/3: a node that has not renewed it
 // for NodeTTL (it died, or is cut off) is taken for dead, and the next node
-// to claim one of its names takes the name over. Send to a name held on
-// another node goes to that node's subject, Prefix.node.ID.
+// to claim one of its names takes the name over; the live node with the
+// lowest ID deletes the names of a node that left or expired. Send to a
+// name held on another node goes to that node's subject, Prefix.node.ID
+// (a name this node has not heard of yet is looked up in the bucket).
+// Names and groups of any length and bytes may be used: in subjects and
+// keys they are written readably (=XX for bytes other than letters,
+// digits, - and _), or as "==" and a SHA-256 past 128 bytes.
 //
 // # When the NATS connection drops and returns
 //
@@ -45,7 +51,9 @@
 //     connection drops, and what other nodes publish meanwhile, are lost
 //     to it;
 //   - Register fails (after Timeout) rather than risk a name held twice;
-//     Join does not wait.
+//     a claim or a release whose answer was lost is settled when the node
+//     is back: a key naming it for a name it does not hold is deleted at
+//     its next renewal.
 //
 // When the connection returns, nats.go subscribes again and the node
 // renews its key: it keeps its names. If it was cut off for longer than

@@ -2,7 +2,6 @@ package natsregistry
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -12,50 +11,29 @@ import (
 type subscription struct {
 	members int // Joins less Leaves: may dip below 0 for a Leave that came before its Join
 	sub     *nats.Subscription
-	ready   chan struct{} // closed when the server has the subscription (or gave up waiting)
 }
 
 func (c *Cluster) subject(group string) string { return c.opts.Prefix + ".group." + token(group) }
 
-// Join subscribes this node to the group's messages if it was not, and
-// waits, Timeout at most, for the server to have the subscription: what
-// other nodes publish after Join returns reaches this node. While this
-// node is cut off from NATS it does not wait.
-func (c *Cluster) Join(group string) {
-	c.mu.Lock()
-	s, first := c.count(group, +1)
-	ready := s.ready
-	c.mu.Unlock()
-	if !c.nc.IsConnected() {
-		return
-	}
-	if first {
-		if err := c.nc.FlushTimeout(c.opts.Timeout); err != nil {
-			c.opts.OnError(fmt.Errorf("natsregistry: joining %q: %w", group, err))
-		}
-		close(ready)
-		return
-	}
-	t := time.NewTimer(c.opts.Timeout)
-	defer t.Stop()
-	select {
-	case <-ready:
-	case <-t.C:
-	}
-}
+// Join subscribes this node to the group's messages if it was not. It does
+// not wait: what other nodes publish reaches this node once the server has
+// the subscription, about a round trip later (nats.Conn.Flush waits for
+// it, in a test).
+func (c *Cluster) Join(group string) { c.count(group, +1) }
 
 // Leave unsubscribes this node from the group once its last member here
 // has left.
-func (c *Cluster) Leave(group string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.count(group, -1)
-}
+func (c *Cluster) Leave(group string) { c.count(group, -1) }
 
 // count adds n to the group's members here, subscribing or unsubscribing
-// as it goes above zero or back; first says it subscribed. c.mu is held.
-func (c *Cluster) count(group string, n int) (s *subscription, first bool) {
-	s = c.groups[group]
+// as it goes above zero or back.
+func (c *Cluster) count(group string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	s := c.groups[group]
 	if s == nil {
 		s = &subscription{}
 		c.groups[group] = s
@@ -63,15 +41,11 @@ func (c *Cluster) count(group string, n int) (s *subscription, first bool) {
 	s.members += n
 	switch {
 	case s.members > 0 && s.sub == nil:
-		s.ready = make(chan struct{})
 		sub, err := c.nc.Subscribe(c.subject(group), func(m *nats.Msg) { c.receive(group, m) })
 		if err != nil {
 			c.opts.OnError(fmt.Errorf("natsregistry: joining %q: %w", group, err))
-			close(s.ready)
-			return s, false
 		}
 		s.sub = sub
-		return s, true
 	case s.members <= 0 && s.sub != nil:
 		if err := s.sub.Unsubscribe(); err != nil {
 			c.opts.OnError(fmt.Errorf("natsregistry: leaving %q: %w", group, err))
@@ -81,14 +55,19 @@ func (c *Cluster) count(group string, n int) (s *subscription, first bool) {
 	if s.members == 0 {
 		delete(c.groups, group)
 	}
-	return s, false
 }
 
 // Publish sends info to the group's members on the other nodes. It does
 // not wait: a message published while this node is cut off from NATS is
-// kept in the connection's reconnect buffer, and sent if it comes back in
-// time.
+// kept in the connection's reconnect buffer once nats.go has noticed, and
+// sent if the connection comes back in time.
 func (c *Cluster) Publish(group string, info any) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
 	m, err := c.message(c.subject(group), info)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 // claim is a name this node holds: the revision of its key.
 type claim struct {
+	name      string
 	rev       uint64
 	releasing bool // Release was called; the key is being deleted
 }
@@ -23,19 +24,25 @@ type claim struct {
 // name takes it over. It waits for the server, Timeout at most; cut off
 // from NATS, it fails.
 func (c *Cluster) Claim(name string) error {
+	tok := token(name)
 	c.mu.Lock()
-	if cl := c.held[name]; cl != nil { // released, but not deleted yet: still this node's
-		cl.releasing = false
+	if c.closed {
 		c.mu.Unlock()
-		return nil
+		return ErrClosed
 	}
+	c.claiming[tok]++ // a put of this node's seen meanwhile is not an orphan
 	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		if c.claiming[tok]--; c.claiming[tok] == 0 {
+			delete(c.claiming, tok)
+		}
+		c.mu.Unlock()
+	}()
+
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
-	rev, err := c.names.Create(ctx, token(name), []byte(c.id))
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		rev, err = c.takeOver(ctx, name)
-	}
+	rev, err := c.create(ctx, tok)
 	if err != nil {
 		if !errors.Is(err, registry.ErrNameTaken) {
 			err = fmt.Errorf("natsregistry: claiming %q: %w", name, err)
@@ -43,46 +50,57 @@ func (c *Cluster) Claim(name string) error {
 		return err
 	}
 	c.mu.Lock()
-	c.held[name] = &claim{rev: rev}
-	c.holders[name] = c.id
+	c.held[tok] = &claim{name: name, rev: rev} // a Release under way finds another claim: it leaves it
+	c.holders[tok] = holding{c.id, rev}
 	c.mu.Unlock()
 	return nil
 }
 
-// takeOver returns the revision of the name's key once this node holds it,
-// if its holder is this node — a claim that timed out here but reached the
-// server — or a node taken for dead; otherwise ErrNameTaken.
-func (c *Cluster) takeOver(ctx context.Context, name string) (uint64, error) {
-	e, err := c.names.Get(ctx, token(name))
-	if err != nil {
-		return 0, err // ErrKeyNotFound too: released as this node claimed it, it may be claimed again
+// create makes the name's key this node's and returns its revision: a new
+// key, or one whose holder is this node (a claim released but not deleted
+// yet, or one that timed out here but reached the server) or a node taken
+// for dead — taken with a compare-and-set, so that a delete or a claim
+// racing with it fails instead. Otherwise ErrNameTaken.
+func (c *Cluster) create(ctx context.Context, tok string) (uint64, error) {
+	for {
+		rev, err := c.names.Create(ctx, tok, []byte(c.id))
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return rev, err
+		}
+		e, err := c.names.Get(ctx, tok)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			continue // released meanwhile: create it again
+		case err != nil:
+			return 0, err
+		}
+		if holder := string(e.Value()); holder != c.id {
+			// Asked of the bucket, not of this node's copy, which may not
+			// have heard of a node that has just come.
+			switch _, err := c.nodes.Get(ctx, holder); {
+			case err == nil:
+				return 0, registry.ErrNameTaken
+			case !errors.Is(err, jetstream.ErrKeyNotFound):
+				return 0, err
+			}
+		}
+		rev, err = c.names.Update(ctx, tok, []byte(c.id), e.Revision())
+		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return rev, err
+		}
+		// changed meanwhile: look again
 	}
-	holder := string(e.Value())
-	if holder == c.id {
-		return e.Revision(), nil
-	}
-	// Asked of the bucket, not of this node's copy, which may not have
-	// heard of a node that has just come.
-	switch _, err := c.nodes.Get(ctx, holder); {
-	case err == nil:
-		return 0, registry.ErrNameTaken
-	case !errors.Is(err, jetstream.ErrKeyNotFound):
-		return 0, err
-	}
-	rev, err := c.names.Update(ctx, token(name), []byte(c.id), e.Revision())
-	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return 0, registry.ErrNameTaken // another node took it over first
-	}
-	return rev, err
 }
 
-// Release deletes the name's key, in the background: Release does not
-// wait. A name released while this node is cut off from NATS stays taken
-// until the node is taken for dead.
+// Release deletes the name's key at the revision this node wrote, in the
+// background: Release does not wait. A delete that fails (this node is cut
+// off) leaves the key to be deleted when the node hears of it again, at
+// its next renewal.
 func (c *Cluster) Release(name string) {
+	tok := token(name)
 	c.mu.Lock()
-	cl := c.held[name]
-	if cl == nil {
+	cl := c.held[tok]
+	if cl == nil || c.closed {
 		c.mu.Unlock()
 		return
 	}
@@ -92,73 +110,63 @@ func (c *Cluster) Release(name string) {
 	go func() {
 		defer c.bg.Done()
 		c.mu.Lock()
-		rev, still := cl.rev, cl.releasing && c.held[name] == cl
+		rev, still := cl.rev, c.held[tok] == cl
 		c.mu.Unlock()
 		if !still {
 			return // claimed again meanwhile
 		}
-		if err := c.delete(name, rev); err != nil {
-			c.opts.OnError(err)
-		}
+		err := c.delete(tok, rev)
 		c.mu.Lock()
-		again := !cl.releasing && c.held[name] == cl
-		if !again && c.held[name] == cl {
-			delete(c.held, name)
+		if c.held[tok] == cl {
+			delete(c.held, tok)
+			if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				c.holders[tok] = holding{c.id, rev} // an orphan, until a renewal deletes it
+			}
 		}
 		c.mu.Unlock()
-		if again { // claimed again as it was deleted
-			c.reclaim(name, cl)
-		}
 	}()
 }
 
-// reclaim creates again the key of a name this node holds, deleted by a
-// release it took back: unless another node was quicker, in which case
-// this node lost the name.
-func (c *Cluster) reclaim(name string, cl *claim) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
-	defer cancel()
-	rev, err := c.names.Create(ctx, token(name), []byte(c.id))
-	c.mu.Lock()
-	current := c.held[name] == cl
-	switch {
-	case current && err == nil:
-		cl.rev = rev
-	case current && errors.Is(err, jetstream.ErrKeyExists):
-		delete(c.held, name)
-	}
-	c.mu.Unlock()
-	switch {
-	case current && errors.Is(err, jetstream.ErrKeyExists):
-		c.node.Lost(name)
-	case err != nil:
-		c.opts.OnError(fmt.Errorf("natsregistry: claiming %q again: %w", name, err))
-	}
-}
-
 // delete deletes the name's key, if it is still at revision rev.
-func (c *Cluster) delete(name string, rev uint64) error {
+func (c *Cluster) delete(tok string, rev uint64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
-	if err := c.names.Delete(ctx, token(name), jetstream.LastRevision(rev)); err != nil {
-		return fmt.Errorf("natsregistry: releasing %q: %w", name, err)
-	}
-	return nil
+	return c.names.Delete(ctx, tok, jetstream.LastRevision(rev))
 }
 
-// Send sends info to the node that holds the name, as this node last heard
-// from the buckets: [registry.ErrNoName] if none does, or its node is taken
-// for dead. It does not wait, and does not learn whether the connection
-// took the info: a name that has just moved misses it.
+// Send sends info to the node that holds the name: [registry.ErrNoName] if
+// none does, or its node is taken for dead. A name this node has not heard
+// of is looked up in the bucket first, which waits Timeout at most. Send
+// does not learn whether the connection took the info: a name that has
+// just moved misses it.
 func (c *Cluster) Send(name string, info any) error {
+	tok := token(name)
 	c.mu.Lock()
-	id := c.holders[name]
-	alive := c.live[id]
+	h, known := c.holders[tok]
+	closed := c.closed
 	c.mu.Unlock()
-	if !alive || id == c.id {
+	if closed {
+		return ErrClosed
+	}
+	if !known {
+		ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+		defer cancel()
+		e, err := c.names.Get(ctx, tok)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			return registry.ErrNoName
+		case err != nil:
+			return fmt.Errorf("natsregistry: looking %q up: %w", name, err)
+		}
+		h = holding{string(e.Value()), e.Revision()}
+	}
+	c.mu.Lock()
+	dead := known && !c.live[h.node] // looked up, it is as fresh as the bucket
+	c.mu.Unlock()
+	if dead || h.node == c.id {
 		return registry.ErrNoName
 	}
-	m, err := c.message(c.opts.Prefix+".node."+id, info)
+	m, err := c.message(c.opts.Prefix+".node."+h.node, info)
 	if err != nil {
 		return err
 	}

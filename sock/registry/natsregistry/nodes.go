@@ -10,7 +10,8 @@ import (
 )
 
 // renew renews this node's key every NodeTTL/3 until Close, so that the
-// others know it is alive. While the node is cut off from NATS it waits.
+// others know it is alive, and deletes the keys of names it no longer
+// holds. While the node is cut off from NATS it waits.
 func (c *Cluster) renew() {
 	defer c.bg.Done()
 	tick := time.NewTicker(c.opts.NodeTTL / 3)
@@ -30,6 +31,7 @@ func (c *Cluster) renew() {
 			c.opts.OnError(fmt.Errorf("natsregistry: renewing this node: %w", err))
 		}
 		failing = err != nil
+		c.deleteOrphans()
 	}
 }
 
@@ -51,4 +53,22 @@ func (c *Cluster) renewOnce() error {
 	c.rev = next
 	c.mu.Unlock()
 	return nil
+}
+
+// deleteOrphans deletes the keys that name this node for names it does not
+// hold: a claim that timed out here but reached the server, a release
+// whose delete was lost with the connection. Each is deleted at the
+// revision this node last heard of, so a claim racing with it wins.
+func (c *Cluster) deleteOrphans() {
+	c.mu.Lock()
+	orphans := map[string]uint64{}
+	for tok, h := range c.holders {
+		if h.node == c.id && c.held[tok] == nil && c.claiming[tok] == 0 {
+			orphans[tok] = h.rev
+		}
+	}
+	c.mu.Unlock()
+	for tok, rev := range orphans {
+		c.delete(tok, rev) // failing if it changed meanwhile
+	}
 }

@@ -1,14 +1,23 @@
 package natsregistry
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
-// token makes a name or a group one token of a NATS subject or key of a
+// maxReadable is the longest token written readably; longer ones are
+// hashed, so that no name or group makes a subject or a key too long for
+// the server (which closes a connection whose command is over 4 KiB).
+const maxReadable = 128
+
+// token makes a name or a group one token of a NATS subject or a key of a
 // key-value bucket, readable when it can be: letters, digits, - and _ stay,
-// any other byte is written =XX in hex ("room:1" is "room=3A1").
+// any other byte is written =XX in hex ("room:1" is "room=3A1"). A token
+// that would be longer than 128 bytes is "==" and the SHA-256 of s in hex:
+// the same on every node, and never a readable token, in which = is always
+// followed by two hex digits.
 func token(s string) string {
 	if s == "" {
 		return "="
@@ -21,30 +30,10 @@ func token(s string) string {
 		default:
 			fmt.Fprintf(&b, "=%02X", c)
 		}
+		if b.Len() > maxReadable {
+			sum := sha256.Sum256([]byte(s))
+			return "==" + hex.EncodeToString(sum[:])
+		}
 	}
 	return b.String()
-}
-
-// untoken reverses token.
-func untoken(t string) (string, error) {
-	if t == "=" {
-		return "", nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(t); i++ {
-		if t[i] != '=' {
-			b.WriteByte(t[i])
-			continue
-		}
-		if i+3 > len(t) {
-			return "", fmt.Errorf("natsregistry: %q: a cut escape", t)
-		}
-		n, err := strconv.ParseUint(t[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", fmt.Errorf("natsregistry: %q: %w", t, err)
-		}
-		b.WriteByte(byte(n))
-		i += 2
-	}
-	return b.String(), nil
 }
