@@ -28,7 +28,11 @@ func (c *Conn) infoQueue() *infoQueue {
 		return q
 	}
 	s := c.session
-	if c.infos.CompareAndSwap(nil, &infoQueue{limit: s.opts.InfoQueueSize}) {
+	q := &infoQueue{limit: s.opts.InfoQueueSize}
+	if h := s.opts.Hooks; h != nil && h.InfoDropped != nil {
+		q.dropped = func() { h.InfoDropped(c) }
+	}
+	if c.infos.CompareAndSwap(nil, q) {
 		// NotifyInfo may run concurrently: whichever of us comes second
 		// hands the notify function to the new queue.
 		if notify := s.notify.Load(); notify != nil {
@@ -91,12 +95,13 @@ func (s *Session) closeInfos() {
 // infoQueue is the bounded, goroutine-safe queue behind [Conn.SendInfo].
 // Senders never block: a full or closed queue refuses the info at once.
 type infoQueue struct {
-	mu     sync.Mutex
-	queue  []any
-	spare  []any // the drained queue, kept to be reused
-	limit  int
-	closed bool
-	notify func() // called when the queue stops being empty, if not nil
+	mu      sync.Mutex
+	queue   []any
+	spare   []any // the drained queue, kept to be reused
+	limit   int
+	closed  bool
+	notify  func() // called when the queue stops being empty, if not nil
+	dropped func() // called when the queue refuses an info for being full, if not nil
 }
 
 // closedQueue stands for the queue of a connection that terminated before
@@ -111,6 +116,9 @@ func (q *infoQueue) put(info any) error {
 		return ErrClosed
 	case len(q.queue) >= q.limit:
 		q.mu.Unlock()
+		if q.dropped != nil {
+			q.dropped()
+		}
 		return ErrInfoQueueFull
 	}
 	first := len(q.queue) == 0

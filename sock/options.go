@@ -45,6 +45,9 @@ type Options struct {
 	// Logger receives the connection's log records, with a "conn" attribute
 	// holding its ID. Default slog.Default().
 	Logger *slog.Logger
+
+	// Hooks are told what the connection does, for metrics. Default none.
+	Hooks *Hooks
 }
 
 // Defaults of the Options fields.

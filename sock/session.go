@@ -36,10 +36,13 @@ type Session struct {
 	timers   timerHeap
 	timerSeq uint64
 
-	lastRead time.Time // when the peer last sent anything
-	nextPing time.Time // when the next keepalive ping is due; zero without keepalive
-	pongDue  time.Time // when an unanswered keepalive ping times out; zero if none is
-	closeDue time.Time // when the closing handshake times out
+	opened   time.Time    // when Open ran
+	lastRead time.Time    // when the peer last sent anything
+	nextPing time.Time    // when the next keepalive ping is due; zero without keepalive
+	pingSent time.Time    // when the oldest unanswered keepalive ping was sent
+	pongDue  time.Time    // when an unanswered keepalive ping times out; zero if none is
+	closeDue time.Time    // when the closing handshake times out
+	rtt      atomic.Int64 // the last keepalive round trip, in nanoseconds, for any goroutine
 
 	reason Reason
 }
@@ -113,6 +116,11 @@ func (s *Session) Options() Options { return s.opts }
 func (s *Session) Output() []Frame {
 	out := s.out
 	s.out = s.out[:0]
+	if h := s.opts.Hooks; h != nil && h.Sent != nil {
+		for _, f := range out {
+			h.Sent(&s.conn, f.Op, len(f.Payload))
+		}
+	}
 	return out
 }
 
@@ -158,9 +166,12 @@ func (s *Session) Open(now time.Time) {
 	if s.state != stateNew {
 		panic("sock: Session opened twice")
 	}
-	s.now, s.lastRead, s.state = now, now, stateOpen
+	s.now, s.opened, s.lastRead, s.state = now, now, now, stateOpen
 	if s.opts.PingInterval > 0 {
 		s.nextPing = now.Add(s.opts.PingInterval)
+	}
+	if h := s.opts.Hooks; h != nil && h.Opened != nil {
+		h.Opened(&s.conn)
 	}
 	if s.has&hasInit != 0 {
 		s.run(callInit, nil, nil)
@@ -176,6 +187,9 @@ func (s *Session) Receive(now time.Time, f Frame) {
 		return
 	}
 	s.lastRead = now
+	if h := s.opts.Hooks; h != nil && h.Received != nil && f.Op != OpContinuation {
+		h.Received(&s.conn, f.Op, len(f.Payload))
+	}
 	if s.state == stateClosing {
 		if f.Op == OpClose { // the peer's answer completes the closing handshake
 			s.state = stateDone
@@ -213,7 +227,10 @@ func (s *Session) receiveControl(f *Frame) {
 		s.out = append(s.out, Frame{Op: OpPong, Payload: pong})
 		s.handleControl(f)
 	case OpPong:
-		s.pongDue = time.Time{}
+		if !s.pongDue.IsZero() {
+			s.pongDue = time.Time{}
+			s.roundTrip(s.pingSent)
+		}
 		s.handleControl(f)
 	case OpClose:
 		code, text, err := f.ParseClose()
@@ -262,7 +279,7 @@ func (s *Session) Tick(now time.Time) {
 		s.out = append(s.out, Frame{Op: OpPing})
 		s.nextPing = now.Add(s.opts.PingInterval)
 		if s.pongDue.IsZero() {
-			s.pongDue = now.Add(s.opts.PongTimeout)
+			s.pongDue, s.pingSent = now.Add(s.opts.PongTimeout), now
 		}
 	}
 }
@@ -334,6 +351,7 @@ func (s *Session) run(cb callback, f *Frame, info any) {
 func (s *Session) apply(r Result) {
 	if err := r.check(); err != nil {
 		s.conn.Logger().Error("sock: handler bug", "err", err)
+		s.bug(err)
 		s.closeWithHandshake(Reason{Kind: ReasonError, Code: CloseInternalError, Err: err})
 		return
 	}
@@ -379,6 +397,9 @@ func (s *Session) terminate(r Reason) {
 	if r.Kind == ReasonError {
 		s.conn.Logger().Debug("sock: connection failed", "reason", r)
 	}
+	if h := s.opts.Hooks; h != nil && h.Terminated != nil {
+		defer func() { h.Terminated(&s.conn, s.reason, s.now.Sub(s.opened)) }() // after the recover below
+	}
 	if s.has&hasTerminate == 0 {
 		return
 	}
@@ -389,6 +410,7 @@ func (s *Session) terminate(r Reason) {
 		if v := recover(); v != nil {
 			p := &PanicError{Value: v, Stack: debug.Stack()}
 			s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(p.Stack))
+			s.bug(p)
 			s.reason = Reason{Kind: ReasonError, Code: s.reason.Code, Text: s.reason.Text, Err: p}
 		}
 	}()
@@ -411,6 +433,7 @@ func (s *Session) call(cb callback, f *Frame, info any) (r Result) {
 		if v := recover(); v != nil {
 			p := &PanicError{Value: v, Stack: debug.Stack()}
 			s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
+			s.bug(p)
 			r = Result{stop: stopError, code: CloseInternalError, err: p}
 		}
 	}()

@@ -59,8 +59,19 @@ type benchServer struct {
 }
 
 var benchServers = []benchServer{
-	{"sockhttp", benchSockhttpEcho},
+	{"sockhttp", func(checkJSON bool) (string, func() error) { return benchSockhttpEcho(checkJSON, nil) }},
+	{"sockhttp+hooks", func(checkJSON bool) (string, func() error) { return benchSockhttpEcho(checkJSON, benchHooks()) }},
 	{"gorilla", benchGorillaEcho},
+}
+
+// benchHooks counts messages and bytes each way, as a metrics collector
+// would.
+func benchHooks() *sockhttp.Hooks {
+	var in, out, inBytes, outBytes atomic.Int64
+	return &sockhttp.Hooks{Conn: &sock.Hooks{
+		Received: func(_ *sock.Conn, _ sock.Opcode, n int) { in.Add(1); inBytes.Add(int64(n)) },
+		Sent:     func(_ *sock.Conn, _ sock.Opcode, n int) { out.Add(1); outBytes.Add(int64(n)) },
+	}}
 }
 
 func benchServerNamed(name string) (benchServer, bool) {
@@ -72,9 +83,9 @@ func benchServerNamed(name string) (benchServer, bool) {
 	return benchServer{}, false
 }
 
-// benchSockhttpEcho serves sockhttp.Handler, default options, with a handler
-// that pushes every message back.
-func benchSockhttpEcho(checkJSON bool) (string, func() error) {
+// benchSockhttpEcho serves sockhttp.Handler, default options but for the
+// hooks, with a handler that pushes every message back.
+func benchSockhttpEcho(checkJSON bool, hooks *sockhttp.Hooks) (string, func() error) {
 	echo := sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
 	if checkJSON {
 		echo = func(_ *sock.Conn, msg sock.Frame) sock.Result {
@@ -86,7 +97,7 @@ func benchSockhttpEcho(checkJSON bool) (string, func() error) {
 	}
 	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo}, nil
-	}, nil)
+	}, &sockhttp.Options{Hooks: hooks})
 	srv := httptest.NewServer(ws)
 	return benchWSURL(srv), func() error {
 		defer srv.Close()

@@ -75,6 +75,55 @@ type Options struct {
 
 	// Drain paces [Server.Shutdown].
 	Drain Drain
+
+	// Hooks are told what the server and its connections do, for metrics.
+	// Default none.
+	Hooks *Hooks
+}
+
+// Hooks are told what a [Server] does, for metrics: see package sockprom
+// for Prometheus. Nil fields are skipped. They are called concurrently, on
+// the requests' and connections' goroutines: they must be safe for
+// concurrent use and must not block.
+type Hooks struct {
+	// Conn are every connection's hooks, unless the [sock.Options] of the
+	// connection ([Accept].ConnOptions) have their own.
+	Conn *sock.Hooks
+	// Upgraded is called for each request upgraded to a connection, before
+	// the connection opens.
+	Upgraded func(r *http.Request)
+	// Refused is called for each upgrade request answered otherwise, with
+	// the status sent and the [*Refusal] (whose cause errors.Is finds);
+	// the status is 0, and err gorilla's, when the upgrade failed after
+	// the handshake was accepted.
+	Refused func(r *http.Request, status int, err error)
+}
+
+func (h *Hooks) upgraded(r *http.Request) {
+	if h != nil && h.Upgraded != nil {
+		h.Upgraded(r)
+	}
+}
+
+func (h *Hooks) refused(r *http.Request, status int, err error) {
+	if h != nil && h.Refused != nil {
+		h.Refused(r, status, err)
+	}
+}
+
+// connOptions returns the connections' options of o: its ConnOptions, with
+// the connection hooks of its Hooks unless they have their own.
+func (o *Options) connOptions() *sock.Options {
+	h := o.Hooks
+	if h == nil || h.Conn == nil || (o.ConnOptions != nil && o.ConnOptions.Hooks != nil) {
+		return o.ConnOptions
+	}
+	var c sock.Options
+	if o.ConnOptions != nil {
+		c = *o.ConnOptions
+	}
+	c.Hooks = h.Conn
+	return &c
 }
 
 // Drain paces [Server.Shutdown], as Phoenix's drainer does: it closes the

@@ -21,12 +21,13 @@ import (
 // run by the handlers its factory makes, and keeps track of them so that
 // [Server.Shutdown] can close them. Make one with [NewServer].
 type Server struct {
-	factory  Factory
-	opts     Options
-	origins  origins
-	upgrader websocket.Upgrader
-	logger   *slog.Logger
-	wrap     atomic.Pointer[func(sock.Handler, *http.Request) sock.Handler]
+	factory     Factory
+	opts        Options
+	connOptions *sock.Options // opts.ConnOptions, with the hooks of opts.Hooks
+	origins     origins
+	upgrader    websocket.Upgrader
+	logger      *slog.Logger
+	wrap        atomic.Pointer[func(sock.Handler, *http.Request) sock.Handler]
 
 	ctx    context.Context // cancelled by Shutdown once it has drained the connections open when it began
 	cancel context.CancelCauseFunc
@@ -55,6 +56,7 @@ func NewServer(f Factory, opts *Options) *Server {
 		panic("sockhttp: NewServer: " + err.Error())
 	}
 	s.upgrader = newUpgrader(&s.opts)
+	s.connOptions = s.opts.connOptions()
 	s.logger = loggerOf(s.opts.ConnOptions)
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	return s
@@ -103,22 +105,30 @@ type liveConn struct {
 func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session, context.Context) {
 	client, refusal := s.admit(r, true)
 	if refusal != nil {
-		refusal.write(w)
+		s.refuse(w, r, refusal)
 		return nil, nil, nil
 	}
 	acc, refusal := s.negotiate(r)
 	if refusal != nil {
-		refusal.write(w)
+		s.refuse(w, r, refusal)
 		s.release(client)
 		return nil, nil, nil
 	}
 	ws, err := s.upgrader.Upgrade(w, r, acc.Header)
 	if err != nil { // gorilla has answered the client
+		s.opts.Hooks.refused(r, 0, err)
 		s.release(client)
 		return nil, nil, nil
 	}
+	s.opts.Hooks.upgraded(r)
 	t, sess := newSession(ws, r, &acc)
 	return t, sess, s.track(t, client)
+}
+
+// refuse answers r with the refusal, and tells the hooks.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, refusal *Refusal) {
+	refusal.write(w)
+	s.opts.Hooks.refused(r, refusal.status(), refusal)
 }
 
 // Negotiate decides what [Server.ServeHTTP] would answer the upgrade request
@@ -158,7 +168,9 @@ func (s *Server) negotiate(r *http.Request) (Accept, *Refusal) {
 		return Accept{}, logged(s.logger, internalError(err))
 	}
 	if acc.ConnOptions == nil {
-		acc.ConnOptions = s.opts.ConnOptions
+		acc.ConnOptions = s.connOptions
+	} else {
+		acc.ConnOptions = (&Options{ConnOptions: acc.ConnOptions, Hooks: s.opts.Hooks}).connOptions()
 	}
 	if refusal := settle(r, &acc, s.opts.Subprotocols); refusal != nil {
 		return Accept{}, logged(loggerOf(acc.ConnOptions), refusal)

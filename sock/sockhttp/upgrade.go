@@ -29,7 +29,7 @@ func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *O
 	if opts != nil {
 		o = *opts
 	}
-	acc := Accept{Handler: h, ConnOptions: o.ConnOptions}
+	acc := Accept{Handler: h, ConnOptions: o.connOptions()}
 	origins, err := newOrigins(&o)
 	var refusal *Refusal
 	switch {
@@ -44,13 +44,16 @@ func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *O
 	}
 	if refusal != nil {
 		refusal.write(w)
+		o.Hooks.refused(r, refusal.status(), refusal)
 		return nil, nil, refusal
 	}
 	u := newUpgrader(&o)
 	ws, err := u.Upgrade(w, r, acc.Header)
 	if err != nil {
+		o.Hooks.refused(r, 0, err)
 		return nil, nil, err
 	}
+	o.Hooks.upgraded(r)
 	t, sess := newSession(ws, r, &acc)
 	return t, sess, nil
 }

@@ -1,0 +1,56 @@
+package sock
+
+import "time"
+
+// Hooks are told what connections do, for metrics and tracing: set them in
+// [Options].Hooks. Nil fields are skipped, and a nil *Hooks costs nothing.
+// They are called on the connection's goroutines (InfoDropped on the
+// sender's), one at a time for a connection but concurrently across
+// connections: they must be safe for concurrent use and must not block.
+type Hooks struct {
+	// Opened is called as the connection opens, before Init.
+	Opened func(c *Conn)
+	// Received is called for each message and control frame the peer
+	// sends, with its payload's size: whole messages, once reassembled.
+	Received func(c *Conn, op Opcode, size int)
+	// Sent is called for each frame the connection hands its driver to
+	// write, with its payload's size.
+	Sent func(c *Conn, op Opcode, size int)
+	// RoundTrip is called with the time between a keepalive ping
+	// ([Options].PingInterval) and the pong that answered it; see also
+	// [Conn.RTT].
+	RoundTrip func(c *Conn, rtt time.Duration)
+	// InfoDropped is called when [Conn.SendInfo] refuses an info because
+	// the connection's queue is full ([ErrInfoQueueFull]).
+	InfoDropped func(c *Conn)
+	// Bug is called when a callback panicked (a [*PanicError]) or returned
+	// a Result sock refused ([ErrBadResult]): the connection closes with
+	// 1011 and goes on as if nothing else happened.
+	Bug func(c *Conn, err error)
+	// Terminated is called once Terminate has run, with the connection's
+	// [Session.Reason] and how long it lived, on the session's clock. A
+	// write that timed out ends a connection with an Err that is
+	// [ErrWriteTimeout].
+	Terminated func(c *Conn, r Reason, lived time.Duration)
+}
+
+// RTT returns the round trip of the last keepalive ping answered, or 0
+// before any (or without [Options].PingInterval). It may be called from any
+// goroutine.
+func (c *Conn) RTT() time.Duration { return time.Duration(c.session.rtt.Load()) }
+
+// roundTrip notes a pong that answered the keepalive ping sent at sent.
+func (s *Session) roundTrip(sent time.Time) {
+	rtt := s.now.Sub(sent)
+	s.rtt.Store(int64(rtt))
+	if h := s.opts.Hooks; h != nil && h.RoundTrip != nil {
+		h.RoundTrip(&s.conn, rtt)
+	}
+}
+
+// bug tells the hooks of a handler bug.
+func (s *Session) bug(err error) {
+	if h := s.opts.Hooks; h != nil && h.Bug != nil {
+		h.Bug(&s.conn, err)
+	}
+}
