@@ -394,12 +394,7 @@ func (s *Session) terminate(r Reason) {
 	s.state = stateClosing // no callback runs from here on, whatever the caller sets next
 	s.closeInfos()
 	s.dropTimers()
-	if r.Kind == ReasonError {
-		s.conn.Logger().Debug("sock: connection failed", "reason", r)
-	}
-	if h := s.opts.Hooks; h != nil && h.Terminated != nil {
-		defer func() { h.Terminated(&s.conn, s.reason, s.now.Sub(s.opened)) }() // after the recover below
-	}
+	defer s.ended() // after the recover below
 	if s.has&hasTerminate == 0 {
 		return
 	}
@@ -415,6 +410,40 @@ func (s *Session) terminate(r Reason) {
 		}
 	}()
 	s.handler.(TerminateHandler).Terminate(&s.conn, r)
+}
+
+// ended logs the connection's end, one record at Info, and tells the
+// hooks. What a peer did wrong is logged apart at Debug: a hostile client
+// must not be able to fill the logs with its errors.
+func (s *Session) ended() {
+	r, lived := s.reason, s.now.Sub(s.opened)
+	l := s.conn.Logger()
+	attrs := []any{"reason", r.Kind, "code", int(r.Code), "duration", lived}
+	if r.Text != "" {
+		attrs = append(attrs, "text", r.Text)
+	}
+	if r.Kind == ReasonError {
+		if peersFault(r.Err) {
+			l.Debug("sock: the peer broke the protocol", "err", r.Err)
+		} else {
+			attrs = append(attrs, "err", r.Err)
+		}
+	}
+	l.Info("sock: connection ended", attrs...)
+	if h := s.opts.Hooks; h != nil && h.Terminated != nil {
+		h.Terminated(&s.conn, r, lived)
+	}
+}
+
+// peersFault reports whether err is the peer's: a violation of the
+// protocol, text that is not UTF-8, a message too big, a lost connection.
+func peersFault(err error) bool {
+	for _, e := range [...]error{ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig, ErrConnectionLost} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // An enum, not a closure per callback: 208 bytes less under every callback (measured: 8 KiB idle stack without, path=json).

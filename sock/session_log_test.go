@@ -11,7 +11,9 @@ import (
 )
 
 // TestLogging checks what a session logs: handler bugs at error level, dropped
-// info at debug level, each with the connection's ID as "conn".
+// info at debug level, one record of each connection's end at info level
+// (what a peer did wrong apart, at debug level), each with the connection's
+// ID as "conn".
 func TestLogging(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -54,6 +56,31 @@ func TestLogging(t *testing.T) {
 				s.DeliverInfo(at(time.Second))
 			},
 			want: []string{`level=DEBUG msg="sock: info dropped: handler has no HandleInfo" conn=42 info=lost`},
+		},
+		{
+			name:    "end",
+			handler: func(h *recorder) sock.Handler { return h },
+			drive: func(s *sock.Session) {
+				s.Receive(at(1500*time.Millisecond), sock.CloseFrame(sock.CloseNormal, "bye"))
+			},
+			want: []string{`level=INFO msg="sock: connection ended" conn=42 reason=remote code=1000 duration=1.5s text=bye`},
+		},
+		{
+			name:    "end by a handler error",
+			handler: func(h *recorder) sock.Handler { return h },
+			drive: func(s *sock.Session) {
+				s.Fail(at(time.Second), sock.ErrWriteTimeout)
+			},
+			want: []string{`level=INFO msg="sock: connection ended" conn=42 reason=error code=1006 duration=1s err="sock: write timeout"`},
+		},
+		{
+			name:    "end by a peer's fault",
+			handler: func(h *recorder) sock.Handler { return h },
+			drive:   func(s *sock.Session) { s.Receive(at(time.Second), sock.Text(string([]byte{0xff}))) },
+			want: []string{
+				`level=DEBUG msg="sock: the peer broke the protocol" conn=42 err="sock: text message is not valid UTF-8"`,
+				`level=INFO msg="sock: connection ended" conn=42 reason=error code=1007 duration=1s` + "\n",
+			},
 		},
 	}
 	for _, tt := range tests {
