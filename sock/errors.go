@@ -34,6 +34,10 @@ var (
 	ErrWriteTimeout = errors.New("sock: write timeout")
 	// ErrConnectionLost is a transport that ended without a closing handshake.
 	ErrConnectionLost = errors.New("sock: connection lost")
+	// ErrBusy is a message the server had no room for: a transport's
+	// memory budget for messages still arriving was spent. The connection
+	// closes with 1013 try again later.
+	ErrBusy = errors.New("sock: no room for the message now")
 	// ErrRestart, as the cause of the context given to [Serve] (see
 	// context.WithCancelCause), makes its shutdown close with 1012 service
 	// restart rather than 1001 going away: the server is coming back, and

@@ -286,7 +286,8 @@ func (s *Session) Tick(now time.Time) {
 
 // Fail reports that the transport failed: a read or write error, a protocol
 // violation it detected (wrap [ErrProtocol]), an oversize message
-// ([ErrMessageTooBig]) or a write timeout ([ErrWriteTimeout]). A nil err means
+// ([ErrMessageTooBig]), a message it had no room for ([ErrBusy]) or a write
+// timeout ([ErrWriteTimeout]). A nil err means
 // the transport ended without a closing handshake.
 func (s *Session) Fail(now time.Time, err error) {
 	if !s.advance(now) {
@@ -303,6 +304,8 @@ func (s *Session) Fail(now time.Time, err error) {
 		s.fail(CloseTooBig, err)
 	case errors.Is(err, ErrInvalidUTF8):
 		s.fail(CloseInvalidPayload, err)
+	case errors.Is(err, ErrBusy):
+		s.fail(CloseTryAgainLater, err)
 	default:
 		switch {
 		case err == nil:

@@ -73,6 +73,16 @@ type Options struct {
 	// Default 5s.
 	RetryAfter time.Duration
 
+	// MemoryBudget bounds the bytes a [Server]'s connections hold, all
+	// together, in messages that have not all arrived yet: a client can
+	// send most of a large message and stall, and a few hundred such
+	// clients would otherwise pin MaxMessageSize each. The first 64 KiB of
+	// each message are not counted. A message that would take the
+	// connections past the budget fails: the connection closes with 1013
+	// try again later ([sock.ErrBusy]). Default 256 MiB; negative means no
+	// bound. Connections of [Upgrade] have none.
+	MemoryBudget int64
+
 	// Drain paces [Server.Shutdown].
 	Drain Drain
 

@@ -24,6 +24,7 @@ type Server struct {
 	factory     Factory
 	opts        Options
 	connOptions *sock.Options // opts.ConnOptions, with the hooks of opts.Hooks
+	budget      *budget       // for messages still arriving
 	origins     origins
 	upgrader    websocket.Upgrader
 	logger      *slog.Logger
@@ -57,6 +58,7 @@ func NewServer(f Factory, opts *Options) *Server {
 	}
 	s.upgrader = newUpgrader(&s.opts)
 	s.connOptions = s.opts.connOptions()
+	s.budget = newBudget(&s.opts)
 	s.logger = loggerOf(s.opts.ConnOptions)
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	return s
@@ -121,7 +123,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock
 		return nil, nil, nil
 	}
 	s.opts.Hooks.upgraded(r)
-	t, sess := newSession(ws, r, &acc)
+	t, sess := newSession(ws, r, &acc, s.budget)
 	return t, sess, s.track(t, client)
 }
 
@@ -358,7 +360,7 @@ func (s *Server) nextBatch(size int) []*cohort {
 
 // newSession makes the Session for acc on the connection ws that upgraded
 // r, and its transport.
-func newSession(ws *websocket.Conn, r *http.Request, acc *Accept) (*transport, *sock.Session) {
+func newSession(ws *websocket.Conn, r *http.Request, acc *Accept, b *budget) (*transport, *sock.Session) {
 	sess := sock.NewSession(acc.Handler, sock.ConnInfo{Request: r, Subprotocol: acc.Subprotocol}, acc.ConnOptions)
-	return newTransport(ws, sess.Options().MaxMessageSize), sess
+	return newTransport(ws, sess.Options().MaxMessageSize, b), sess
 }

@@ -24,15 +24,16 @@ import (
 // without status (1005) instead of a protocol error, and does not show the raw
 // payload, so the Session cannot tell.
 type transport struct {
-	ws  *websocket.Conn
-	max int64 // the largest message, in bytes
+	ws     *websocket.Conn
+	max    int64   // the largest message, in bytes
+	budget *budget // the server's, for messages still arriving; nil for none
 }
 
 var _ sock.Transport = (*transport)(nil)
 
-func newTransport(ws *websocket.Conn, maxMessageSize int64) *transport {
+func newTransport(ws *websocket.Conn, maxMessageSize int64, b *budget) *transport {
 	ws.SetReadLimit(maxMessageSize)
-	return &transport{ws: ws, max: maxMessageSize}
+	return &transport{ws: ws, max: maxMessageSize, budget: b}
 }
 
 // partial is what the transport emits when part of a message has arrived.
@@ -70,7 +71,9 @@ func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 //
 // The buffer starts at 512 bytes and doubles; when it is full, a small probe
 // finds out whether the message has ended before the buffer grows, so that
-// a message of 1 KiB costs 1.5 KiB, not io.ReadAll's 2.8.
+// a message of 1 KiB costs 1.5 KiB, not io.ReadAll's 2.8. What the buffer
+// holds past its first 64 KiB is taken from the server's budget until the
+// message is whole: past the budget, the message fails with [sock.ErrBusy].
 func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, error) {
 	over := t.max // the first size past the limit: reading one byte more tells
 	if over < math.MaxInt64 {
@@ -78,6 +81,8 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 	}
 	b := make([]byte, 0, min(512, over))
 	var probe [64]byte
+	var held int64 // of the budget
+	defer func() { t.budget.give(held) }()
 	for {
 		var n int
 		var err error
@@ -86,6 +91,13 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 			b = b[:len(b)+n]
 		} else {
 			if n, err = r.Read(probe[:]); n > 0 {
+				need := int64(2*cap(b)) - freeBytes
+				if need > held {
+					if !t.budget.take(need - held) {
+						return nil, fmt.Errorf("%w: the server holds its budget of %d bytes in messages still arriving", sock.ErrBusy, t.budget.limit)
+					}
+					held = need
+				}
 				b = append(slices.Grow(b, len(b)), probe[:n]...)
 			}
 		}
@@ -107,7 +119,7 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 func (t *transport) readError(err error, emit func(sock.Frame)) error {
 	var closeErr *websocket.CloseError
 	switch {
-	case errors.Is(err, sock.ErrMessageTooBig): // readMessage's own
+	case errors.Is(err, sock.ErrMessageTooBig), errors.Is(err, sock.ErrBusy): // readMessage's own
 		return err
 	case errors.As(err, &closeErr) && closeErr.Code == websocket.CloseAbnormalClosure:
 		return io.ErrUnexpectedEOF // gorilla's name for a connection cut mid-frame

@@ -54,6 +54,6 @@ func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *O
 		return nil, nil, err
 	}
 	o.Hooks.upgraded(r)
-	t, sess := newSession(ws, r, &acc)
+	t, sess := newSession(ws, r, &acc, nil) // no server, no budget
 	return t, sess, nil
 }

@@ -135,35 +135,27 @@ func (c *Cluster) delete(tok string, rev uint64) error {
 }
 
 // Send sends info to the node that holds the name: [registry.ErrNoName] if
-// none does, or its node is taken for dead. A name this node has not heard
-// of is looked up in the bucket first, which waits Timeout at most. Send
-// does not learn whether the connection took the info: a name that has
-// just moved misses it.
+// none does, or its node is dead. What this node has not heard of yet — the
+// name, or its holder's node — is asked of the buckets, which waits Timeout
+// at most. Send does not learn whether the connection took the info: a
+// name that has just moved misses it.
 func (c *Cluster) Send(name string, info any) error {
 	tok := token(name)
 	c.mu.Lock()
 	h, known := c.holders[tok]
+	alive := c.live[h.node]
 	closed := c.closed
 	c.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
-	if !known {
-		ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
-		defer cancel()
-		e, err := c.names.Get(ctx, tok)
-		switch {
-		case errors.Is(err, jetstream.ErrKeyNotFound):
-			return registry.ErrNoName
-		case err != nil:
+	if !known || !alive {
+		var err error
+		if h, alive, err = c.lookUp(tok); err != nil {
 			return fmt.Errorf("natsregistry: looking %q up: %w", name, err)
 		}
-		h = holding{string(e.Value()), e.Revision()}
 	}
-	c.mu.Lock()
-	dead := known && !c.live[h.node] // looked up, it is as fresh as the bucket
-	c.mu.Unlock()
-	if dead || h.node == c.id {
+	if !alive || h.node == c.id {
 		return registry.ErrNoName
 	}
 	m, err := c.message(c.opts.Prefix+".node."+h.node, info)
@@ -172,6 +164,27 @@ func (c *Cluster) Send(name string, info any) error {
 	}
 	m.Header.Set(headerName, name)
 	return c.nc.PublishMsg(m)
+}
+
+// lookUp asks the buckets who holds the name, and whether its node lives.
+func (c *Cluster) lookUp(tok string) (h holding, alive bool, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+	defer cancel()
+	e, err := c.names.Get(ctx, tok)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return holding{}, false, nil
+	case err != nil:
+		return holding{}, false, err
+	}
+	h = holding{string(e.Value()), e.Revision()}
+	switch _, err := c.nodes.Get(ctx, h.node); {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return h, false, nil
+	case err != nil:
+		return h, false, err
+	}
+	return h, true, nil
 }
 
 // receiveForName delivers a message another node sent to a name here.
