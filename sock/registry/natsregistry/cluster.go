@@ -60,12 +60,15 @@ type Cluster struct {
 	id    string // this node's
 	node  registry.Node
 
+	renewing sync.Mutex // held while this node's key is renewed
+
 	mu       sync.Mutex
 	closed   bool
 	rev      uint64 // of this node's key
 	groups   map[string]*subscription
 	held     map[string]*claim  // names this node holds, by token
 	claiming map[string]int     // tokens of the claims under way
+	released map[string]bool    // tokens released while being claimed
 	holders  map[string]holding // every name held in the cluster, by token
 	live     map[string]bool    // every live node
 	toNode   *nats.Subscription
@@ -93,7 +96,7 @@ const (
 // the names already held. Close it when done; nc is the caller's to close.
 func New(nc *nats.Conn, opts *Options) (*Cluster, error) {
 	c := &Cluster{nc: nc, id: nuid.Next(), groups: map[string]*subscription{}, held: map[string]*claim{},
-		claiming: map[string]int{}, holders: map[string]holding{}, live: map[string]bool{}, stop: make(chan struct{})}
+		claiming: map[string]int{}, released: map[string]bool{}, holders: map[string]holding{}, live: map[string]bool{}, stop: make(chan struct{})}
 	if opts != nil {
 		c.opts = *opts
 	}
@@ -107,8 +110,9 @@ func New(nc *nats.Conn, opts *Options) (*Cluster, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
 	c.names, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: c.opts.Buckets + "-names",
-		Description: "sockkit registry: WebSocket connections' names, by the node that holds each",
-		Storage:     jetstream.MemoryStorage})
+		Description:    "sockkit registry: WebSocket connections' names, by the node that holds each",
+		LimitMarkerTTL: c.opts.NodeTTL, // the markers of names given up expire
+		Storage:        jetstream.MemoryStorage})
 	if err != nil {
 		return nil, fmt.Errorf("natsregistry: the names bucket: %w", err)
 	}
@@ -184,12 +188,12 @@ func (c *Cluster) Start(node registry.Node) {
 	}
 	c.node = node
 	sub, err := c.nc.Subscribe(c.opts.Prefix+".node."+c.id, c.receiveForName)
-	if err != nil {
-		c.opts.OnError(fmt.Errorf("natsregistry: this node's subject: %w", err))
-	}
 	c.toNode = sub
 	c.bg.Add(1)
 	go c.renew()
+	if err != nil {
+		go c.opts.OnError(fmt.Errorf("natsregistry: this node's subject: %w", err)) // not under c.mu
+	}
 }
 
 // Close tells the other nodes this node is gone, which frees its names,

@@ -33,7 +33,9 @@
 // Buckets-nodes, renewed every NodeTTL/3: a node that has not renewed it
 // for NodeTTL (it died, or is cut off) is taken for dead, and the next node
 // to claim one of its names takes the name over; the live node with the
-// lowest ID deletes the names of a node that left or expired. Send to a
+// lowest ID deletes the names of a node that left or expired. A name given
+// up leaves a marker that the bucket drops after NodeTTL: names once used
+// do not pile up. Send to a
 // name held on another node goes to that node's subject, Prefix.node.ID
 // (a name this node has not heard of yet is looked up in the bucket).
 // Names and groups of any length and bytes may be used: in subjects and
@@ -56,8 +58,9 @@
 //     its next renewal.
 //
 // When the connection returns, nats.go subscribes again and the node
-// renews its key: it keeps its names. If it was cut off for longer than
-// NodeTTL and another node took one of its names over meanwhile, the
-// connection that held it here loses it: its HandleInfo receives
+// renews its key at once: it keeps its names. If it was cut off for longer
+// than NodeTTL it was taken for dead and its names' keys were deleted: it
+// writes them again, unless another node took one over meanwhile — then
+// the connection that held it here loses it: its HandleInfo receives
 // [registry.NameLost].
 package natsregistry

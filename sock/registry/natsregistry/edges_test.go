@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sockkit/sockkit/sock/registry"
 	"github.com/sockkit/sockkit/sock/registry/natsregistry"
@@ -233,4 +234,133 @@ func TestOptionsChecked(t *testing.T) {
 			t.Errorf("New(%+v): no error", o)
 		}
 	}
+}
+
+// fast are the options of a cluster whose nodes are taken for dead after
+// a second.
+func fast() *natsregistry.Options {
+	return &natsregistry.Options{NodeTTL: time.Second, Timeout: 300 * time.Millisecond}
+}
+
+// Back from a cut long enough to be taken for dead, a node that no other
+// node took a name from keeps its names: their keys, deleted meanwhile,
+// are written again, and Send reaches them.
+func TestNamesKeptAfterBeingTakenForDead(t *testing.T) {
+	url := natstest.Start(t)
+	p := natstest.NewProxy(t, url)
+	a, fa, nc := bare(t, p.URL(), fast())
+	b, _, _ := bare(t, url, fast())
+	if err := a.Claim("ada"); err != nil {
+		t.Fatal(err)
+	}
+	p.Cut()
+	waitConnected(t, nc, false)
+	time.Sleep(2 * time.Second) // a's key expires; b deletes its names
+	p.Restore()
+	waitConnected(t, nc, true)
+	eventually(t, "Send to ada, on node a, back", func() error { return b.Send("ada", "hi") })
+	if err := b.Claim("ada"); !errors.Is(err, registry.ErrNameTaken) {
+		t.Errorf("node b's claim of ada, held on node a: %v", err)
+	}
+	fa.mu.Lock()
+	defer fa.mu.Unlock()
+	if len(fa.lost) > 0 {
+		t.Errorf("node a told it lost %v", fa.lost)
+	}
+}
+
+// A name claimed the moment a node is back from a long cut, before its
+// renewer noticed it was taken for dead, is not taken over.
+func TestClaimRightAfterReturn(t *testing.T) {
+	url := natstest.Start(t)
+	p := natstest.NewProxy(t, url)
+	a, _, nc := bare(t, p.URL(), fast())
+	b, _, _ := bare(t, url, fast())
+	p.Cut()
+	waitConnected(t, nc, false)
+	time.Sleep(1500 * time.Millisecond)
+	p.Restore()
+	waitConnected(t, nc, true)
+	if err := a.Claim("zed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Claim("zed"); !errors.Is(err, registry.ErrNameTaken) {
+		t.Errorf("node b's claim of zed, claimed by node a a moment before: %v", err)
+	}
+}
+
+// Claims under way as the cluster closes, and names given up as they are
+// claimed, leave no key behind.
+func TestNoKeyLeftBehind(t *testing.T) {
+	url := natstest.Start(t)
+	a, _, nc := bare(t, url, nil)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() { a.Claim(fmt.Sprint("n", i)) })
+	}
+	for i := range 20 {
+		wg.Go(func() {
+			name := fmt.Sprint("r", i)
+			go a.Release(name) // as it is claimed
+			a.Claim(name)
+			a.Release(name)
+		})
+	}
+	time.Sleep(time.Millisecond)
+	a.Close()
+	wg.Wait()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := js.KeyValue(t.Context(), "sockkit-names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "no key left", func() error {
+		keys, err := names.ListKeys(t.Context())
+		if err != nil {
+			return err
+		}
+		var left []string
+		for k := range keys.Keys() {
+			left = append(left, k)
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("%d keys left: %v", len(left), left)
+		}
+		return nil
+	})
+}
+
+// Names given up leave nothing in the bucket once NodeTTL has passed: a
+// chat of guests does not grow it for ever.
+func TestReleasedNamesLeaveNothing(t *testing.T) {
+	url := natstest.Start(t)
+	a, _, nc := bare(t, url, fast())
+	for i := range 500 {
+		name := fmt.Sprint("guest", i)
+		if err := a.Claim(name); err != nil {
+			t.Fatal(err)
+		}
+		a.Release(name)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(t.Context(), "KV_sockkit-names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "an empty names bucket", func() error {
+		info, err := stream.Info(t.Context())
+		if err != nil {
+			return err
+		}
+		if n := info.State.Msgs; n > 0 {
+			return fmt.Errorf("%d messages", n)
+		}
+		return nil
+	})
 }

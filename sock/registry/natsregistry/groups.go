@@ -28,10 +28,16 @@ func (c *Cluster) Leave(group string) { c.count(group, -1) }
 // count adds n to the group's members here, subscribing or unsubscribing
 // as it goes above zero or back.
 func (c *Cluster) count(group string, n int) {
+	if err := c.countLocked(group, n); err != nil {
+		c.opts.OnError(err)
+	}
+}
+
+func (c *Cluster) countLocked(group string, n int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return
+		return nil
 	}
 	s := c.groups[group]
 	if s == nil {
@@ -39,22 +45,22 @@ func (c *Cluster) count(group string, n int) {
 		c.groups[group] = s
 	}
 	s.members += n
+	var err error
 	switch {
 	case s.members > 0 && s.sub == nil:
-		sub, err := c.nc.Subscribe(c.subject(group), func(m *nats.Msg) { c.receive(group, m) })
-		if err != nil {
-			c.opts.OnError(fmt.Errorf("natsregistry: joining %q: %w", group, err))
+		if s.sub, err = c.nc.Subscribe(c.subject(group), func(m *nats.Msg) { c.receive(group, m) }); err != nil {
+			err = fmt.Errorf("natsregistry: joining %q: %w", group, err)
 		}
-		s.sub = sub
 	case s.members <= 0 && s.sub != nil:
-		if err := s.sub.Unsubscribe(); err != nil {
-			c.opts.OnError(fmt.Errorf("natsregistry: leaving %q: %w", group, err))
+		if err = s.sub.Unsubscribe(); err != nil {
+			err = fmt.Errorf("natsregistry: leaving %q: %w", group, err)
 		}
 		s.sub = nil
 	}
 	if s.members == 0 {
 		delete(c.groups, group)
 	}
+	return err
 }
 
 // Publish sends info to the group's members on the other nodes. It does

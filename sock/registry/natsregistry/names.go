@@ -42,6 +42,16 @@ func (c *Cluster) Claim(name string) error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
+	// This node's key first, asked of the bucket: back from a long cut,
+	// before the renewer noticed, the node is taken for dead, and a name it
+	// claimed would be taken over at once.
+	_, err := c.nodes.Get(ctx, c.id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		err = c.renewOnce()
+	}
+	if err != nil {
+		return fmt.Errorf("natsregistry: claiming %q: this node's key: %w", name, err)
+	}
 	rev, err := c.create(ctx, tok)
 	if err != nil {
 		if !errors.Is(err, registry.ErrNameTaken) {
@@ -50,6 +60,20 @@ func (c *Cluster) Claim(name string) error {
 		return err
 	}
 	c.mu.Lock()
+	h, seen := c.holders[tok]
+	switch {
+	case c.closed, c.released[tok]: // given up while it was being claimed
+		delete(c.released, tok)
+		c.mu.Unlock()
+		c.delete(tok, rev)
+		if c.closed {
+			return ErrClosed
+		}
+		return nil
+	case seen && h.node != c.id && h.rev > rev: // taken over already: the watcher was quicker
+		c.mu.Unlock()
+		return registry.ErrNameTaken
+	}
 	c.held[tok] = &claim{name: name, rev: rev} // a Release under way finds another claim: it leaves it
 	c.holders[tok] = holding{c.id, rev}
 	c.mu.Unlock()
@@ -101,6 +125,9 @@ func (c *Cluster) Release(name string) {
 	c.mu.Lock()
 	cl := c.held[tok]
 	if cl == nil || c.closed {
+		if c.claiming[tok] > 0 { // the claim deletes its key when it lands
+			c.released[tok] = true
+		}
 		c.mu.Unlock()
 		return
 	}
@@ -127,11 +154,13 @@ func (c *Cluster) Release(name string) {
 	}()
 }
 
-// delete deletes the name's key, if it is still at revision rev.
+// delete deletes the name's key, if it is still at revision rev: purges
+// it, leaving a marker that the bucket drops after NodeTTL, so that names
+// once used do not pile up in the bucket.
 func (c *Cluster) delete(tok string, rev uint64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
-	return c.names.Delete(ctx, tok, jetstream.LastRevision(rev))
+	return c.names.Purge(ctx, tok, jetstream.LastRevision(rev), jetstream.PurgeTTL(c.opts.NodeTTL))
 }
 
 // Send sends info to the node that holds the name: [registry.ErrNoName] if
