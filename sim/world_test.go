@@ -111,6 +111,20 @@ func TestPeerAnswersPingsAndCloses(t *testing.T) {
 	}
 }
 
+// The keepalive round trip is on the virtual clock: a pong the peer sends
+// 30ms after the ping makes an RTT of 30ms, every run.
+func TestKeepaliveRoundTrip(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(echo, &sock.Options{PingInterval: 10 * time.Second})
+	c.IgnorePings()
+	w.Advance(10 * time.Second) // the ping
+	w.Advance(30 * time.Millisecond)
+	c.Pong(nil)
+	if rtt := c.Session().Conn().RTT(); rtt != 30*time.Millisecond {
+		t.Errorf("RTT = %v, want 30ms", rtt)
+	}
+}
+
 func TestIgnorePingsTimesOut(t *testing.T) {
 	w := sim.New(1)
 	c := w.Connect(echo, &sock.Options{PingInterval: 10 * time.Second, PongTimeout: 5 * time.Second})
