@@ -97,7 +97,7 @@ func benchSockhttpEcho(checkJSON bool, hooks *sockhttp.Hooks) (string, func() er
 	}
 	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo}, nil
-	}, &sockhttp.Options{Hooks: hooks})
+	}, &sockhttp.Options{Hooks: hooks, ConnOptions: &sock.Options{Logger: discard}}) // raw gorilla logs nothing either
 	srv := httptest.NewServer(ws)
 	return benchWSURL(srv), func() error {
 		defer srv.Close()
