@@ -102,7 +102,7 @@ func (c *checker) lifecycle(rt *rapid.T) {
 	}
 	g.connect(rt)
 	rt.Repeat(g.actions())
-	r.t.line = nil
+	r.t.line.Store(nil)
 	healed := !o.skips("liveness")
 	if healed {
 		g.heal()
@@ -339,24 +339,34 @@ func (g *generator) deliver(t *rapid.T) { g.take(DeliverInfos{}) }
 // past every timeout; then every connection must have terminated.
 func (g *generator) heal() {
 	r := g.run
-	r.exec(func() {
-		for _, name := range g.names {
-			c := r.conns[name].Sim()
-			if c == nil || c.Closed() {
-				continue
-			}
-			c.ResumeReading()
-			if c.Terminations() == 0 {
-				c.Close(sock.CloseNormal, "done")
-			}
-		}
-		w := r.server.World()
-		w.HoldInfos(false)
-		w.Advance(time.Hour)
-	})
+	r.exec(g.healing)
 	// The end is checked here, in the test's body: a failure left to
 	// sockt's cleanup would surface in rapid's next case, which cannot
 	// reproduce it.
+	g.healed()
+}
+
+// healing heals faults, closes every client and lets time pass.
+func (g *generator) healing() {
+	r := g.run
+	for _, name := range g.names {
+		c := r.conns[name].Sim()
+		if c == nil || c.Closed() {
+			continue
+		}
+		c.ResumeReading()
+		if c.Terminations() == 0 {
+			c.Close(sock.CloseNormal, "done")
+		}
+	}
+	w := r.server.World()
+	w.HoldInfos(false)
+	w.Advance(time.Hour)
+}
+
+// healed checks the end of healing: every connection has terminated once.
+func (g *generator) healed() {
+	r := g.run
 	r.checkStep()
 	for _, name := range g.names {
 		if c := r.conns[name].Sim(); c != nil && (!c.Closed() || c.Terminations() != 1) {
@@ -376,11 +386,23 @@ func (g *generator) determinism(rt *rapid.T, newServer func() *sockhttp.Server, 
 	server := sockt.NewServer(again, newServer(), &sockt.Options{Seed: seed})
 	r2 := newRun(again, server, false)
 	r2.watch = r.watch // the steps and their goroutines on the same worker
-	for _, l := range r.scenario.Lines {
-		r2.step(l)
-	}
+	g2 := &generator{run: r2, opts: g.opts, names: g.names}
+	// The whole replay in one step of the worker: nothing is checked
+	// between its steps, and handing each over and back was a tenth of a
+	// lifecycle. The watchdog's bound is on progress, so a long replay is
+	// no hang.
+	r2.exec(func() {
+		for _, l := range r.scenario.Lines {
+			again.line.Store(&l)
+			r2.do(l.Step)
+		}
+		again.line.Store(nil)
+		if healed {
+			g2.healing()
+		}
+	})
 	if healed {
-		(&generator{run: r2, opts: g.opts, names: g.names}).heal()
+		g2.healed()
 	}
 	second := server.World().Trace()
 	if i := firstDifference(first, second); i >= 0 {
