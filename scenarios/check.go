@@ -38,6 +38,7 @@ func Check(t rapid.TB, newServer func() *sockhttp.Server, opts *Options) {
 	t.Helper()
 	c := newChecker(newServer, opts)
 	c.opts.checkSkip(t)
+	c.shrinking = true
 	rapid.Check(t, c.lifecycle)
 	c.coverage.report(t)
 }
@@ -56,6 +57,30 @@ type checker struct {
 	// pause is the longest pause in progress that ended, in any step so
 	// far: what a handler's callbacks may legitimately take.
 	pause atomic.Int64
+	// failedIn is, once a lifecycle of the Check has failed, the part of
+	// it that failed: partSteps, partDeterminism or partLeaks. The
+	// lifecycles after it are rapid shrinking that failure, and rapid takes
+	// a smaller case only if it fails at the same place (it compares the
+	// stacks of the failures): once a lifecycle is past that part, it can
+	// only pass, and it stops there. In a shrinking Check only (shrinking
+	// set): a fuzz target's inputs are all checked in full.
+	failedIn  atomic.Int32
+	shrinking bool
+}
+
+// The parts of a lifecycle, in order: the steps and their healed end, the
+// determinism replay, the leak check.
+const (
+	partSteps int32 = iota + 1
+	partDeterminism
+	partLeaks
+)
+
+// past reports whether a lifecycle that has come to part without failing
+// can no longer fail as the Check's first failure did.
+func (c *checker) past(part int32) bool {
+	failed := c.failedIn.Load()
+	return failed != 0 && part > failed
 }
 
 func newChecker(newServer func() *sockhttp.Server, opts *Options) *checker {
@@ -91,6 +116,14 @@ func (c *checker) lifecycle(rt *rapid.T) {
 			}
 		}()
 	}
+	part := partSteps
+	if c.shrinking {
+		defer func() { // before the cleanups: a failure in one is not a part's
+			if rt.Failed() {
+				c.failedIn.CompareAndSwap(0, part)
+			}
+		}()
+	}
 	rt.Cleanup(func() { // last: after sockt's own checks at cleanup
 		if rt.Failed() {
 			rt.Logf("the steps, as a scenario (replay it with Options.Seed %d):\n%s", seed, r.scenario.String())
@@ -108,8 +141,16 @@ func (c *checker) lifecycle(rt *rapid.T) {
 		g.heal()
 	}
 	c.coverage.add(r)
+	// Shrinking a failure of the steps, the replay and the leak check were
+	// most of a lifecycle's time, and for nothing.
+	if part = partDeterminism; c.past(part) {
+		return
+	}
 	if !o.skips("determinism") {
 		g.determinism(rt, c.newServer, seed, healed)
+	}
+	if part = partLeaks; c.past(part) {
+		return
 	}
 	// Last, so that the goroutines of both runs have had the most time to
 	// end: a handler's goroutine may be told to stop at Terminate.
