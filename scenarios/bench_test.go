@@ -24,7 +24,7 @@ func BenchmarkCheck(b *testing.B) {
 			return sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
 		}), nil)
 	}
-	for _, skip := range []string{"", "determinism", "invariants", "watchdog"} {
+	for _, skip := range []string{"", "determinism", "invariants", "watchdog", "leaks"} {
 		name := "all checks"
 		if skip != "" {
 			name = "without " + skip

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -37,6 +38,7 @@ func Check(t rapid.TB, newServer func() *sockhttp.Server, opts *Options) {
 	t.Helper()
 	c := newChecker(newServer, opts)
 	c.opts.checkSkip(t)
+	c.shrinking = true
 	rapid.Check(t, c.lifecycle)
 	c.coverage.report(t)
 }
@@ -55,6 +57,30 @@ type checker struct {
 	// pause is the longest pause in progress that ended, in any step so
 	// far: what a handler's callbacks may legitimately take.
 	pause atomic.Int64
+	// failedIn is, once a lifecycle of the Check has failed, the part of
+	// it that failed: partSteps, partDeterminism or partLeaks. The
+	// lifecycles after it are rapid shrinking that failure, and rapid takes
+	// a smaller case only if it fails at the same place (it compares the
+	// stacks of the failures): once a lifecycle is past that part, it can
+	// only pass, and it stops there. In a shrinking Check only (shrinking
+	// set): a fuzz target's inputs are all checked in full.
+	failedIn  atomic.Int32
+	shrinking bool
+}
+
+// The parts of a lifecycle, in order: the steps and their healed end, the
+// determinism replay, the leak check.
+const (
+	partSteps int32 = iota + 1
+	partDeterminism
+	partLeaks
+)
+
+// past reports whether a lifecycle that has come to part without failing
+// can no longer fail as the Check's first failure did.
+func (c *checker) past(part int32) bool {
+	failed := c.failedIn.Load()
+	return failed != 0 && part > failed
 }
 
 func newChecker(newServer func() *sockhttp.Server, opts *Options) *checker {
@@ -90,6 +116,14 @@ func (c *checker) lifecycle(rt *rapid.T) {
 			}
 		}()
 	}
+	part := partSteps
+	if c.shrinking {
+		defer func() { // before the cleanups: a failure in one is not a part's
+			if rt.Failed() {
+				c.failedIn.CompareAndSwap(0, part)
+			}
+		}()
+	}
 	rt.Cleanup(func() { // last: after sockt's own checks at cleanup
 		if rt.Failed() {
 			rt.Logf("the steps, as a scenario (replay it with Options.Seed %d):\n%s", seed, r.scenario.String())
@@ -101,14 +135,22 @@ func (c *checker) lifecycle(rt *rapid.T) {
 	}
 	g.connect(rt)
 	rt.Repeat(g.actions())
-	r.t.line = nil
+	r.t.line.Store(nil)
 	healed := !o.skips("liveness")
 	if healed {
 		g.heal()
 	}
 	c.coverage.add(r)
+	// Shrinking a failure of the steps, the replay and the leak check were
+	// most of a lifecycle's time, and for nothing.
+	if part = partDeterminism; c.past(part) {
+		return
+	}
 	if !o.skips("determinism") {
 		g.determinism(rt, c.newServer, seed, healed)
+	}
+	if part = partLeaks; c.past(part) {
+		return
 	}
 	// Last, so that the goroutines of both runs have had the most time to
 	// end: a handler's goroutine may be told to stop at Terminate.
@@ -282,9 +324,18 @@ func (g *generator) invalidText(t *rapid.T, name string, _ *sim.Conn) {
 
 func (g *generator) oversize(t *rapid.T, name string, c *sim.Conn) {
 	size := c.Session().Options().MaxMessageSize + 1
-	// Rarely, and the rarer the larger: a big message costs.
-	if size > 16<<20 || rapid.IntRange(0, int(size>>14)).Draw(t, "oversize now") != 0 {
+	// Rarely, and the rarer the larger: a big message costs. One time in
+	// 2^k for a message of 2^k times 32 KiB (1/64 at sock's default
+	// limit), by a run of fair coins: rapid's integers lean towards 0, and
+	// the IntRange(0, 64) this was drew 0 one time in ten, which made
+	// copying and comparing a megabyte a sixth of a Check's time.
+	if size > 16<<20 {
 		return
+	}
+	for range bits.Len64(uint64(size >> 15)) {
+		if !rapid.Bool().Draw(t, "oversize now") {
+			return
+		}
 	}
 	if int64(len(zeros)) < size {
 		zeros = make([]byte, size)
@@ -329,24 +380,34 @@ func (g *generator) deliver(t *rapid.T) { g.take(DeliverInfos{}) }
 // past every timeout; then every connection must have terminated.
 func (g *generator) heal() {
 	r := g.run
-	r.exec(func() {
-		for _, name := range g.names {
-			c := r.conns[name].Sim()
-			if c == nil || c.Closed() {
-				continue
-			}
-			c.ResumeReading()
-			if c.Terminations() == 0 {
-				c.Close(sock.CloseNormal, "done")
-			}
-		}
-		w := r.server.World()
-		w.HoldInfos(false)
-		w.Advance(time.Hour)
-	})
+	r.exec(g.healing)
 	// The end is checked here, in the test's body: a failure left to
 	// sockt's cleanup would surface in rapid's next case, which cannot
 	// reproduce it.
+	g.healed()
+}
+
+// healing heals faults, closes every client and lets time pass.
+func (g *generator) healing() {
+	r := g.run
+	for _, name := range g.names {
+		c := r.conns[name].Sim()
+		if c == nil || c.Closed() {
+			continue
+		}
+		c.ResumeReading()
+		if c.Terminations() == 0 {
+			c.Close(sock.CloseNormal, "done")
+		}
+	}
+	w := r.server.World()
+	w.HoldInfos(false)
+	w.Advance(time.Hour)
+}
+
+// healed checks the end of healing: every connection has terminated once.
+func (g *generator) healed() {
+	r := g.run
 	r.checkStep()
 	for _, name := range g.names {
 		if c := r.conns[name].Sim(); c != nil && (!c.Closed() || c.Terminations() != 1) {
@@ -366,11 +427,23 @@ func (g *generator) determinism(rt *rapid.T, newServer func() *sockhttp.Server, 
 	server := sockt.NewServer(again, newServer(), &sockt.Options{Seed: seed})
 	r2 := newRun(again, server, false)
 	r2.watch = r.watch // the steps and their goroutines on the same worker
-	for _, l := range r.scenario.Lines {
-		r2.step(l)
-	}
+	g2 := &generator{run: r2, opts: g.opts, names: g.names}
+	// The whole replay in one step of the worker: nothing is checked
+	// between its steps, and handing each over and back was a tenth of a
+	// lifecycle. The watchdog's bound is on progress, so a long replay is
+	// no hang.
+	r2.exec(func() {
+		for _, l := range r.scenario.Lines {
+			again.line.Store(&l)
+			r2.do(l.Step)
+		}
+		again.line.Store(nil)
+		if healed {
+			g2.healing()
+		}
+	})
 	if healed {
-		(&generator{run: r2, opts: g.opts, names: g.names}).heal()
+		g2.healed()
 	}
 	second := server.World().Trace()
 	if i := firstDifference(first, second); i >= 0 {

@@ -82,7 +82,7 @@ func (c conformanceCase) run(t *testing.T, newServer func() *sockhttp.Server, o 
 		s = withConn(s, "c")
 		r.step(Line{Step: s})
 	}
-	st.line = nil
+	st.line.Store(nil)
 	frames, reason := conn.End()
 	if err := c.want(frames, reason); err != nil {
 		t.Errorf("%v\nthe steps:\n%s\nthe client received: %v\nTerminate received: %v", err, r.scenario.String(), frames, reason)

@@ -80,7 +80,7 @@ func observe(t *stepTB, newServer func() *sockhttp.Server, s *Scenario, o Option
 			r.sync()
 		}
 	}
-	t.line = nil
+	t.line.Store(nil)
 	var seen []observation
 	for _, name := range r.order {
 		c := r.conns[name]

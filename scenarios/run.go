@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sockkit/sockkit/sim"
@@ -52,8 +53,8 @@ func (r *run) step(l Line) {
 		return
 	}
 	r.scenario.Lines = append(r.scenario.Lines, Line{Step: l.Step})
-	r.t.line = &l
-	defer func() { r.t.line = nil }()
+	r.t.line.Store(&l)
+	defer r.t.line.Store(nil)
 	r.exec(func() { r.do(l.Step) })
 	r.checkStep()
 }
@@ -327,8 +328,8 @@ func (r *run) expectFrame(c *sockt.Conn, f sock.Frame) {
 // stepTB is the test, with failures prefixed by the step that failed.
 type stepTB struct {
 	sockt.TB
-	file string // the scenario file, if any
-	line *Line  // the step being taken, if any
+	file string               // the scenario file, if any
+	line atomic.Pointer[Line] // the step being taken, if any: set on the watchdog's worker in a replay
 	// abandoned is set when a step did not return: the world is left as
 	// it is, with no cleanup.
 	abandoned bool
@@ -372,8 +373,9 @@ func (t *stepTB) Fatalf(format string, args ...any) {
 }
 
 func (t *stepTB) prefix(msg string) string {
-	if t.line == nil {
+	l := t.line.Load()
+	if l == nil {
 		return msg
 	}
-	return where(t.file, *t.line) + ": " + msg
+	return where(t.file, *l) + ": " + msg
 }

@@ -1,6 +1,8 @@
 package sim_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/sockkit/sockkit/sim"
@@ -87,5 +89,31 @@ func BenchmarkSimLifecycle(b *testing.B) {
 				b.ReportMetric(float64(b.N*(bc.n+1))/b.Elapsed().Seconds(), "events/s")
 			})
 		}
+	}
+}
+
+// BenchmarkSimFanOut measures a broadcast in a world of many connections:
+// each iteration one member's message reaches every other member as an
+// info, which each pushes. One op is one broadcast; deliveries/s counts
+// the infos handled. A world that looked at every connection at every turn
+// was quadratic in the members.
+func BenchmarkSimFanOut(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			w := sim.New(1)
+			var group []*sock.Conn
+			var mu sync.Mutex
+			h := broadcaster{group: &group, mu: &mu}
+			opts := &sock.Options{IdleTimeout: -1}
+			conns := make([]*sim.Conn, n)
+			for i := range conns {
+				conns[i] = w.Connect(h, opts)
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				conns[i%n].SendText("news")
+			}
+			b.ReportMetric(float64(b.N*(n-1))/b.Elapsed().Seconds(), "deliveries/s")
+		})
 	}
 }

@@ -44,6 +44,8 @@ type Conn struct {
 	waiting      []func()     // peer frames the stuck loop has not read yet
 	outBuf       []sock.Frame // reused by flush
 	closed       bool         // the transport is closed
+	dueAt        time.Time    // its deadline, as the world's heap of due connections has it
+	dueIndex     int          // its place in that heap, -1 if it is not there
 
 	terminations int
 	reason       sock.Reason // what Terminate received
@@ -260,6 +262,7 @@ func (c *Conn) ResumeReading() {
 	}
 	c.closeIfDone()
 	c.answer()
+	c.world.reschedule(c)
 	c.world.Settle() // mail that waited for the write, then what the peer did meanwhile
 	for _, act := range waiting {
 		act()
@@ -370,6 +373,7 @@ func (c *Conn) flush() {
 	c.outBuf = out[:0]
 	c.closeIfDone()
 	c.answer()
+	c.world.reschedule(c)
 }
 
 // answer answers the pings and the close frame the peer has read, as client

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"container/heap"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -35,6 +36,8 @@ type World struct {
 	settling uint64    // counts Settle calls, for loop detection
 	names    names     // renders infos without addresses
 	holding  bool      // infos wait for DeliverInfos
+	due      dueHeap   // connections with a deadline, by when it is
+	dueBuf   []*Conn   // reused by nextDue
 
 	progress atomic.Uint64 // events recorded, traced or not: see Progress
 
@@ -147,7 +150,7 @@ func (w *World) ConnectWith(h sock.Handler, info sock.ConnInfo, opts *sock.Optio
 	if o.Logger == nil {
 		o.Logger = w.logger
 	}
-	c := &Conn{world: w, id: uint64(len(w.conns) + 1), reading: true, bufferSize: DefaultBufferSize}
+	c := &Conn{world: w, id: uint64(len(w.conns) + 1), reading: true, bufferSize: DefaultBufferSize, dueIndex: -1}
 	info.ID = c.id
 	c.session = sock.NewSession(observe(h, c.observe, !w.untraced, w.bytes.keep, w.names.render), info, &o)
 	c.session.NotifyInfo(func() { w.mailArrived(c) })
@@ -297,33 +300,122 @@ func (w *World) moveClock(at time.Time) {
 }
 
 // nextDue returns the connections whose earliest deadline is the first one
-// not after end, and that deadline. A connection stopped by a loop at the
-// current instant waits until end: its deadlines fire late, but the loop has
-// been reported as a bug, and the world keeps going.
+// not after end, in the order they were opened, and that deadline. A
+// connection stopped by a loop at the current instant waits until end: its
+// deadlines fire late, but the loop has been reported as a bug, and the
+// world keeps going.
+//
+// It looks only at the connections due by then, and their children in the
+// heap: a scan of every connection at every turn made a world of many
+// connections quadratic.
 func (w *World) nextDue(end time.Time) ([]*Conn, time.Time) {
-	var due []*Conn
-	var first time.Time
-	for _, c := range w.conns {
-		d := c.deadline()
-		switch {
-		case d.IsZero() || d.After(end):
-			continue
-		case c.stopped():
-			if !end.After(w.now) {
-				continue
-			}
-			d = end // it fires again once the clock has moved
-		case d.Before(w.now):
-			d = w.now // overdue, after a loop: it fires now
+	first, ok := w.due.first(0, end, w.now, end, time.Time{}, false)
+	if !ok {
+		if checkDue != nil {
+			checkDue(w, end, nil, time.Time{})
 		}
-		switch {
-		case len(due) == 0 || d.Before(first):
-			due, first = []*Conn{c}, d
-		case d.Equal(first):
-			due = append(due, c)
-		}
+		return nil, time.Time{}
+	}
+	due := w.due.collect(0, first, w.now, end, w.dueBuf[:0])
+	slices.SortFunc(due, func(a, b *Conn) int { return cmp.Compare(a.id, b.id) })
+	w.dueBuf = due
+	if checkDue != nil {
+		checkDue(w, end, due, first)
 	}
 	return due, first
+}
+
+// checkDue, if set, checks every answer of nextDue: a test sets it.
+var checkDue func(w *World, end time.Time, due []*Conn, first time.Time)
+
+// reschedule puts c where its deadline now puts it among the connections
+// due, or takes it out if it has none: after anything that may change the
+// deadline, which the Session's calls and the transport's writes do.
+func (w *World) reschedule(c *Conn) {
+	d := c.deadline()
+	switch {
+	case d.IsZero():
+		if c.dueIndex >= 0 {
+			heap.Remove(&w.due, c.dueIndex)
+		}
+	case c.dueIndex < 0:
+		c.dueAt = d
+		heap.Push(&w.due, c)
+	case !d.Equal(c.dueAt):
+		c.dueAt = d
+		heap.Fix(&w.due, c.dueIndex)
+	}
+}
+
+// dueHeap holds the connections with a deadline, the earliest at the root.
+type dueHeap []*Conn
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(i, j int) bool {
+	return h[i].dueAt.Before(h[j].dueAt) || h[i].dueAt.Equal(h[j].dueAt) && h[i].id < h[j].id
+}
+func (h dueHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].dueIndex, h[j].dueIndex = i, j
+}
+func (h *dueHeap) Push(x any) {
+	c := x.(*Conn)
+	c.dueIndex = len(*h)
+	*h = append(*h, c)
+}
+func (h *dueHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	c.dueIndex = -1
+	return c
+}
+
+// when returns when c fires, as nextDue counts it at now for a search up
+// to end, and whether it does by end: an overdue deadline fires now, one of
+// a connection a loop stopped at end, if the clock is to move.
+func (c *Conn) when(now, end time.Time) (time.Time, bool) {
+	switch d := c.dueAt; {
+	case d.After(end):
+		return d, false
+	case c.stopped():
+		return end, end.After(now)
+	case d.Before(now):
+		return now, true
+	default:
+		return d, true
+	}
+}
+
+// first returns the earliest time at which a connection in the subtree at
+// i fires by limit, if one does, given the best found so far. A deadline
+// after limit cannot fire earlier than limit, nor can those below it.
+func (h dueHeap) first(i int, limit, now, end, best time.Time, found bool) (time.Time, bool) {
+	if i >= len(h) || h[i].dueAt.After(limit) {
+		return best, found
+	}
+	if t, ok := h[i].when(now, end); ok && (!found || t.Before(best)) {
+		best, found, limit = t, true, t
+	}
+	best, found = h.first(2*i+1, limit, now, end, best, found)
+	if found {
+		limit = best
+	}
+	return h.first(2*i+2, limit, now, end, best, found)
+}
+
+// collect appends to due the connections in the subtree at i that fire at
+// at.
+func (h dueHeap) collect(i int, at, now, end time.Time, due []*Conn) []*Conn {
+	if i >= len(h) || h[i].dueAt.After(at) {
+		return due
+	}
+	if t, ok := h[i].when(now, end); ok && t.Equal(at) {
+		due = append(due, h[i])
+	}
+	due = h.collect(2*i+1, at, now, end, due)
+	return h.collect(2*i+2, at, now, end, due)
 }
 
 // Shutdown shuts every open connection down, as a server going away does
