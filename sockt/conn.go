@@ -252,21 +252,34 @@ func (c *Conn) Advance(d time.Duration) { c.server.Advance(d) }
 
 // Transcript returns what has happened on the server's connections, one
 // event a line.
-func (c *Conn) Transcript() []string { return c.server.d.transcript() }
+func (c *Conn) Transcript() []string {
+	lines, _ := c.server.d.transcript(0)
+	return lines
+}
 
 func (c *Conn) fatalf(format string, args ...any) {
 	c.t.Helper()
 	c.t.Fatalf("sockt: %s\n%s", fmt.Sprintf(format, args...), c.tail())
 }
 
-// tail returns the end of the transcript for failure messages.
+// tail returns the end of the transcript for failure messages; only that
+// end is formatted, which matters to a fuzzer failing thousands of times
+// while it shrinks.
 func (c *Conn) tail() string {
 	const n = 20
-	lines := c.Transcript()
+	lines, total := c.server.d.transcript(n)
 	head := "transcript:"
-	if len(lines) > n {
-		head = fmt.Sprintf("transcript (last %d of %d events):", n, len(lines))
-		lines = lines[len(lines)-n:]
+	if total > n {
+		head = fmt.Sprintf("transcript (last %d of %d events):", n, total)
 	}
 	return head + "\n\t" + strings.Join(lines, "\n\t")
+}
+
+// tail formats the last events of t (all of them, if last is 0), and says
+// how many t has.
+func tail(t sim.Trace, last int) ([]string, int) {
+	if last > 0 && len(t) > last {
+		return t[len(t)-last:].Lines(), len(t)
+	}
+	return t.Lines(), len(t)
 }

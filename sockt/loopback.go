@@ -85,10 +85,10 @@ func (s *loopServer) record(conn int, e sim.Event) {
 	s.events = append(s.events, sim.Event{At: e.At, Conn: e.Conn, Kind: e.Kind, Detail: sim.Note(e.Text())})
 }
 
-func (s *loopServer) transcript() []string {
+func (s *loopServer) transcript(last int) ([]string, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return sim.Trace(s.events).Lines()
+	return tail(s.events, last)
 }
 
 func (s *loopServer) advance(d time.Duration) {

@@ -40,7 +40,7 @@ type serverDriver interface {
 	connect(t TB, r *http.Request) (conn connDriver, h Handshake)
 	advance(d time.Duration)
 	shutdown(t TB)
-	transcript() []string
+	transcript(last int) (lines []string, total int) // the last events formatted (all, if last is 0), and how many there are
 }
 
 // NewServer runs srv in the simulator for the test. At cleanup each

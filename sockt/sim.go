@@ -42,7 +42,7 @@ func (s *simServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 }
 
 func (s *simServer) advance(d time.Duration) { s.world.Advance(d) }
-func (s *simServer) transcript() []string    { return s.world.Trace().Lines() }
+func (s *simServer) transcript(last int) ([]string, int) { return tail(s.world.Trace(), last) }
 
 // shutdown shuts the server down, so that it refuses new connections, and
 // every connection of the world with it.
