@@ -41,7 +41,7 @@ func (s *simServer) connect(t TB, r *http.Request) (connDriver, Handshake) {
 		Handshake{Status: http.StatusSwitchingProtocols, Header: acc.Header, Subprotocol: acc.Subprotocol}
 }
 
-func (s *simServer) advance(d time.Duration) { s.world.Advance(d) }
+func (s *simServer) advance(d time.Duration)             { s.world.Advance(d) }
 func (s *simServer) transcript(last int) ([]string, int) { return tail(s.world.Trace(), last) }
 
 // shutdown shuts the server down, so that it refuses new connections, and
