@@ -16,7 +16,9 @@ type Cluster interface {
 	// Claim claims the name for this node: [ErrNameTaken] if another node
 	// holds it, or another error if the cluster could not tell.
 	Claim(name string) error
-	// Release gives up a name this node claimed.
+	// Release gives up a name this node claimed. It may come while the
+	// name's Claim is still under way (an Unregister as Register runs):
+	// the cluster then gives the name up once the claim lands.
 	Release(name string)
 	// Join is called each time a connection on this node joins the group,
 	// and Leave each time one leaves it: the cluster sends this node the
