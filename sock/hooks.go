@@ -14,7 +14,8 @@ type Hooks struct {
 	// sends, with its payload's size: whole messages, once reassembled.
 	Received func(c *Conn, op Opcode, size int)
 	// Sent is called for each frame the connection hands its driver to
-	// write, with its payload's size.
+	// write, with its payload's size: when a write fails, the frames
+	// queued behind it were counted, though never written.
 	Sent func(c *Conn, op Opcode, size int)
 	// RoundTrip is called with the time between a keepalive ping
 	// ([Options].PingInterval) and the pong that answered it; see also
@@ -29,14 +30,16 @@ type Hooks struct {
 	Bug func(c *Conn, err error)
 	// Terminated is called once Terminate has run, with the connection's
 	// [Session.Reason] and how long it lived, on the session's clock. A
-	// write that timed out ends a connection with an Err that is
-	// [ErrWriteTimeout].
+	// write that timed out while the connection was open ends it with an
+	// Err that is [ErrWriteTimeout]; one that times out later, during the
+	// closing handshake, changes nothing: Terminate has run.
 	Terminated func(c *Conn, r Reason, lived time.Duration)
 }
 
 // RTT returns the round trip of the last keepalive ping answered, or 0
 // before any (or without [Options].PingInterval). It may be called from any
-// goroutine.
+// goroutine. The first pong after a keepalive ping is taken for its answer:
+// a peer that sends pongs unasked (RFC 6455 lets it) makes it shorter.
 func (c *Conn) RTT() time.Duration { return time.Duration(c.session.rtt.Load()) }
 
 // roundTrip notes a pong that answered the keepalive ping sent at sent.

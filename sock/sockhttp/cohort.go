@@ -13,6 +13,7 @@ import (
 type cohort struct {
 	ctx      context.Context
 	stop     context.CancelCauseFunc
+	size     int  // how many may join it
 	accepted int  // connections that joined it
 	live     int  // of which are still open
 	drained  bool // stopped by Shutdown
@@ -29,7 +30,7 @@ func (cs *cohorts) join(parent context.Context, size int) *cohort {
 	if n := len(cs.list); n > 0 && cs.list[n-1].accepted < size {
 		c = cs.list[n-1]
 	} else {
-		c = &cohort{}
+		c = &cohort{size: size}
 		c.ctx, c.stop = context.WithCancelCause(parent)
 		cs.list = append(cs.list, c)
 	}
@@ -42,7 +43,7 @@ func (cs *cohorts) join(parent context.Context, size int) *cohort {
 // empty is forgotten.
 func (cs *cohorts) leave(c *cohort) {
 	c.live--
-	if c.live == 0 && c != cs.list[len(cs.list)-1] {
+	if c.live == 0 && c.accepted >= c.size {
 		c.stop(nil)
 		cs.list = slices.DeleteFunc(cs.list, func(x *cohort) bool { return x == c })
 	}

@@ -115,3 +115,29 @@ func TestShutdownDrainFillsBatches(t *testing.T) {
 		}
 	}
 }
+
+// Two Shutdowns at once drain at the pace of one.
+func TestConcurrentShutdownsDrainOnce(t *testing.T) {
+	const interval = 300 * time.Millisecond
+	srv, ws := serveFactory(t, sockhttp.AcceptAll(func() sock.Handler { return newProbe(nil) }),
+		&sockhttp.Options{Drain: sockhttp.Drain{Batch: 1, Interval: interval}})
+	conns := make([]*websocket.Conn, 4)
+	for i := range conns {
+		conns[i] = dial(t, srv, nil)
+	}
+	times := make([]time.Time, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			times[i], _ = closedAt(c)
+			c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1001, ""))
+		})
+	}
+	for range 2 {
+		go ws.Shutdown(context.Background())
+	}
+	wg.Wait()
+	if got := batches(times, interval); len(got) != 4 {
+		t.Errorf("closed in batches of %v, want 4 batches of 1", got)
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
+	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,4 +117,69 @@ func TestShutdownRetryAfter(t *testing.T) {
 	if !errors.Is(err, sockhttp.ErrShuttingDown) {
 		t.Errorf("Negotiate during shutdown: %v", err)
 	}
+}
+
+// A factory that panics gives back the request's place: MaxConns is not
+// lowered for good, and Shutdown does not wait for it.
+func TestFactoryPanicReleases(t *testing.T) {
+	srv, ws := serveFactory(t, func(r *http.Request) (sockhttp.Accept, error) {
+		if r.URL.Query().Has("boom") {
+			panic("factory bug")
+		}
+		return sockhttp.Accept{Handler: newProbe(nil)}, nil
+	}, &sockhttp.Options{MaxConns: 1, MaxConnsPerClient: 1, ConnOptions: &sock.Options{Logger: discard}})
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http logs the panic
+	websocket.DefaultDialer.Dial(wsURL(srv)+"/?boom", nil)
+	c, status, _, body := tryDial(t, wsURL(srv), nil)
+	if c == nil {
+		t.Fatalf("after a factory panic: %d %q, want a connection", status, body)
+	}
+	c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := ws.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+}
+
+// Forwarded addresses with ports, and Unix-socket proxies, count each
+// client apart.
+func TestMaxConnsPerClientForwarded(t *testing.T) {
+	factory := sockhttp.AcceptAll(func() sock.Handler { return newProbe(nil) })
+	from := func(addr string) http.Header { return http.Header{"X-Forwarded-For": {addr}} }
+	t.Run("ports", func(t *testing.T) {
+		srv, _ := serveFactory(t, factory, &sockhttp.Options{MaxConnsPerClient: 1, TrustedProxies: []string{"127.0.0.1", "::1"}})
+		url := wsURL(srv)
+		for _, addr := range []string{"192.0.2.1:50000", "[2001:db8::7]:40000", "2001:db8:1::1"} {
+			if c, status, _, _ := tryDial(t, url, from(addr)); c == nil {
+				t.Errorf("first connection of %s: %d", addr, status)
+			}
+		}
+		if c, _, _, _ := tryDial(t, url, from("[2001:db8::8]:1")); c != nil {
+			t.Error("a second address of the same /64 got a second connection")
+		}
+	})
+	t.Run("unix socket", func(t *testing.T) {
+		ws := sockhttp.NewServer(factory, &sockhttp.Options{MaxConnsPerClient: 1, TrustedProxies: []string{"unix"}})
+		path := filepath.Join(t.TempDir(), "ws.sock")
+		l, err := net.Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: ws}
+		go srv.Serve(l)
+		t.Cleanup(func() { srv.Close(); ws.Shutdown(context.Background()) })
+		d := websocket.Dialer{NetDial: func(string, string) (net.Conn, error) { return net.Dial("unix", path) }}
+		for _, addr := range []string{"192.0.2.1", "192.0.2.2"} {
+			c, resp, err := d.Dial("ws://proxy/", from(addr))
+			if err != nil {
+				t.Fatalf("%s through a Unix socket: %v (%v)", addr, err, resp)
+			}
+			defer c.Close()
+		}
+		if c, _, err := d.Dial("ws://proxy/", from("192.0.2.1")); err == nil {
+			c.Close()
+			t.Error("a second connection of 192.0.2.1 through a Unix socket")
+		}
+	})
 }

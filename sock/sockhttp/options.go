@@ -33,9 +33,10 @@ type Options struct {
 	OriginPatterns []string
 
 	// TrustedProxies lists the reverse proxies, by IP address or prefix
-	// ("10.0.0.0/8", "::1"), whose X-Forwarded-Host and X-Forwarded-Proto
-	// headers the same-origin check believes (the first value of each, set
-	// by the proxy the client reached). Without it, a proxy that rewrites
+	// ("10.0.0.0/8", "::1"), or "unix" for a peer on a Unix socket, whose
+	// X-Forwarded-Host and X-Forwarded-Proto headers the same-origin check
+	// believes (the first value of each, set by the proxy the client
+	// reached), and whose X-Forwarded-For the per-client limit does. Without it, a proxy that rewrites
 	// Host makes every page of your own origin fail with 403; set it rather
 	// than skip the check. Requests from other addresses are judged by
 	// their own Host, so a client cannot forge the headers. A malformed
@@ -65,8 +66,10 @@ type Options struct {
 	// Retry-After ([ErrTooManyConns]). Zero means no bound.
 	MaxConns int
 	// MaxConnsPerClient bounds them per client address: the peer's, or
-	// behind TrustedProxies, the one they forwarded in X-Forwarded-For.
-	// Zero means no bound.
+	// behind TrustedProxies, the one they forwarded in X-Forwarded-For;
+	// IPv6 clients are counted by /64, which one host commonly has whole.
+	// A client without an address (a Unix socket's peer that is not a
+	// trusted proxy) is not bounded. Zero means no bound.
 	MaxConnsPerClient int
 	// RetryAfter is the wait a 503 tells clients — past the limits, or
 	// during Shutdown — in its Retry-After header, in whole seconds.

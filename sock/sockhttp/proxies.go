@@ -9,21 +9,28 @@ import (
 
 // proxies are the reverse proxies [Options].TrustedProxies lists: what they
 // forward about the client is believed.
-type proxies []netip.Prefix
+type proxies struct {
+	prefixes []netip.Prefix
+	unix     bool // "unix": a peer on a Unix socket, whose address is no IP
+}
 
 // newProxies parses [Options].TrustedProxies.
 func newProxies(list []string) (proxies, error) {
 	var out proxies
 	for _, p := range list {
+		if p == "unix" {
+			out.unix = true
+			continue
+		}
 		prefix, err := netip.ParsePrefix(p)
 		if err != nil {
 			addr, aerr := netip.ParseAddr(p)
 			if aerr != nil {
-				return nil, fmt.Errorf("%w %q: neither an address nor a prefix (10.0.0.0/8)", ErrBadTrustedProxy, p)
+				return proxies{}, fmt.Errorf("%w %q: neither an address, a prefix (10.0.0.0/8) nor \"unix\"", ErrBadTrustedProxy, p)
 			}
-			prefix = netip.PrefixFrom(addr, addr.BitLen())
+			prefix = netip.PrefixFrom(addr.WithZone(""), addr.BitLen())
 		}
-		out = append(out, prefix.Masked())
+		out.prefixes = append(out.prefixes, prefix.Masked())
 	}
 	return out, nil
 }
@@ -42,20 +49,24 @@ func (p proxies) served(r *http.Request) (host, scheme string) {
 	if h := firstForwarded(r.Header.Get("X-Forwarded-Host")); h != "" {
 		host = strings.ToLower(h)
 	}
-	if p := firstForwarded(r.Header.Get("X-Forwarded-Proto")); p != "" {
-		scheme = strings.ToLower(p)
+	if s := firstForwarded(r.Header.Get("X-Forwarded-Proto")); s != "" {
+		scheme = strings.ToLower(s)
 	}
 	return host, scheme
 }
 
-// trusts reports whether the peer at addr (host:port) is a trusted proxy.
+// trusts reports whether the peer at addr (host:port, or no IP at all for
+// a Unix socket) is a trusted proxy.
 func (p proxies) trusts(addr string) bool {
 	ip, ok := parseAddr(addr)
-	return ok && p.contain(ip)
+	if !ok {
+		return p.unix
+	}
+	return p.contain(ip)
 }
 
 func (p proxies) contain(ip netip.Addr) bool {
-	for _, prefix := range p {
+	for _, prefix := range p.prefixes {
 		if prefix.Contains(ip) {
 			return true
 		}
@@ -63,33 +74,47 @@ func (p proxies) contain(ip netip.Addr) bool {
 	return false
 }
 
-// client returns the client's address: the peer's, or behind trusted
-// proxies, the last address of X-Forwarded-For that is not one of them.
+// client returns the client's address, for the per-client limit: the
+// peer's, or behind trusted proxies the last address of X-Forwarded-For
+// that is not one of them; an IPv6 address stands for its /64, which one
+// host commonly has whole. It reports false when there is none (a Unix
+// socket's peer that forwarded nothing).
 func (p proxies) client(r *http.Request) (netip.Addr, bool) {
 	ip, ok := parseAddr(r.RemoteAddr)
-	if !ok || !p.contain(ip) {
-		return ip, ok
+	if !p.trusts(r.RemoteAddr) {
+		return key(ip), ok
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			return ip, true // the last hop that makes sense
+		hop, hopOK := parseAddr(strings.TrimSpace(hops[i]))
+		if !hopOK {
+			break // the last hop that makes sense
 		}
-		if ip = hop.Unmap(); !p.contain(ip) {
-			return ip, true
+		ip, ok = hop, true
+		if !p.contain(ip) {
+			break
 		}
 	}
-	return ip, true
+	return key(ip), ok
 }
 
-// parseAddr returns the IP of addr, host:port or a bare address.
+// key is what a client's connections are counted under: an IPv4 address,
+// or an IPv6 address's /64.
+func key(ip netip.Addr) netip.Addr {
+	if ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().Addr()
+	}
+	return ip
+}
+
+// parseAddr returns the IP of addr — host:port, [host]:port or a bare
+// address — without its zone.
 func parseAddr(addr string) (netip.Addr, bool) {
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
-		return ap.Addr().Unmap(), true
+		return ap.Addr().Unmap().WithZone(""), true
 	}
-	ip, err := netip.ParseAddr(addr)
-	return ip.Unmap(), err == nil
+	ip, err := netip.ParseAddr(strings.Trim(addr, "[]"))
+	return ip.Unmap().WithZone(""), err == nil
 }
 
 // firstForwarded returns the first of a forwarded header's comma-separated

@@ -34,8 +34,10 @@ type Server struct {
 	cancel context.CancelCauseFunc
 
 	mu       sync.Mutex
-	shutdown bool // no new upgrades
-	forced   bool // Shutdown's ctx ended: close sockets as soon as they are tracked
+	shutdown bool          // no new upgrades
+	forced   bool          // a Shutdown's ctx ended: close sockets as soon as they are tracked
+	forcing  chan struct{} // closed when forced is set
+	draining sync.Once     // the drain runs once
 	live     map[*transport]liveConn
 	cohorts  cohorts            // of the live connections, for the drain
 	admitted int                // requests being accepted or served
@@ -48,7 +50,7 @@ type Server struct {
 // rejects), as http.ServeMux does on a malformed route: that is a mistake in
 // the program, and it shows at start-up rather than on every request.
 func NewServer(f Factory, opts *Options) *Server {
-	s := &Server{factory: f, live: map[*transport]liveConn{}, clients: map[netip.Addr]int{}}
+	s := &Server{factory: f, live: map[*transport]liveConn{}, clients: map[netip.Addr]int{}, forcing: make(chan struct{})}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -110,21 +112,27 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock
 		s.refuse(w, r, refusal)
 		return nil, nil, nil
 	}
+	tracked := false
+	defer func() {
+		if !tracked { // refused, failed, or a panic in the factory, a wrapper or a hook
+			s.release(client)
+		}
+	}()
 	acc, refusal := s.negotiate(r)
 	if refusal != nil {
 		s.refuse(w, r, refusal)
-		s.release(client)
 		return nil, nil, nil
 	}
 	ws, err := s.upgrader.Upgrade(w, r, acc.Header)
 	if err != nil { // gorilla has answered the client
 		s.opts.Hooks.refused(r, 0, err)
-		s.release(client)
 		return nil, nil, nil
 	}
 	s.opts.Hooks.upgraded(r)
 	t, sess := newSession(ws, r, &acc, s.budget)
-	return t, sess, s.track(t, client)
+	ctx := s.track(t, client)
+	tracked = true
+	return t, sess, ctx
 }
 
 // refuse answers r with the refusal, and tells the hooks.
@@ -195,8 +203,9 @@ func logged(l *slog.Logger, r *Refusal) *Refusal {
 // limits need it.
 func (s *Server) admit(r *http.Request, count bool) (netip.Addr, *Refusal) {
 	var client netip.Addr
+	perClient := false // the per-client limit applies: the client has an address
 	if s.opts.MaxConnsPerClient > 0 {
-		client, _ = s.origins.proxies.client(r)
+		client, perClient = s.origins.proxies.client(r)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -204,15 +213,18 @@ func (s *Server) admit(r *http.Request, count bool) (netip.Addr, *Refusal) {
 	case s.shutdown:
 		return client, s.unavailable(ErrShuttingDown)
 	case s.opts.MaxConns > 0 && s.admitted >= s.opts.MaxConns,
-		s.opts.MaxConnsPerClient > 0 && s.clients[client] >= s.opts.MaxConnsPerClient:
+		perClient && s.clients[client] >= s.opts.MaxConnsPerClient:
 		return client, s.unavailable(ErrTooManyConns)
 	}
 	if count {
 		s.admitted++
-		if s.opts.MaxConnsPerClient > 0 {
+		if perClient {
 			s.clients[client]++
 		}
 		s.wg.Add(1)
+	}
+	if !perClient {
+		client = netip.Addr{} // released as no client's
 	}
 	return client, nil
 }
@@ -232,7 +244,7 @@ const defaultRetryAfter = 5 * time.Second
 func (s *Server) release(client netip.Addr) {
 	s.mu.Lock()
 	s.admitted--
-	if s.opts.MaxConnsPerClient > 0 {
+	if client.IsValid() {
 		if s.clients[client]--; s.clients[client] <= 0 {
 			delete(s.clients, client)
 		}
@@ -267,11 +279,13 @@ func (s *Server) done(t *transport) {
 // Shutdown refuses new upgrades with 503, closes every live connection
 // with 1001 — or 1012 with [Drain].Restart; each handler's Terminate sees
 // [sock.ReasonShutdown] — in batches as [Options].Drain says, and waits for
-// them to finish their closing handshakes. If ctx ends first, it closes the
-// sockets of the connections still open, drained or not, and of any still
-// upgrading, and returns ctx's error without waiting further: their
-// goroutines end as soon as their handlers' callbacks return. Calling it
-// again waits again, with the new ctx.
+// them to finish their closing handshakes. If ctx ends first, the
+// connections not drained yet are sent their close frame, every socket,
+// and those of connections still upgrading, are closed at once, and
+// Shutdown returns ctx's error without waiting further: their goroutines
+// end as soon as their handlers' callbacks return. The drain runs once:
+// calling Shutdown again, or from two goroutines, waits for the same drain
+// with the new ctx.
 //
 // http.Server.Shutdown does not know hijacked connections, so call this too,
 // e.g. from http.Server.RegisterOnShutdown.
@@ -279,37 +293,51 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
-
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
 		close(done)
 	}()
-	if s.drain(ctx) {
-		select {
-		case <-done:
-			return nil
-		case <-ctx.Done():
-		}
+	s.draining.Do(func() { go s.drain(done) })
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
 	}
-	s.mu.Lock()
-	s.forced = true
-	for t := range s.live {
-		t.Close()
-	}
-	s.mu.Unlock()
+	s.force()
 	return ctx.Err()
 }
 
-// drain shuts the connections down a batch at a time — cohorts, as many
-// at once as a batch holds — and then any still upgrading; it reports
-// false if ctx ended first.
-func (s *Server) drain(ctx context.Context) bool {
-	d := s.opts.Drain.withDefaults()
-	cause := context.Canceled
-	if d.Restart {
-		cause = sock.ErrRestart
+// force gives up on the drain: the connections not drained yet get their
+// close frame, and every socket is closed at once.
+func (s *Server) force() {
+	s.cancel(s.drainCause())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.forced {
+		s.forced = true
+		close(s.forcing)
 	}
+	for t := range s.live {
+		t.Close()
+	}
+}
+
+// drainCause is the cause of the contexts that shut the connections down.
+func (s *Server) drainCause() error {
+	if s.opts.Drain.Restart {
+		return sock.ErrRestart
+	}
+	return context.Canceled
+}
+
+// drain shuts the connections down a batch at a time — cohorts, as many
+// at once as a batch holds — and then any still upgrading, unless a
+// Shutdown gives up first, or every connection has ended (done). It runs
+// once, whatever the number of Shutdown calls.
+func (s *Server) drain(done <-chan struct{}) {
+	d := s.opts.Drain.withDefaults()
+	cause := s.drainCause()
 	for {
 		batch := s.nextBatch(d.Batch)
 		if len(batch) == 0 {
@@ -324,13 +352,16 @@ func (s *Server) drain(ctx context.Context) bool {
 		wait := time.NewTimer(d.Interval)
 		select {
 		case <-wait.C:
-		case <-ctx.Done():
+		case <-s.forcing:
 			wait.Stop()
-			return false
+			return
+		case <-done:
+			wait.Stop()
+			s.cancel(cause)
+			return
 		}
 	}
 	s.cancel(cause)
-	return true
 }
 
 // nextBatch marks as drained, and returns, the oldest cohorts not drained

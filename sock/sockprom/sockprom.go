@@ -16,12 +16,12 @@
 //	connection_duration_seconds             how long connections lived (histogram)
 //	messages_received_total{opcode}         messages and control frames from peers, by opcode
 //	received_bytes_total{opcode}            their payloads' bytes
-//	messages_sent_total{opcode}             frames written to peers, by opcode
+//	messages_sent_total{opcode}             frames handed to the transport to write to peers, by opcode
 //	sent_bytes_total{opcode}                their payloads' bytes
 //	keepalive_rtt_seconds                   keepalive ping round trips (histogram)
 //	infos_dropped_total                     infos refused by a full queue (sock.ErrInfoQueueFull)
 //	handler_bugs_total{kind}                callbacks that panicked ("panic") or returned a Result sock refused ("bad_result")
-//	write_timeouts_total                    connections ended by a write that timed out
+//	write_timeouts_total                    connections ended by a write that timed out while they were open
 //
 // Every label has a bounded set of values: no connection IDs, paths or
 // addresses. Close codes are the registered ones (1000 to 1015) one by one,
@@ -117,10 +117,10 @@ func New(opts *Options) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}), // 1ms to 8s
 		bugs:     counter("handler_bugs_total", "Handler callbacks that panicked or returned a Result sock refused.", "kind"),
 		received: byOpcode{messages: counter("messages_received_total", "Messages and control frames received from peers.", "opcode"), bytes: counter("received_bytes_total", "Payload bytes received from peers.", "opcode")},
-		sent:     byOpcode{messages: counter("messages_sent_total", "Frames written to peers.", "opcode"), bytes: counter("sent_bytes_total", "Payload bytes written to peers.", "opcode")},
+		sent:     byOpcode{messages: counter("messages_sent_total", "Frames handed to the transport to write to peers.", "opcode"), bytes: counter("sent_bytes_total", "Payload bytes handed to the transport to write to peers.", "opcode")},
 	}
 	m.dropped = counter("infos_dropped_total", "Infos refused because a connection's queue was full.").WithLabelValues()
-	m.timeouts = counter("write_timeouts_total", "Connections ended by a write that timed out.").WithLabelValues()
+	m.timeouts = counter("write_timeouts_total", "Connections ended by a write that timed out while they were open.").WithLabelValues()
 	m.panics, m.badResult = m.bugs.WithLabelValues("panic"), m.bugs.WithLabelValues("bad_result")
 	m.received.resolve()
 	m.sent.resolve()
