@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -52,6 +50,11 @@ type Options struct {
 	// first; the first one the client offers is chosen unless the factory
 	// chooses in [Accept].Subprotocol. Default none.
 	Subprotocols []string
+
+	// Host is the WebSocket library under the server. Default
+	// gorilla/websocket, with the three settings below; another host has
+	// settings of its own.
+	Host Host
 
 	// EnableCompression negotiates permessage-deflate (RFC 7692, without
 	// context takeover) with clients that offer it. Default off.
@@ -199,13 +202,12 @@ type Accept struct {
 	Header http.Header
 }
 
-func newUpgrader(o *Options) websocket.Upgrader {
-	return websocket.Upgrader{
-		ReadBufferSize:    o.ReadBufferSize,
-		WriteBufferSize:   o.WriteBufferSize,
-		EnableCompression: o.EnableCompression,
-		CheckOrigin:       func(*http.Request) bool { return true }, // checked before, with the patterns
+// host returns the Host of o: its own, or gorilla with o's settings.
+func (o *Options) host() Host {
+	if o.Host != nil {
+		return o.Host
 	}
+	return newGorilla(o)
 }
 
 func loggerOf(o *sock.Options) *slog.Logger {

@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -24,9 +22,9 @@ type Server struct {
 	factory     Factory
 	opts        Options
 	connOptions *sock.Options // opts.ConnOptions, with the hooks of opts.Hooks
-	budget      *budget       // for messages still arriving
+	budget      *Budget       // for messages still arriving
 	origins     origins
-	upgrader    websocket.Upgrader
+	host        Host
 	logger      *slog.Logger
 	wrap        atomic.Pointer[func(sock.Handler, *http.Request) sock.Handler]
 
@@ -38,7 +36,7 @@ type Server struct {
 	forced   bool          // a Shutdown's ctx ended: close sockets as soon as they are tracked
 	forcing  chan struct{} // closed when forced is set
 	draining sync.Once     // the drain runs once
-	live     map[*transport]liveConn
+	live     map[sock.Transport]liveConn
 	cohorts  cohorts            // of the live connections, for the drain
 	admitted int                // requests being accepted or served
 	clients  map[netip.Addr]int // admitted, by client address, with MaxConnsPerClient
@@ -50,7 +48,7 @@ type Server struct {
 // rejects), as http.ServeMux does on a malformed route: that is a mistake in
 // the program, and it shows at start-up rather than on every request.
 func NewServer(f Factory, opts *Options) *Server {
-	s := &Server{factory: f, live: map[*transport]liveConn{}, clients: map[netip.Addr]int{}, forcing: make(chan struct{})}
+	s := &Server{factory: f, live: map[sock.Transport]liveConn{}, clients: map[netip.Addr]int{}, forcing: make(chan struct{})}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -58,7 +56,7 @@ func NewServer(f Factory, opts *Options) *Server {
 	if s.origins, err = newOrigins(&s.opts); err != nil {
 		panic("sockhttp: NewServer: " + err.Error())
 	}
-	s.upgrader = newUpgrader(&s.opts)
+	s.host = s.opts.host()
 	s.connOptions = s.opts.connOptions()
 	s.budget = newBudget(&s.opts)
 	s.logger = loggerOf(s.opts.ConnOptions)
@@ -106,7 +104,7 @@ type liveConn struct {
 // open admits r, decides its handshake, upgrades and tracks the new
 // transport, returning it with the context that shuts it down. It returns
 // nil when the client has had another answer.
-func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock.Session, context.Context) {
+func (s *Server) open(w http.ResponseWriter, r *http.Request) (sock.Transport, *sock.Session, context.Context) {
 	client, refusal := s.admit(r, true)
 	if refusal != nil {
 		s.refuse(w, r, refusal)
@@ -123,13 +121,12 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) (*transport, *sock
 		s.refuse(w, r, refusal)
 		return nil, nil, nil
 	}
-	ws, err := s.upgrader.Upgrade(w, r, acc.Header)
-	if err != nil { // gorilla has answered the client
+	t, sess, err := upgrade(w, r, &acc, s.host, s.budget)
+	if err != nil { // the host has answered the client
 		s.opts.Hooks.refused(r, 0, err)
 		return nil, nil, nil
 	}
 	s.opts.Hooks.upgraded(r)
-	t, sess := newSession(ws, r, &acc, s.budget)
 	ctx := s.track(t, client)
 	tracked = true
 	return t, sess, ctx
@@ -255,7 +252,7 @@ func (s *Server) release(client netip.Addr) {
 
 // track adds t, of client, to the live connections, in a cohort, and
 // returns the context that shuts it down.
-func (s *Server) track(t *transport, client netip.Addr) context.Context {
+func (s *Server) track(t sock.Transport, client netip.Addr) context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.cohorts.join(s.ctx, s.opts.Drain.withDefaults().Batch)
@@ -267,7 +264,7 @@ func (s *Server) track(t *transport, client netip.Addr) context.Context {
 }
 
 // done removes t from the live connections: its request is over.
-func (s *Server) done(t *transport) {
+func (s *Server) done(t sock.Transport) {
 	s.mu.Lock()
 	c := s.live[t]
 	delete(s.live, t)
@@ -389,9 +386,9 @@ func (s *Server) nextBatch(size int) []*cohort {
 	return batch
 }
 
-// newSession makes the Session for acc on the connection ws that upgraded
-// r, and its transport.
-func newSession(ws *websocket.Conn, r *http.Request, acc *Accept, b *budget) (*transport, *sock.Session) {
+// upgrade makes the Session for acc, and has the host upgrade r for it.
+func upgrade(w http.ResponseWriter, r *http.Request, acc *Accept, h Host, b *Budget) (sock.Transport, *sock.Session, error) {
 	sess := sock.NewSession(acc.Handler, sock.ConnInfo{Request: r, Subprotocol: acc.Subprotocol}, acc.ConnOptions)
-	return newTransport(ws, sess.Options().MaxMessageSize, b), sess
+	t, err := h.Upgrade(w, r, acc.Header, Limits{MaxMessageSize: sess.Options().MaxMessageSize, Budget: b})
+	return t, sess, err
 }

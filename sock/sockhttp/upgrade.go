@@ -24,7 +24,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Optio
 }
 
 // upgradeOnce decides the handshake of one request for h and upgrades it.
-func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) (*transport, *sock.Session, error) {
+func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) (sock.Transport, *sock.Session, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -47,13 +47,11 @@ func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *O
 		o.Hooks.refused(r, refusal.status(), refusal)
 		return nil, nil, refusal
 	}
-	u := newUpgrader(&o)
-	ws, err := u.Upgrade(w, r, acc.Header)
+	t, sess, err := upgrade(w, r, &acc, o.host(), nil) // no server, no budget
 	if err != nil {
 		o.Hooks.refused(r, 0, err)
 		return nil, nil, err
 	}
 	o.Hooks.upgraded(r)
-	t, sess := newSession(ws, r, &acc, nil) // no server, no budget
 	return t, sess, nil
 }

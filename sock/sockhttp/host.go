@@ -1,0 +1,42 @@
+package sockhttp
+
+import (
+	"net/http"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// Host is the WebSocket library under a [Server] (see [Options].Host):
+// the server decides every handshake — method, headers, version, key,
+// Origin, limits, the factory, the subprotocol — and hands the host the
+// requests it accepted, to upgrade and to carry their frames. Sockhttp's
+// own host is gorilla/websocket; package sockgws puts lxzan/gws there.
+//
+// Writing a host for another library comes down to its transport: see
+// [sock.Transport]. The Session above it owns every rule of the protocol,
+// so the library must be kept from applying them itself: it must not
+// answer pings or close frames, check text for UTF-8, send close frames
+// of its own on errors it can report instead (or else say so, as a
+// transport error the Session can map), nor run handlers on goroutines of
+// its own. What it reads it hands over in order — whole messages, every
+// control frame with its payload, and an [sock.OpContinuation] frame each
+// time part of a message arrives — and it stops a message past the
+// limits below.
+type Host interface {
+	// Upgrade completes the opening handshake of r, which the server has
+	// checked and accepted: it answers 101 Switching Protocols, with header
+	// added to the handshake's own headers, takes the connection over and
+	// returns the transport of its frames. If it fails, it has answered
+	// the client, or the connection is lost.
+	Upgrade(w http.ResponseWriter, r *http.Request, header http.Header, l Limits) (sock.Transport, error)
+}
+
+// Limits are what a [Host]'s transport enforces on what it reads.
+type Limits struct {
+	// MaxMessageSize is the largest message, in bytes (once inflated, if
+	// compressed). A larger one fails with an error wrapping
+	// [sock.ErrMessageTooBig], which the Session closes with 1009.
+	MaxMessageSize int64
+	// Budget is the server's for messages still arriving, or nil.
+	Budget *Budget
+}
