@@ -1,7 +1,7 @@
 // Command echo serves a WebSocket echo handler: every text message comes back
 // as text, every binary message as binary.
 //
-//	go run ./examples/echo -addr 127.0.0.1:8080 [-max-message BYTES]
+//	go run ./examples/echo -addr 127.0.0.1:8080 [-max-message BYTES] [-host gorilla|gws]
 //
 // It is the smallest complete use of sockkit: a handler, the sockhttp
 // adapter, and a graceful shutdown on Ctrl-C that closes every connection
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
@@ -30,11 +31,12 @@ type echo struct{}
 func (echo) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) }
 
 // newServer returns the WebSocket server: echo for every connection,
-// messages up to maxMessage bytes (0: sock's default).
-func newServer(maxMessage int64) *sockhttp.Server {
+// messages up to maxMessage bytes (0: sock's default), on host (nil:
+// gorilla/websocket).
+func newServer(maxMessage int64, host sockhttp.Host) *sockhttp.Server {
 	return sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo{}}, nil
-	}, &sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: maxMessage}})
+	}, &sockhttp.Options{Host: host, ConnOptions: &sock.Options{MaxMessageSize: maxMessage}})
 }
 
 // newHTTPServer returns the HTTP server for h. Its timeouts bound plain HTTP
@@ -80,9 +82,19 @@ func serve(ctx context.Context, l net.Listener, srv *http.Server, ws *sockhttp.S
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	maxMessage := flag.Int64("max-message", 0, "largest message in bytes (0: sock's default, 1 MiB)")
+	hostName := flag.String("host", "gorilla", "the WebSocket library under the server: gorilla or gws")
 	flag.Parse()
 	if *maxMessage < 0 {
 		fmt.Fprintln(os.Stderr, "echo: -max-message must not be negative")
+		os.Exit(2)
+	}
+	var host sockhttp.Host // gorilla, sockhttp's own
+	switch *hostName {
+	case "gorilla":
+	case "gws":
+		host = sockgws.Host(nil)
+	default:
+		fmt.Fprintf(os.Stderr, "echo: -host %s: gorilla or gws\n", *hostName)
 		os.Exit(2)
 	}
 
@@ -94,7 +106,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ws := newServer(*maxMessage)
+	ws := newServer(*maxMessage, host)
 	fmt.Printf("echo: serving ws://%s/\n", l.Addr())
 	if err := serve(ctx, l, newHTTPServer(ws), ws, 10*time.Second); err != nil {
 		log.Fatalf("echo: %v", err)

@@ -15,12 +15,23 @@ import (
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
+
+	"github.com/sockkit/sockkit/sock/sockgws"
+	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// The echo, on both hosts: messages back as they came, an oversize one
+// closed with 1009.
 func TestEchoServer(t *testing.T) {
-	ws := newServer(1024)
+	for name, host := range map[string]sockhttp.Host{"gorilla": nil, "gws": sockgws.Host(nil)} {
+		t.Run(name, func(t *testing.T) { testEchoServer(t, host) })
+	}
+}
+
+func testEchoServer(t *testing.T, host sockhttp.Host) {
+	ws := newServer(1024, host)
 	srv := httptest.NewServer(ws)
 	defer srv.Close()
 	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
@@ -88,7 +99,7 @@ func upload(reading chan<- struct{}) http.HandlerFunc {
 // POST /upload, until the test ends.
 func start(t *testing.T, srv *http.Server, h http.Handler, grace time.Duration) *started {
 	t.Helper()
-	ws := newServer(0)
+	ws := newServer(0, nil)
 	mux := http.NewServeMux()
 	mux.Handle("/", ws)
 	mux.Handle("POST /upload", h)

@@ -22,9 +22,11 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/lxzan/gws"
 	"go.uber.org/goleak"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
@@ -59,9 +61,71 @@ type benchServer struct {
 }
 
 var benchServers = []benchServer{
-	{"sockhttp", func(checkJSON bool) (string, func() error) { return benchSockhttpEcho(checkJSON, nil) }},
-	{"sockhttp+hooks", func(checkJSON bool) (string, func() error) { return benchSockhttpEcho(checkJSON, benchHooks()) }},
+	{"sockhttp", func(checkJSON bool) (string, func() error) {
+		return benchSockhttpEcho(checkJSON, &sockhttp.Options{})
+	}},
+	{"sockhttp+hooks", func(checkJSON bool) (string, func() error) {
+		return benchSockhttpEcho(checkJSON, &sockhttp.Options{Hooks: benchHooks()})
+	}},
+	{"sockhttp+gws", func(checkJSON bool) (string, func() error) {
+		return benchSockhttpEcho(checkJSON, &sockhttp.Options{Host: sockgws.Host(nil)})
+	}},
 	{"gorilla", benchGorillaEcho},
+	{"gws", benchGwsEcho},
+}
+
+// benchGwsEcho serves the raw gws echo: its Upgrader with default options
+// (no compression, no parallel mode, no UTF-8 check), and a handler that
+// writes every message back (or, with checkJSON, closes on one that is
+// not JSON).
+func benchGwsEcho(checkJSON bool) (string, func() error) {
+	var live sync.WaitGroup
+	up := gws.NewUpgrader(&gwsEcho{checkJSON: checkJSON}, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		live.Add(1)
+		defer live.Done()
+		c, err := up.Upgrade(w, r)
+		if err != nil {
+			return
+		}
+		c.ReadLoop()
+	}))
+	return benchWSURL(srv), func() error {
+		defer srv.Close()
+		done := make(chan struct{})
+		go func() {
+			live.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("gws: connections still open after 10s")
+		}
+	}
+}
+
+type gwsEcho struct {
+	gws.BuiltinEventHandler
+	checkJSON bool
+}
+
+func (e *gwsEcho) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	if e.checkJSON && !json.Valid(m.Bytes()) {
+		c.WriteClose(1003, nil)
+		return
+	}
+	c.WriteMessage(m.Opcode, m.Bytes())
+}
+
+// withDiscard returns opts whose connections log nothing, as the raw
+// servers log nothing either.
+func withDiscard(opts *sockhttp.Options) *sockhttp.Options {
+	o := *opts
+	o.ConnOptions = &sock.Options{Logger: discard}
+	return &o
 }
 
 // benchHooks counts messages and bytes each way, as a metrics collector
@@ -83,9 +147,9 @@ func benchServerNamed(name string) (benchServer, bool) {
 	return benchServer{}, false
 }
 
-// benchSockhttpEcho serves sockhttp.Handler, default options but for the
-// hooks, with a handler that pushes every message back.
-func benchSockhttpEcho(checkJSON bool, hooks *sockhttp.Hooks) (string, func() error) {
+// benchSockhttpEcho serves sockhttp.Handler with opts (and a logger that
+// discards), with a handler that pushes every message back.
+func benchSockhttpEcho(checkJSON bool, opts *sockhttp.Options) (string, func() error) {
 	echo := sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
 	if checkJSON {
 		echo = func(_ *sock.Conn, msg sock.Frame) sock.Result {
@@ -97,7 +161,7 @@ func benchSockhttpEcho(checkJSON bool, hooks *sockhttp.Hooks) (string, func() er
 	}
 	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
 		return sockhttp.Accept{Handler: echo}, nil
-	}, &sockhttp.Options{Hooks: hooks, ConnOptions: &sock.Options{Logger: discard}}) // raw gorilla logs nothing either
+	}, withDiscard(opts))
 	srv := httptest.NewServer(ws)
 	return benchWSURL(srv), func() error {
 		defer srv.Close()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
@@ -60,7 +61,7 @@ var endings = map[string]func(t *testing.T) ending{
 			}
 			return sock.Push(frames[0], frames[1:]...)
 		})
-		srv, _ := serve(t, flood, &sockhttp.Options{ConnOptions: &sock.Options{WriteTimeout: 100 * time.Millisecond}})
+		srv, _ := serve(t, flood, hosted(&sockhttp.Options{ConnOptions: &sock.Options{WriteTimeout: 100 * time.Millisecond}}))
 		c := dialRaw(t, srv.URL)
 		c.send(0x1, []byte("flood"))
 		r := flood.reason(t) // the client reads nothing until then
@@ -68,7 +69,7 @@ var endings = map[string]func(t *testing.T) ending{
 	},
 	"the peer's connection drops": func(t *testing.T) ending {
 		p := newProbe(nil)
-		srv, _ := serve(t, p, nil)
+		srv, _ := serve(t, p, hosted(nil))
 		c := dialRaw(t, srv.URL)
 		c.nc.Close()
 		return ending{"none", reasonOf(p.reason(t))}
@@ -81,7 +82,7 @@ var endings = map[string]func(t *testing.T) ending{
 // act says, and returns how the connection ended.
 func end(t *testing.T, opts *sockhttp.Options, act func(c *rawConn)) ending {
 	p := newProbe(nil)
-	srv, _ := serve(t, p, opts)
+	srv, _ := serve(t, p, hosted(opts))
 	c := dialRaw(t, srv.URL)
 	act(c)
 	r := p.reason(t)
@@ -106,7 +107,7 @@ func handlerSays(msg string) func(t *testing.T) ending {
 			}
 			return sock.Close(999, "") // a code that may not be sent
 		})
-		srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{Logger: discard}})
+		srv, _ := serve(t, p, hosted(&sockhttp.Options{ConnOptions: &sock.Options{Logger: discard}}))
 		c := dialRaw(t, srv.URL)
 		c.send(0x1, []byte(msg))
 		return ending{received(c), reasonOf(p.reason(t))}
@@ -122,7 +123,7 @@ func peerSends(opcode byte, payload []byte) func(t *testing.T) ending {
 func shutdown(restart bool) func(t *testing.T) ending {
 	return func(t *testing.T) ending {
 		p := newProbe(nil)
-		srv, ws := serve(t, p, &sockhttp.Options{Drain: sockhttp.Drain{Restart: restart}})
+		srv, ws := serve(t, p, hosted(&sockhttp.Options{Drain: sockhttp.Drain{Restart: restart}}))
 		c := dialRaw(t, srv.URL)
 		<-p.conn
 		go ws.Shutdown(context.Background())
@@ -152,22 +153,43 @@ func received(c *rawConn) string {
 
 func reasonOf(r sock.Reason) string { return fmt.Sprintf("%s %d", r.Kind, r.Code) }
 
-// The README's close-code table is what happens: each row is run against a
-// real server, and every way a connection ends has its row.
+// tableHost is the host the table's rows run on, nil for gorilla.
+var tableHost sockhttp.Host
+
+// hosted returns opts with the table's host.
+func hosted(opts *sockhttp.Options) *sockhttp.Options {
+	var o sockhttp.Options
+	if opts != nil {
+		o = *opts
+	}
+	o.Host = tableHost
+	return &o
+}
+
+// The README's close-code table is what happens, on both hosts: each row
+// is run against a real server, and every way a connection ends has its
+// row.
 func TestCloseCodeTable(t *testing.T) {
 	rows := readCloseCodeTable(t)
-	for situation, run := range endings {
-		want, ok := rows[situation]
-		if !ok {
-			t.Errorf("the README's close-code table has no row %q", situation)
-			continue
-		}
-		t.Run(situation, func(t *testing.T) {
-			if got := run(t); got != want {
-				t.Errorf("sent %s, Terminate saw %s; the README says %s, %s", got.sent, got.reason, want.sent, want.reason)
+	for _, host := range []struct {
+		name string
+		host sockhttp.Host
+	}{{"gorilla", nil}, {"gws", sockgws.Host(nil)}} {
+		tableHost = host.host
+		for situation, run := range endings {
+			want, ok := rows[situation]
+			if !ok {
+				t.Errorf("the README's close-code table has no row %q", situation)
+				continue
 			}
-		})
+			t.Run(host.name+"/"+situation, func(t *testing.T) {
+				if got := run(t); got != want {
+					t.Errorf("sent %s, Terminate saw %s; the README says %s, %s", got.sent, got.reason, want.sent, want.reason)
+				}
+			})
+		}
 	}
+	tableHost = nil
 	for situation := range rows {
 		if endings[situation] == nil {
 			t.Errorf("the README's close-code table has a row %q that no test runs", situation)

@@ -1,0 +1,111 @@
+package sockgws_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sockkit/sockkit/scenarios"
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+	"github.com/sockkit/sockkit/sockt"
+)
+
+var echo = sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
+
+func newServer() *sockhttp.Server {
+	return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return echo }),
+		&sockhttp.Options{Host: sockgws.Host(nil), ConnOptions: &sock.Options{MaxMessageSize: 1 << 20}})
+}
+
+// The protocol cases of scenarios.Conformance, over loopback through the
+// gws host, as through gorilla.
+func TestConformance(t *testing.T) { scenarios.Conformance(t, newServer, nil) }
+
+// Messages of every size come back whole; pings are answered by the
+// Session; the subprotocol and the factory's headers reach the client.
+func TestEchoThroughGws(t *testing.T) {
+	ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
+		return sockhttp.Accept{Handler: echo, Header: http.Header{"X-Room": {"lobby"}}}, nil
+	}, &sockhttp.Options{Host: sockgws.Host(nil), Subprotocols: []string{"v1"}})
+	srv := httptest.NewServer(ws)
+	defer srv.Close()
+	d := websocket.Dialer{Subprotocols: []string{"v1"}}
+	c, resp, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Subprotocol() != "v1" || resp.Header.Get("X-Room") != "lobby" {
+		t.Errorf("subprotocol %q, X-Room %q", c.Subprotocol(), resp.Header.Get("X-Room"))
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for _, n := range []int{0, 1, 125, 126, 65535, 65536, 1 << 20} {
+		msg := bytes.Repeat([]byte{'x'}, n)
+		c.WriteMessage(websocket.BinaryMessage, msg)
+		if op, got, err := c.ReadMessage(); err != nil || op != websocket.BinaryMessage || !bytes.Equal(got, msg) {
+			t.Fatalf("echo of %d bytes: op %d, %d bytes, %v", n, op, len(got), err)
+		}
+	}
+	pong := make(chan string, 1)
+	c.SetPongHandler(func(s string) error { pong <- s; return nil })
+	c.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(time.Second))
+	c.WriteMessage(websocket.TextMessage, []byte("after"))
+	if _, got, err := c.ReadMessage(); err != nil || string(got) != "after" {
+		t.Fatalf("%q, %v", got, err)
+	}
+	if got := <-pong; got != "hi" {
+		t.Errorf("pong %q", got)
+	}
+}
+
+// sockt's loopback mode through the gws host.
+func TestSocktThroughGws(t *testing.T) {
+	s := sockt.DialServer(t, newServer(), nil)
+	c := s.Connect(nil)
+	c.SendText("hello")
+	c.ExpectText("hello")
+	c.Ping([]byte("p"))
+	c.ExpectPong([]byte("p"))
+	c.SendText(string([]byte{0xff}))
+	c.ExpectClose(sock.CloseInvalidPayload, "")
+}
+
+// A frame whose 64-bit length has its top bit set (RFC 6455 forbids it)
+// makes gws panic as it reads; the connection closes with 1002.
+func TestHugeLengthIsAProtocolError(t *testing.T) {
+	srv := httptest.NewServer(newServer())
+	defer srv.Close()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	c.Write([]byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})
+	hdr := make([]byte, 4)
+	if _, err := io.ReadFull(br, hdr); err != nil {
+		t.Fatalf("no close frame: %v", err)
+	}
+	if hdr[0] != 0x88 || binary.BigEndian.Uint16(hdr[2:]) != 1002 {
+		t.Errorf("got % x, want a close frame with 1002", hdr)
+	}
+}

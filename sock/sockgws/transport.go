@@ -1,0 +1,145 @@
+package sockgws
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/lxzan/gws"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+// transport carries a Session over a connection gws reads: gws parses the
+// frames and hands them to events, which emits them; this writes them.
+type transport struct {
+	raw    net.Conn
+	reader *reader
+	conn   *gws.Conn
+	budget *sockhttp.Budget
+
+	emit  func(sock.Frame) // ReadFrames's, while it runs
+	err   error            // what ended the read loop, as the Session should see it
+	sent  bool             // a close frame was written: nothing more is
+	frame [14]byte         // a frame header being written
+}
+
+var _ sock.Transport = (*transport)(nil)
+
+// ReadFrames implements [sock.Transport]: gws's read loop, on this
+// goroutine, calls events for every frame.
+func (t *transport) ReadFrames(emit func(sock.Frame)) (err error) {
+	t.emit = emit
+	defer func() {
+		t.reader.release()
+		if v := recover(); v != nil { // gws panics on a 64-bit length with the top bit set
+			err = fmt.Errorf("%w: %v", sock.ErrProtocol, v)
+		}
+	}()
+	t.conn.ReadLoop()
+	return t.err
+}
+
+// WriteFrame implements [sock.Transport]. Writes come one at a time, from
+// whichever goroutine holds the Session.
+func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
+	if t.sent {
+		return nil // after our close frame, as gorilla's ErrCloseSent: nothing more
+	}
+	if err := t.raw.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	h := t.frame[:2]
+	h[0], h[1] = 0x80|byte(f.Op), 0
+	switch n := len(f.Payload); {
+	case n <= 125:
+		h[1] = byte(n)
+	case n <= 0xFFFF:
+		h[1] = 126
+		h = binary.BigEndian.AppendUint16(h, uint16(n))
+	default:
+		h[1] = 127
+		h = binary.BigEndian.AppendUint64(h, uint64(n))
+	}
+	bufs := net.Buffers{h, f.Payload}
+	_, err := bufs.WriteTo(t.raw)
+	if f.Op == sock.OpClose {
+		t.sent = true
+	}
+	if errors.Is(err, io.ErrShortWrite) {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// Close implements [sock.Transport]: gws's read loop ends with the error
+// of its next read.
+func (t *transport) Close() error { return t.raw.Close() }
+
+// events receives what gws reads, for every connection: the transport is
+// found from the connection gws reads through.
+type events struct{}
+
+func transportOf(c *gws.Conn) *transport { return c.NetConn().(*reader).t }
+
+func (events) OnOpen(*gws.Conn) {}
+
+func (events) OnPing(c *gws.Conn, payload []byte) {
+	t := transportOf(c)
+	t.reader.whole()
+	t.emit(sock.Frame{Op: sock.OpPing, Payload: payload})
+}
+
+func (events) OnPong(c *gws.Conn, payload []byte) {
+	t := transportOf(c)
+	t.reader.whole()
+	t.emit(sock.Frame{Op: sock.OpPong, Payload: payload})
+}
+
+func (events) OnMessage(c *gws.Conn, m *gws.Message) {
+	t := transportOf(c)
+	t.reader.whole()
+	op := sock.OpBinary
+	if m.Opcode == gws.OpcodeText {
+		op = sock.OpText
+	}
+	// Not m.Close: the buffer goes back to gws's pool, and the handler may
+	// keep the payload.
+	t.emit(sock.Frame{Op: op, Payload: m.Bytes()})
+}
+
+// OnClose turns what ended gws's read loop into what the Session should
+// hear: the peer's close frame, or an error wrapping sock's sentinel.
+func (events) OnClose(c *gws.Conn, err error) {
+	t := transportOf(c)
+	var closed *gws.CloseError
+	var status interface{ Uint16() uint16 }
+	switch {
+	case t.reader.err != nil: // ours: the budget, or the socket
+		t.err = t.reader.err
+	case errors.As(err, &closed):
+		var payload []byte
+		if closed.Code != 0 || closed.Reason != nil {
+			payload = append(binary.BigEndian.AppendUint16(nil, closed.Code), closed.Reason...)
+		}
+		t.emit(sock.Frame{Op: sock.OpClose, Payload: payload})
+	case errors.As(err, &status) && status.Uint16() == 1009:
+		t.err = fmt.Errorf("%w: %w", sock.ErrMessageTooBig, err)
+	case errors.As(err, &status), err != nil && isProtocol(err):
+		t.err = fmt.Errorf("%w: %w", sock.ErrProtocol, err)
+	default:
+		t.err = err
+	}
+}
+
+// isProtocol reports whether err is gws's word for a frame that breaks the
+// protocol without a status code: a reserved opcode.
+func isProtocol(err error) bool {
+	var netErr net.Error
+	return !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
+		!errors.Is(err, net.ErrClosed) && !errors.As(err, &netErr)
+}
