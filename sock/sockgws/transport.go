@@ -26,6 +26,7 @@ type transport struct {
 	err   error            // what ended the read loop, as the Session should see it
 	sent  bool             // a close frame was written: nothing more is
 	frame [14]byte         // a frame header being written
+	parts [2][]byte        // header and payload, written together; a net.Buffers of its own was an allocation a frame
 }
 
 var _ sock.Transport = (*transport)(nil)
@@ -65,8 +66,10 @@ func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
 		h[1] = 127
 		h = binary.BigEndian.AppendUint64(h, uint64(n))
 	}
-	bufs := net.Buffers{h, f.Payload}
+	t.parts = [2][]byte{h, f.Payload}
+	bufs := net.Buffers(t.parts[:])
 	_, err := bufs.WriteTo(t.raw)
+	t.parts = [2][]byte{} // not keeping the payload alive
 	if f.Op == sock.OpClose {
 		t.sent = true
 	}
