@@ -6,7 +6,11 @@ import "time"
 // [Options].Hooks. Nil fields are skipped, and a nil *Hooks costs nothing.
 // They are called on the connection's goroutines (InfoDropped on the
 // sender's), one at a time for a connection but concurrently across
-// connections: they must be safe for concurrent use and must not block.
+// connections: they must be safe for concurrent use, must not block, and
+// must not panic — unlike a handler's callbacks, they are not recovered
+// (a recover on the hot path cost every idle connection 4 KiB of stack,
+// measured): a panicking hook ends the connection's goroutine, and net/http
+// logs it, without a close frame.
 type Hooks struct {
 	// Opened is called as the connection opens, before Init.
 	Opened func(c *Conn)

@@ -39,19 +39,26 @@ type host struct {
 	upgraders sync.Map // gws Upgraders by the largest message they read, as gws takes it from its options
 }
 
-// upgrader returns the gws Upgrader for messages up to max bytes.
+// upgrader returns a gws Upgrader that reads messages of max bytes: gws
+// takes its limit from its options, and a limit per connection would
+// cache an Upgrader for each, so the limit is rounded up to a power of
+// two — the reader enforces the exact one before gws reads.
 func (h *host) upgrader(max int64) *gws.Upgrader {
-	if u, ok := h.upgraders.Load(max); ok {
+	limit := int64(1)
+	for limit < max && limit < maxInt/2 {
+		limit *= 2
+	}
+	if u, ok := h.upgraders.Load(limit); ok {
 		return u.(*gws.Upgrader)
 	}
-	u, _ := h.upgraders.LoadOrStore(max, gws.NewUpgrader(events{}, &gws.ServerOption{
-		ReadMaxPayloadSize: int(min(max, int64(maxInt))),
+	u, _ := h.upgraders.LoadOrStore(limit, gws.NewUpgrader(events{}, &gws.ServerOption{
+		ReadMaxPayloadSize: int(limit),
 		ReadBufferSize:     h.bufSize,
 	}))
 	return u.(*gws.Upgrader)
 }
 
-const maxInt = int(^uint(0) >> 1)
+const maxInt = int64(^uint(0) >> 1)
 
 // handshakeTimeout bounds the writing of the 101 response.
 const handshakeTimeout = 10 * time.Second
@@ -72,8 +79,14 @@ func (h *host) Upgrade(w http.ResponseWriter, r *http.Request, header http.Heade
 		return nil, errors.New("sockgws: the client sent data before the handshake was complete")
 	}
 	t := &transport{raw: raw, budget: l.Budget}
-	t.reader = &reader{Conn: raw, t: t}
-	conn, err := h.upgrader(l.MaxMessageSize).UpgradeFromConn(t.reader, bufio.NewReaderSize(t.reader, h.bufSize), r)
+	t.reader = &reader{Conn: raw, t: t, max: l.MaxMessageSize}
+	// gws wants the upgrade headers as one token each; the server has
+	// checked them, as lists of tokens (Upgrade: websocket, foo/1).
+	asked := *r
+	asked.Header = r.Header.Clone()
+	asked.Header.Set("Upgrade", "websocket")
+	asked.Header.Set("Connection", "Upgrade")
+	conn, err := h.upgrader(l.MaxMessageSize).UpgradeFromConn(t.reader, bufio.NewReaderSize(t.reader, h.bufSize), &asked)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("sockgws: %w", err)

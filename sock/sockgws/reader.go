@@ -1,57 +1,159 @@
 package sockgws
 
 import (
+	"encoding/binary"
+	"fmt"
 	"net"
 
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
-// reader is the connection gws sees: it reads the socket, telling the
-// Session that part of a message arrived and taking what a message still
-// arriving holds from the server's budget; it swallows what gws writes
-// (its 101, its close replies) and ignores gws's Close — the transport
-// writes, and closes.
+// reader is the connection gws sees. It reads the socket and follows the
+// frames in what it reads, ahead of gws: so it tells the Session that part
+// of a frame arrived, refuses what gws would allocate before it knows
+// better (a frame that breaks the protocol but declares a huge length; a
+// 64-bit length with the top bit set, which makes gws panic; a message
+// past the limit), and takes a message's declared length past
+// [sockhttp.FreeBytes] from the server's budget as its header arrives, as
+// gws allocates it then. It swallows what gws writes (its 101, its close
+// replies) and ignores gws's Close: the transport writes, and closes.
 type reader struct {
 	net.Conn
-	t *transport
+	t   *transport
+	max int64 // the largest message
 
-	pending int64 // bytes read since the last frame gws handed over
-	held    int64 // of the budget, for them
-	err     error // why a read failed, as the Session should see it
+	hdr     [14]byte // the frame header being read
+	hdrLen  int      // of it, read so far
+	left    uint64   // bytes of the current frame's payload not read yet
+	current int64    // declared bytes of the data message being read
+	more    bool     // the data message being read has more fragments to come
+	held    []int64  // of the budget, by data message not handed over yet, oldest first
+	err     error    // why a read failed, as the Session should see it
 }
 
 func (r *reader) Read(p []byte) (int, error) {
+	midFrame := r.left > 0 || r.hdrLen > 0
 	n, err := r.Conn.Read(p)
 	if err != nil {
 		r.err = err
 		return n, err
 	}
-	if r.pending > 0 && r.t.emit != nil { // more of a frame begun before: activity
-		r.t.emit(sock.Frame{Op: sock.OpContinuation})
+	if err := r.follow(p[:n]); err != nil {
+		r.err = err
+		return 0, err
 	}
-	r.pending += int64(n)
-	if need := r.pending - sockhttp.FreeBytes; need > r.held {
-		if !r.t.budget.Take(need - r.held) {
-			r.err = r.t.budget.Err()
-			return 0, r.err
-		}
-		r.held = need
+	if midFrame && r.t.emit != nil { // more of a frame begun before: activity
+		r.t.emit(sock.Frame{Op: sock.OpContinuation})
 	}
 	return n, nil
 }
 
-// whole notes that gws handed over a frame: what was read is no longer a
-// message still arriving.
-func (r *reader) whole() {
-	r.pending = 0
-	r.release()
+// follow walks the frames in b: payloads skipped, headers checked.
+func (r *reader) follow(b []byte) error {
+	for len(b) > 0 {
+		if r.left > 0 {
+			skip := min(r.left, uint64(len(b)))
+			r.left -= skip
+			b = b[skip:]
+			continue
+		}
+		want := 2 // the first two bytes say how long the header is
+		if r.hdrLen >= 2 {
+			want = headerSize(r.hdr[:2])
+		}
+		c := copy(r.hdr[r.hdrLen:want], b)
+		r.hdrLen += c
+		b = b[c:]
+		if r.hdrLen < 2 || r.hdrLen < headerSize(r.hdr[:2]) {
+			continue
+		}
+		if err := r.header(r.hdr[:r.hdrLen]); err != nil {
+			return err
+		}
+		r.hdrLen = 0
+	}
+	return nil
 }
 
-// release gives the budget back.
+// headerSize is the length of a client's frame header whose first two
+// bytes are h.
+func headerSize(h []byte) int {
+	size := 2
+	switch h[1] & 0x7F {
+	case 126:
+		size += 2
+	case 127:
+		size += 8
+	}
+	if h[1]&0x80 != 0 {
+		size += 4
+	}
+	return size
+}
+
+// header checks a whole frame header, before gws reads it.
+func (r *reader) header(h []byte) error {
+	fin, rsv, op, masked := h[0]&0x80 != 0, h[0]&0x70, sock.Opcode(h[0]&0x0F), h[1]&0x80 != 0
+	var length uint64
+	switch n := h[1] & 0x7F; n {
+	case 126:
+		length = uint64(binary.BigEndian.Uint16(h[2:]))
+	case 127:
+		length = binary.BigEndian.Uint64(h[2:])
+	default:
+		length = uint64(n)
+	}
+	switch {
+	case length > 1<<63-1:
+		return fmt.Errorf("%w: frame length out of range", sock.ErrProtocol)
+	case rsv != 0:
+		return fmt.Errorf("%w: reserved bits set", sock.ErrProtocol)
+	case !masked:
+		return fmt.Errorf("%w: unmasked frame", sock.ErrProtocol)
+	case op.IsControl() && (length > 125 || !fin):
+		return fmt.Errorf("%w: %s frame of %d bytes, final %v", sock.ErrProtocol, op, length, fin)
+	case !op.IsControl() && op != sock.OpContinuation && op != sock.OpText && op != sock.OpBinary,
+		op.IsControl() && op != sock.OpClose && op != sock.OpPing && op != sock.OpPong:
+		return fmt.Errorf("%w: reserved opcode %d", sock.ErrProtocol, op)
+	}
+	r.left = length
+	if op.IsControl() {
+		return nil
+	}
+	if !r.more { // the first fragment of a message (gws tells a stray continuation)
+		r.current = 0
+		r.held = append(r.held, 0)
+	}
+	r.more = !fin
+	r.current += int64(length)
+	if r.current > r.max {
+		return fmt.Errorf("%w: more than %d bytes", sock.ErrMessageTooBig, r.max)
+	}
+	if need, last := r.current-sockhttp.FreeBytes, len(r.held)-1; last >= 0 && need > r.held[last] {
+		if !r.t.budget.Take(need - r.held[last]) {
+			return r.t.budget.Err()
+		}
+		r.held[last] = need
+	}
+	return nil
+}
+
+// handed notes that gws handed a data message over: what it held of the
+// budget is given back.
+func (r *reader) handed() {
+	if len(r.held) > 0 {
+		r.t.budget.Give(r.held[0])
+		r.held = r.held[1:]
+	}
+}
+
+// release gives back all the reader holds of the budget.
 func (r *reader) release() {
-	r.t.budget.Give(r.held)
-	r.held = 0
+	for _, h := range r.held {
+		r.t.budget.Give(h)
+	}
+	r.held = nil
 }
 
 func (r *reader) Write(p []byte) (int, error) { return len(p), nil }

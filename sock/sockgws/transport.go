@@ -33,14 +33,9 @@ var _ sock.Transport = (*transport)(nil)
 
 // ReadFrames implements [sock.Transport]: gws's read loop, on this
 // goroutine, calls events for every frame.
-func (t *transport) ReadFrames(emit func(sock.Frame)) (err error) {
+func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 	t.emit = emit
-	defer func() {
-		t.reader.release()
-		if v := recover(); v != nil { // gws panics on a 64-bit length with the top bit set
-			err = fmt.Errorf("%w: %v", sock.ErrProtocol, v)
-		}
-	}()
+	defer t.reader.release()
 	t.conn.ReadLoop()
 	return t.err
 }
@@ -92,20 +87,16 @@ func transportOf(c *gws.Conn) *transport { return c.NetConn().(*reader).t }
 func (events) OnOpen(*gws.Conn) {}
 
 func (events) OnPing(c *gws.Conn, payload []byte) {
-	t := transportOf(c)
-	t.reader.whole()
-	t.emit(sock.Frame{Op: sock.OpPing, Payload: payload})
+	transportOf(c).emit(sock.Frame{Op: sock.OpPing, Payload: payload})
 }
 
 func (events) OnPong(c *gws.Conn, payload []byte) {
-	t := transportOf(c)
-	t.reader.whole()
-	t.emit(sock.Frame{Op: sock.OpPong, Payload: payload})
+	transportOf(c).emit(sock.Frame{Op: sock.OpPong, Payload: payload})
 }
 
 func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 	t := transportOf(c)
-	t.reader.whole()
+	t.reader.handed()
 	op := sock.OpBinary
 	if m.Opcode == gws.OpcodeText {
 		op = sock.OpText
@@ -122,7 +113,7 @@ func (events) OnClose(c *gws.Conn, err error) {
 	var closed *gws.CloseError
 	var status interface{ Uint16() uint16 }
 	switch {
-	case t.reader.err != nil: // ours: the budget, or the socket
+	case t.reader.err != nil: // ours: a frame refused, the budget, the socket
 		t.err = t.reader.err
 	case errors.As(err, &closed):
 		var payload []byte

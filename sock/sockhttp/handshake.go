@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/websocket"
 )
@@ -46,6 +47,11 @@ func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 		return internalError(errNilHandler)
 	}
 	acc.Header = canonical(acc.Header)
+	for k, vs := range acc.Header {
+		if !validHeader(k, vs) {
+			return internalError(fmt.Errorf("sockhttp: factory set header %q in Accept.Header: not a valid field name and values", k))
+		}
+	}
 	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Accept", "Sec-Websocket-Extensions"} {
 		if _, set := acc.Header[k]; set {
 			return internalError(fmt.Errorf("sockhttp: factory set %s in Accept.Header: the handshake sets it", k))
@@ -70,6 +76,23 @@ func settle(r *http.Request, acc *Accept, supported []string) *Refusal {
 }
 
 var errNilHandler = errors.New("sockhttp: factory accepted with a nil Handler")
+
+// validHeader reports whether a header field may be written as it is: a
+// name of token characters (RFC 9110 §5.6.2), values without CR, LF or
+// NUL — anything else would write lines of its own into the response.
+func validHeader(name string, values []string) bool {
+	if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+		return r <= ' ' || r >= 0x7F || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+	}) {
+		return false
+	}
+	for _, v := range values {
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return false
+		}
+	}
+	return true
+}
 
 // canonical returns a copy of h whose keys are canonical, as they are once
 // written: a literal http.Header{"content-type": ...} has its key as typed.

@@ -225,3 +225,22 @@ func TestWrapHandlers(t *testing.T) {
 		t.Errorf("wrapped %q, want %q: inner first, refused requests not at all", order, want)
 	}
 }
+
+// A factory's header that would write lines of its own into the 101
+// response is refused with 500, as a bug of the factory's.
+func TestFactoryHeaderInjection(t *testing.T) {
+	for _, h := range []http.Header{
+		{"X-A": {"v\r\nSet-Cookie: a=1"}},
+		{"X-B\r\nSet-Cookie": {"a=1"}},
+		{"X C": {"v"}},
+	} {
+		ws := sockhttp.NewServer(func(*http.Request) (sockhttp.Accept, error) {
+			return sockhttp.Accept{Handler: newProbe(nil), Header: h}, nil
+		}, &sockhttp.Options{ConnOptions: &sock.Options{Logger: discard}})
+		_, err := ws.Negotiate(upgradeRequest("GET", "/", "example.com"))
+		var refusal *sockhttp.Refusal
+		if !errors.As(err, &refusal) || refusal.Status != http.StatusInternalServerError {
+			t.Errorf("header %q: %v, want a 500 refusal", h, err)
+		}
+	}
+}
