@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
-	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
@@ -171,11 +170,8 @@ func hosted(opts *sockhttp.Options) *sockhttp.Options {
 // row.
 func TestCloseCodeTable(t *testing.T) {
 	rows := readCloseCodeTable(t)
-	for _, host := range []struct {
-		name string
-		host sockhttp.Host
-	}{{"gorilla", nil}, {"gws", sockgws.Host(nil)}} {
-		tableHost = host.host
+	for _, host := range hosts {
+		tableHost = host.host()
 		for situation, run := range endings {
 			want, ok := rows[situation]
 			if !ok {

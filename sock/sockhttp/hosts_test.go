@@ -1,0 +1,130 @@
+package sockhttp_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
+	"github.com/sockkit/sockkit/sock/sockhttp"
+)
+
+// hosts are the WebSocket libraries a Server runs on; the tests here run
+// on each.
+var hosts = []struct {
+	name string
+	host func() sockhttp.Host
+}{
+	{"gorilla", func() sockhttp.Host { return nil }},
+	{"gws", func() sockhttp.Host { return sockgws.Host(nil) }},
+}
+
+// onHosts runs test on each host, with opts given that host.
+func onHosts(t *testing.T, opts sockhttp.Options, test func(t *testing.T, opts *sockhttp.Options)) {
+	for _, h := range hosts {
+		t.Run(h.name, func(t *testing.T) {
+			o := opts
+			o.Host = h.host()
+			test(t, &o)
+		})
+	}
+}
+
+// A message in fragments with pings between them is one message still
+// arriving: past a budget of 1 byte, 1013.
+func TestBudgetWithPingsBetweenFragments(t *testing.T) {
+	onHosts(t, sockhttp.Options{MemoryBudget: 1, ConnOptions: &sock.Options{MaxMessageSize: 1 << 20}}, func(t *testing.T, o *sockhttp.Options) {
+		srv, _ := serve(t, newProbe(nil), o)
+		c := dialRaw(t, srv.URL)
+		frag := bytes.Repeat([]byte{'x'}, 40<<10)
+		for i := range 4 {
+			op := byte(0)
+			if i == 0 {
+				op = 2
+			}
+			c.nc.Write(c.frame(rawHeader{fin: i == 3, opcode: op, masked: true}, frag)) // the server may have closed
+			c.nc.Write(c.frame(rawHeader{fin: true, opcode: 0x9, masked: true}, []byte("p")))
+		}
+		for {
+			f := c.mustRead()
+			switch f.opcode {
+			case 0x8:
+				if f.closeCode() != 1013 {
+					t.Fatalf("close %d, want 1013", f.closeCode())
+				}
+				return
+			case 0x2:
+				t.Fatalf("a message of %d bytes came back: the budget was not taken", len(f.payload))
+			}
+		}
+	})
+}
+
+// Clients that send the header of a 32 MiB frame and one byte pin next to
+// nothing past a budget of 1 byte, whatever the host allocates for the
+// frames it reads.
+func TestBudgetAgainstDeclaredLengths(t *testing.T) {
+	onHosts(t, sockhttp.Options{MemoryBudget: 1, ConnOptions: &sock.Options{MaxMessageSize: 64 << 20}}, func(t *testing.T, o *sockhttp.Options) {
+		srv, _ := serve(t, newProbe(nil), o)
+		const conns, declared = 4, 32 << 20
+		var clients []*rawConn
+		for range conns {
+			clients = append(clients, dialRaw(t, srv.URL))
+		}
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for _, c := range clients {
+			hdr := []byte{0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 'a'}
+			binary.BigEndian.PutUint64(hdr[2:10], declared)
+			c.writeRaw(hdr)
+		}
+		time.Sleep(300 * time.Millisecond)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > conns*(sockhttp.FreeBytes+1<<20) {
+			t.Errorf("%d clients that sent a header and 1 byte each pin %d MiB; the budget is 1 byte", conns, grew>>20)
+		}
+	})
+}
+
+// A ping that declares 2 MiB is a control frame over 125 bytes, 1002,
+// whatever the size limit.
+func TestHugeControlFrameIs1002(t *testing.T) {
+	onHosts(t, sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: 1 << 20}}, func(t *testing.T, o *sockhttp.Options) {
+		srv, _ := serve(t, newProbe(nil), o)
+		c := dialRaw(t, srv.URL)
+		c.writeRaw([]byte{0x89, 0x80 | 127, 0, 0, 0, 0, 0, 0x20, 0, 0, 1, 2, 3, 4})
+		if f := c.mustRead(); f.opcode != 0x8 || f.closeCode() != 1002 {
+			t.Fatalf("opcode %d, code %d; want close 1002", f.opcode, f.closeCode())
+		}
+	})
+}
+
+// Upgrade and Connection are lists of tokens (RFC 9110 §7.8): a request the
+// server accepts, every host answers with 101.
+func TestUpgradeHeaderAsAList(t *testing.T) {
+	onHosts(t, sockhttp.Options{}, func(t *testing.T, o *sockhttp.Options) {
+		srv, _ := serve(t, newProbe(nil), o)
+		c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket, foo/1\r\nConnection: keep-alive, Upgrade\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("response %v, %v; want 101", resp, err)
+		}
+	})
+}
