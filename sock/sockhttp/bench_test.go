@@ -90,7 +90,13 @@ func benchGwsEcho(checkJSON bool) (string, func() error) {
 		}
 		c.ReadLoop()
 	}))
-	return benchWSURL(srv), func() error {
+	return benchWSURL(srv), stopWhenDone(srv, &live, "gws")
+}
+
+// stopWhenDone returns a raw server's stop: it waits for the server's
+// handlers to end, 10s at most, then closes it.
+func stopWhenDone(srv *httptest.Server, live *sync.WaitGroup, name string) func() error {
+	return func() error {
 		defer srv.Close()
 		done := make(chan struct{})
 		go func() {
@@ -101,7 +107,8 @@ func benchGwsEcho(checkJSON bool) (string, func() error) {
 		case <-done:
 			return nil
 		case <-time.After(10 * time.Second):
-			return errors.New("gws: connections still open after 10s")
+			<-done
+			return fmt.Errorf("%s echo handlers still running 10s after their clients closed", name)
 		}
 	}
 }
@@ -223,21 +230,7 @@ func benchGorillaEcho(checkJSON bool) (string, func() error) {
 		}
 	}
 	srv := httptest.NewServer(echo)
-	return benchWSURL(srv), func() error {
-		defer srv.Close()
-		done := make(chan struct{})
-		go func() {
-			live.Wait()
-			close(done)
-		}()
-		select {
-		case <-done:
-			return nil
-		case <-time.After(10 * time.Second):
-			<-done
-			return errors.New("gorilla echo handlers still running 10s after their clients closed")
-		}
-	}
+	return benchWSURL(srv), stopWhenDone(srv, &live, "gorilla")
 }
 
 func benchWSURL(srv *httptest.Server) string { return "ws" + strings.TrimPrefix(srv.URL, "http") }

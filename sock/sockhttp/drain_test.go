@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -58,30 +59,14 @@ func TestShutdownDrainsInBatches(t *testing.T) {
 		code    int
 	}{{"going away", false, 1001}, {"restart", true, 1012}} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, ws := serveFactory(t, sockhttp.AcceptAll(func() sock.Handler { return newProbe(nil) }),
-				&sockhttp.Options{Drain: sockhttp.Drain{Batch: 3, Interval: interval, Restart: tc.restart}})
-			conns := make([]*websocket.Conn, 7)
-			for i := range conns {
-				conns[i] = dial(t, srv, nil)
-			}
-			times := make([]time.Time, len(conns))
-			var wg sync.WaitGroup
-			for i, c := range conns {
-				wg.Go(func() {
-					var code int
-					if times[i], code = closedAt(c); code != tc.code {
-						t.Errorf("connection %d closed with %d, want %d", i, code, tc.code)
-					}
-					c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))
-				})
-			}
+			srv, ws, closes := drainServer(t, 7, sockhttp.Drain{Batch: 3, Interval: interval, Restart: tc.restart}, tc.code)
 			shutdown := make(chan error)
 			go func() { shutdown <- ws.Shutdown(context.Background()) }()
 			time.Sleep(interval / 4)
 			if _, status, retry, _ := tryDial(t, wsURL(srv), nil); status != http.StatusServiceUnavailable || retry == "" {
 				t.Errorf("an upgrade during the drain: %d, Retry-After %q; want 503 with Retry-After", status, retry)
 			}
-			wg.Wait()
+			times := closes()
 			if err := <-shutdown; err != nil {
 				t.Errorf("Shutdown: %v", err)
 			}
@@ -119,25 +104,34 @@ func TestShutdownDrainFillsBatches(t *testing.T) {
 // Two Shutdowns at once drain at the pace of one.
 func TestConcurrentShutdownsDrainOnce(t *testing.T) {
 	const interval = 300 * time.Millisecond
-	srv, ws := serveFactory(t, sockhttp.AcceptAll(func() sock.Handler { return newProbe(nil) }),
-		&sockhttp.Options{Drain: sockhttp.Drain{Batch: 1, Interval: interval}})
-	conns := make([]*websocket.Conn, 4)
-	for i := range conns {
-		conns[i] = dial(t, srv, nil)
-	}
-	times := make([]time.Time, len(conns))
-	var wg sync.WaitGroup
-	for i, c := range conns {
-		wg.Go(func() {
-			times[i], _ = closedAt(c)
-			c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1001, ""))
-		})
-	}
+	_, ws, closes := drainServer(t, 4, sockhttp.Drain{Batch: 1, Interval: interval}, 1001)
 	for range 2 {
 		go ws.Shutdown(context.Background())
 	}
-	wg.Wait()
-	if got := batches(times, interval); len(got) != 4 {
+	if got := batches(closes(), interval); len(got) != 4 {
 		t.Errorf("closed in batches of %v, want 4 batches of 1", got)
+	}
+}
+
+// drainServer starts a server that drains as d says, with n clients that
+// answer its close frame, and returns closes: it waits for every client's
+// close, which must have code want, and says when each came.
+func drainServer(t *testing.T, n int, d sockhttp.Drain, want int) (*httptest.Server, *sockhttp.Server, func() []time.Time) {
+	srv, ws := serveFactory(t, sockhttp.AcceptAll(func() sock.Handler { return newProbe(nil) }), &sockhttp.Options{Drain: d})
+	times := make([]time.Time, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		c := dial(t, srv, nil)
+		wg.Go(func() {
+			var code int
+			if times[i], code = closedAt(c); code != want {
+				t.Errorf("connection %d closed with %d, want %d", i, code, want)
+			}
+			c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))
+		})
+	}
+	return srv, ws, func() []time.Time {
+		wg.Wait()
+		return times
 	}
 }
