@@ -33,7 +33,7 @@ type reader struct {
 }
 
 func (r *reader) Read(p []byte) (int, error) {
-	midFrame := r.left > 0 || r.hdrLen > 0
+	midMessage := r.left > 0 || r.hdrLen > 0 || r.more // a frame, or a message in fragments, begun before
 	n, err := r.Conn.Read(p)
 	if err != nil {
 		r.err = err
@@ -43,7 +43,7 @@ func (r *reader) Read(p []byte) (int, error) {
 		r.err = err
 		return 0, err
 	}
-	if midFrame && r.t.emit != nil { // more of a frame begun before: activity
+	if midMessage && r.t.emit != nil { // more of it: activity
 		r.t.emit(sock.Frame{Op: sock.OpContinuation})
 	}
 	return n, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
@@ -64,6 +66,18 @@ func (p *probe) reason(t testing.TB) sock.Reason {
 	}
 }
 
+// testHost is the host the loopback tests run on, when they do not choose:
+// gorilla, unless SOCKHTTP_TEST_HOST says gws, as in TestSuiteOnGws's
+// child.
+var testHost = os.Getenv("SOCKHTTP_TEST_HOST")
+
+// gorillaOnly skips a test of something only the gorilla host has.
+func gorillaOnly(t *testing.T, why string) {
+	if testHost == "gws" {
+		t.Skip(why)
+	}
+}
+
 // serve starts a loopback server whose factory hands out h, and shuts it
 // down at cleanup.
 func serve(t testing.TB, h sock.Handler, opts *sockhttp.Options) (*httptest.Server, *sockhttp.Server) {
@@ -75,6 +89,14 @@ func serve(t testing.TB, h sock.Handler, opts *sockhttp.Options) (*httptest.Serv
 
 func serveFactory(t testing.TB, f sockhttp.Factory, opts *sockhttp.Options) (*httptest.Server, *sockhttp.Server) {
 	t.Helper()
+	if testHost == "gws" && (opts == nil || opts.Host == nil) {
+		o := sockhttp.Options{}
+		if opts != nil {
+			o = *opts
+		}
+		o.Host = sockgws.Host(nil)
+		opts = &o
+	}
 	ws := sockhttp.NewServer(f, opts)
 	srv := httptest.NewServer(ws)
 	t.Cleanup(func() {

@@ -336,6 +336,7 @@ func TestShutdownDeadlineForcesClose(t *testing.T) {
 }
 
 func TestCompression(t *testing.T) {
+	gorillaOnly(t, "compression is a setting of the gorilla host")
 	srv, _ := serve(t, newProbe(nil), &sockhttp.Options{EnableCompression: true})
 	c, resp, err := (&websocket.Dialer{EnableCompression: true}).Dial(wsURL(srv), nil)
 	if err != nil {
@@ -370,6 +371,7 @@ func TestUpgradeFunction(t *testing.T) {
 }
 
 func TestCompressedMessageStopsAtTheLimitOnceInflated(t *testing.T) {
+	gorillaOnly(t, "compression is a setting of the gorilla host")
 	p := newProbe(nil)
 	srv, _ := serve(t, p, &sockhttp.Options{EnableCompression: true, ConnOptions: &sock.Options{MaxMessageSize: 64 << 10}})
 	c, _, err := (&websocket.Dialer{EnableCompression: true}).Dial(wsURL(srv), nil)
