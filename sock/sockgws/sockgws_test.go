@@ -109,3 +109,39 @@ func TestHugeLengthIsAProtocolError(t *testing.T) {
 		t.Errorf("got % x, want a close frame with 1002", hdr)
 	}
 }
+
+// The simulator and the gws host agree on what clients see, as they do
+// for gorilla: scenarios.Differential replays each scenario both ways.
+func TestDifferential(t *testing.T) {
+	for name, text := range map[string]string{
+		"echo and close": `connect ada
+ada send text "hello"
+ada send binary 0x0001ff
+ada send ping "hb"
+ada send close 4000 "bye"
+`,
+		"the size limit": `connect ada
+ada send binary 0x00*1048576
+connect bob
+bob send binary 0x00*1048577
+`,
+		"broken text and codes": `connect ada
+ada send text "caf\xe9"
+connect bob
+bob send close 0x03
+connect cy
+cy send close 1005
+connect dee
+dee send pong "unasked"
+dee send close 1000
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := scenarios.Parse(name, []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			scenarios.Differential(t, newServer, s, nil)
+		})
+	}
+}
