@@ -1,5 +1,6 @@
 // Package sockhttp serves sock handlers to real clients through net/http, on
-// github.com/gorilla/websocket.
+// github.com/gorilla/websocket — or on another WebSocket library, a [Host]
+// (package sockgws puts lxzan/gws there), with everything below the same.
 //
 // [NewServer] returns a [Server], an http.Handler that checks the opening
 // handshake and the Origin, asks a [Factory] whether and how to accept each
