@@ -2,11 +2,13 @@ package sockt_test
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sockt"
 )
 
@@ -17,7 +19,26 @@ var modes = []struct {
 	open connect
 }{
 	{"sim", sockt.New},
-	{"loopback", sockt.Dial},
+	{"loopback", dialOnTestHost},
+}
+
+// dialOnTestHost is sockt.Dial on the host the tests run on.
+func dialOnTestHost(t sockt.TB, newHandler func() sock.Handler, o *sockt.Options) *sockt.Conn {
+	return sockt.Dial(t, newHandler, onTestHost(o))
+}
+
+// onTestHost returns o with the host the tests run on: gorilla, or gws in
+// TestSuiteOnGws's child.
+func onTestHost(o *sockt.Options) *sockt.Options {
+	if os.Getenv("SOCKT_TEST_HOST") != "gws" || (o != nil && o.Host != nil) {
+		return o
+	}
+	var c sockt.Options
+	if o != nil {
+		c = *o
+	}
+	c.Host = sockgws.Host(nil)
+	return &c
 }
 
 func TestAssertionsFail(t *testing.T) {

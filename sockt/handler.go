@@ -22,7 +22,8 @@ func New(t TB, newHandler func() sock.Handler, opts *Options) *Conn {
 }
 
 // Dial is [New] over a real loopback socket: the handler is served behind
-// sockhttp and a gorilla/websocket client connects to it.
+// sockhttp (on [Options].Host) and a gorilla/websocket client connects to
+// it.
 func Dial(t TB, newHandler func() sock.Handler, opts *Options) *Conn {
 	t.Helper()
 	return DialServer(t, acceptAll(newHandler, opts), opts).Connect(nil)
@@ -41,5 +42,5 @@ func Run(t *testing.T, newHandler func() sock.Handler, opts *Options, test func(
 // handler from newHandler.
 func acceptAll(newHandler func() sock.Handler, opts *Options) *sockhttp.Server {
 	o := opts.withDefaults()
-	return sockhttp.NewServer(sockhttp.AcceptAll(newHandler), &sockhttp.Options{ConnOptions: o.ConnOptions})
+	return sockhttp.NewServer(sockhttp.AcceptAll(newHandler), &sockhttp.Options{ConnOptions: o.ConnOptions, Host: o.Host})
 }

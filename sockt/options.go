@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
 // TB is the part of testing.TB that sockt uses: *testing.T and *testing.B
@@ -25,6 +26,11 @@ type Options struct {
 	// Logger nothing is logged. A server given to [NewServer], [DialServer]
 	// or [RunServer] uses its own options instead.
 	ConnOptions *sock.Options
+	// Host is the WebSocket library of the server [Dial] and [Run] make
+	// for a handler, over loopback (see [sockhttp.Options].Host). Nil
+	// means gorilla/websocket. A server given to [DialServer] or
+	// [RunServer] uses its own.
+	Host sockhttp.Host
 	// Seed seeds the simulator's scheduler. Default 1.
 	Seed uint64
 	// Wait bounds how long, over loopback, Expect methods wait for a frame

@@ -124,7 +124,7 @@ func TestHandshakeAssertionsFail(t *testing.T) {
 // goes on.
 func TestConnectWaitsForInitToReturn(t *testing.T) {
 	var ready atomic.Bool
-	sockt.Run(t, func() sock.Handler { return &slowInit{&ready} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return &slowInit{&ready} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		if !ready.Load() {
 			t.Fatal("Connect returned before Init did")
 		}

@@ -15,7 +15,7 @@ import (
 // The simulator and a real socket agree on each handler of the suite.
 
 func TestEchoBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("hello")
 		c.ExpectText("hello")
 		c.SendBinary([]byte{1, 2, 3})
@@ -33,7 +33,7 @@ func TestEchoBothWays(t *testing.T) {
 }
 
 func TestCloseWith4000BothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return &counter{period: time.Hour} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return &counter{period: time.Hour} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("stop")
 		c.ExpectClose(4000, "stopped at 0")
 		r := c.ExpectTerminate(sock.ReasonNormal)
@@ -44,7 +44,7 @@ func TestCloseWith4000BothWays(t *testing.T) {
 }
 
 func TestPanicBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return panicky{} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return panicky{} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("fine")
 		c.ExpectText("fine")
 		c.SendText("boom")
@@ -61,7 +61,7 @@ func TestCounter(t *testing.T) {
 	// Over loopback Advance sleeps: the period is short, but well above the
 	// 50ms for which RefutePush watches.
 	const period = 300 * time.Millisecond
-	sockt.Run(t, func() sock.Handler { return &counter{period: period} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return &counter{period: period} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("hello")
 		c.RefutePush()    // counter ignores messages
 		c.Advance(period) // virtual in "sim", a real sleep in "loopback"
@@ -102,7 +102,7 @@ func TestRoom(t *testing.T) {
 // Shutting the server down closes every connection with 1001, and the
 // server refuses new ones.
 func TestServerShutdownBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, a *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, onTestHost(nil), func(t *testing.T, a *sockt.Conn) {
 		b := a.Connect()
 		b.SendText("still here")
 		b.ExpectText("still here")
@@ -120,7 +120,7 @@ func TestServerShutdownBothWays(t *testing.T) {
 // carries a text of its own, so the test looks at the reason), a handler
 // closing with it has a bug.
 func TestPeerClosingWith1014BothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.Close(sock.CloseBadGateway, "")
 		r := c.ExpectTerminate(sock.ReasonError)
 		if r.Code != sock.CloseProtocolError || !errors.Is(r.Err, sock.ErrProtocol) {
@@ -131,7 +131,7 @@ func TestPeerClosingWith1014BothWays(t *testing.T) {
 
 func TestHandlerClosingWith1014BothWays(t *testing.T) {
 	closer := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result { return sock.Close(sock.CloseBadGateway, "") })
-	sockt.Run(t, func() sock.Handler { return closer }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return closer }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("close with 1014")
 		c.ExpectClose(sock.CloseInternalError, "")
 		if r := c.ExpectTerminate(sock.ReasonError); !errors.Is(r.Err, sock.ErrBadResult) {
@@ -146,7 +146,7 @@ func TestInvalidTextPushedBothWays(t *testing.T) {
 	bad := sock.HandlerFunc(func(*sock.Conn, sock.Frame) sock.Result {
 		return sock.Push(sock.Frame{Op: sock.OpText, Payload: []byte("caf\xe9")})
 	})
-	sockt.Run(t, func() sock.Handler { return bad }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return bad }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("latin-1, please")
 		c.ExpectClose(sock.CloseInternalError, "")
 		if r := c.ExpectTerminate(sock.ReasonError); !errors.Is(r.Err, sock.ErrBadResult) {
@@ -158,7 +158,7 @@ func TestInvalidTextPushedBothWays(t *testing.T) {
 // SendFrame sends what the client libraries' usual calls do not: here an
 // unsolicited pong, which reaches HandleControl in both modes.
 func TestSendFrameBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return controlEcho{} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return controlEcho{} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendFrame(sock.Frame{Op: sock.OpPong, Payload: []byte("unasked")})
 		c.ExpectText("saw pong 756e61736b6564")
 		if (c.Sim() == nil) != (c.Server().World() == nil) {
@@ -176,7 +176,7 @@ func (controlEcho) HandleControl(_ *sock.Conn, f sock.Frame) sock.Result {
 }
 
 func TestEndBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return echo{} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return echo{} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("a")
 		c.ExpectText("a") // taken by an Expect method, End still returns it
 		c.Ping([]byte("p"))
@@ -196,7 +196,7 @@ func TestEndBothWays(t *testing.T) {
 }
 
 func TestSyncBothWays(t *testing.T) {
-	sockt.Run(t, func() sock.Handler { return &counter{period: time.Hour} }, nil, func(t *testing.T, c *sockt.Conn) {
+	sockt.Run(t, func() sock.Handler { return &counter{period: time.Hour} }, onTestHost(nil), func(t *testing.T, c *sockt.Conn) {
 		c.SendText("hello")
 		if !c.Sync() {
 			t.Fatal("Sync on an open connection reported that it ended")
