@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -57,16 +58,19 @@ func startDemo() (*demo, error) {
 		return nil, err
 	}
 	d := &demo{URL: "ws://" + l.Addr().String()}
+	// The demo runs in socktui's process: its servers must not write their
+	// logs over the terminal.
+	quiet := &sockhttp.Options{ConnOptions: &sock.Options{Logger: slog.New(slog.DiscardHandler)}}
 	mux := http.NewServeMux()
 	for path, newHandler := range map[string]func() sock.Handler{
 		"/echo":  func() sock.Handler { return echo{} },
 		"/clock": func() sock.Handler { return clock{} },
 	} {
-		ws := sockhttp.NewServer(sockhttp.AcceptAll(newHandler), nil)
+		ws := sockhttp.NewServer(sockhttp.AcceptAll(newHandler), quiet)
 		d.ws = append(d.ws, ws)
 		mux.Handle(path, ws)
 	}
-	chat := room.NewServer(50, nil)
+	chat := room.NewServer(50, nil, quiet)
 	d.ws = append(d.ws, chat)
 	mux.Handle("/chat", chat)
 	d.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -54,7 +54,7 @@ func run(addr string, history int, natsURL string) error {
 		defer c.Close()
 		cluster = c
 	}
-	ws := room.NewServer(history, cluster)
+	ws := room.NewServer(history, cluster, nil)
 	srv := &http.Server{Addr: addr, Handler: ws, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {

@@ -27,14 +27,16 @@ import (
 // cluster, and each node keeps the history of the lines said on it and of
 // those it receives while it has members in the room; "/who" lists the
 // room's members on this node. The cluster's codec must know [Line].
-func NewServer(history int, cluster registry.Cluster) *sockhttp.Server {
+//
+// opts are the server's (nil for sockhttp's defaults).
+func NewServer(history int, cluster registry.Cluster, opts *sockhttp.Options) *sockhttp.Server {
 	c := &chat{history: max(history, 0), lines: map[string][]string{}}
-	opts := &registry.Options{}
+	regOpts := &registry.Options{}
 	if cluster != nil {
-		opts.Cluster = historian{cluster, c}
+		regOpts.Cluster = historian{cluster, c}
 	}
-	c.reg = registry.New(opts)
-	srv := sockhttp.NewServer(c.accept, nil)
+	c.reg = registry.New(regOpts)
+	srv := sockhttp.NewServer(c.accept, opts)
 	srv.WrapHandlers(c.reg.Track)
 	return srv
 }

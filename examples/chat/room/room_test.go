@@ -22,7 +22,7 @@ func connect(s *sockt.Server, query string) *sockt.Conn {
 }
 
 func TestChatBothWays(t *testing.T) {
-	sockt.RunServer(t, func() *sockhttp.Server { return room.NewServer(10, nil) }, nil, func(t *testing.T, s *sockt.Server) {
+	sockt.RunServer(t, func() *sockhttp.Server { return room.NewServer(10, nil, nil) }, nil, func(t *testing.T, s *sockt.Server) {
 		connect(s, "").ExpectRefused(http.StatusBadRequest)
 		ada := connect(s, "nick=ada")
 		ada.ExpectText("* ada joined lobby")
@@ -64,7 +64,7 @@ func TestChatBothWays(t *testing.T) {
 // Fuzzed with three members: sock's rules, no handler bug, every
 // connection ends, the same steps give the same trace.
 func TestChatLifecycles(t *testing.T) {
-	scenarios.Check(t, func() *sockhttp.Server { return room.NewServer(5, nil) }, &scenarios.Options{
+	scenarios.Check(t, func() *sockhttp.Server { return room.NewServer(5, nil, nil) }, &scenarios.Options{
 		Connects: []scenarios.Connect{{Target: "/?nick=ada"}, {Target: "/?nick=bob&room=kitchen"}, {Target: "/?nick=ada"}},
 		Messages: rapid.SampledFrom([]sock.Frame{sock.Text("hi"), sock.Text("/join kitchen"), sock.Text("/join lobby"), sock.Text("/who")}),
 	})
@@ -86,7 +86,7 @@ func TestChatOnTwoNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cluster.Close() })
-		return sockt.DialServer(t, room.NewServer(10, cluster), nil), nc
+		return sockt.DialServer(t, room.NewServer(10, cluster, nil), nil), nc
 	}
 	a, na := node()
 	b, nb := node()
