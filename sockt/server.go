@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
+
 	"github.com/gorilla/websocket"
 
 	"github.com/sockkit/sockkit/sim"
@@ -77,21 +79,9 @@ func DialServer(t TB, srv *sockhttp.Server, opts *Options) *Server {
 func DialURL(t TB, rawURL string, opts *Options) *Server {
 	t.Helper()
 	o := opts.withDefaults()
-	if !strings.Contains(rawURL, "://") {
-		rawURL = "ws://" + rawURL
-	}
-	u, err := url.Parse(rawURL)
+	u, err := wsurl.Parse(rawURL)
 	if err != nil {
 		t.Fatalf("sockt: DialURL: %v", err)
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	case "ws", "wss":
-	default:
-		t.Fatalf("sockt: DialURL: scheme %q: want ws or wss", u.Scheme)
 	}
 	return &Server{t: t, d: newRemoteServer(t, u, &o), opts: o}
 }

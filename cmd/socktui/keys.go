@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
@@ -358,7 +360,7 @@ func (m *model) submit(text string) tea.Cmd {
 	case "record":
 		m.rec = newRecorder(m.opts.mask)
 		for _, t := range m.tabs {
-			if u, err := client.ParseURL(t.cfg.URL); err == nil && t.hs != nil && t.state == open {
+			if u, err := wsurl.Parse(t.cfg.URL); err == nil && t.hs != nil && t.state == open {
 				m.rec.connect(t.name, m.now(), u, t.cfg.Header, t.cfg.Subprotocols)
 				m.rec.event(t.name, client.Event{At: m.now(), Kind: client.Opened, Handshake: t.hs})
 			}
@@ -521,13 +523,13 @@ func (m *model) saveFrame(path string) {
 // ("/clock?tz=UTC") on the server of the connection shown.
 func (m *model) resolve(arg string) (string, error) {
 	if !strings.HasPrefix(arg, "/") {
-		u, err := client.ParseURL(arg)
+		u, err := wsurl.Parse(arg)
 		if err != nil {
 			return "", err
 		}
 		return u.String(), nil
 	}
-	base, err := client.ParseURL(m.tab.cfg.URL)
+	base, err := wsurl.Parse(m.tab.cfg.URL)
 	if err != nil {
 		return "", err
 	}

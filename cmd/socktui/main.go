@@ -20,6 +20,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
+
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
 )
 
@@ -54,7 +56,7 @@ func socktui(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "socktui:", err)
 		return 2
 	}
-	u, err := client.ParseURL(o.url)
+	u, err := wsurl.Parse(o.url)
 	if err != nil {
 		fmt.Fprintln(stderr, "socktui:", err)
 		return 2

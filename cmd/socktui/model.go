@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
+
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
@@ -91,7 +93,7 @@ func newModel(ctx context.Context, cfg client.Config, o *options) *model {
 	if o.record != "" {
 		m.rec = newRecorder(o.mask)
 	}
-	if u, err := client.ParseURL(cfg.URL); err == nil {
+	if u, err := wsurl.Parse(cfg.URL); err == nil {
 		m.store = newStore(u, o.storeHost)
 		if o.noHistory {
 			m.store.history = ""

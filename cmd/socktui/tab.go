@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
@@ -60,7 +62,7 @@ func (m *model) dial(t *tab) tea.Cmd {
 	gen := t.gen
 	t.state, t.ended, t.hs = connecting, "", nil
 	if m.rec != nil {
-		u, _ := client.ParseURL(t.cfg.URL)
+		u, _ := wsurl.Parse(t.cfg.URL)
 		m.rec.connect(t.name, m.now(), u, t.cfg.Header, t.cfg.Subprotocols)
 	}
 	ctx, cfg := m.ctx, t.cfg

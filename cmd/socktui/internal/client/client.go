@@ -15,10 +15,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sockkit/sockkit/internal/wsurl"
 
 	"github.com/gorilla/websocket"
 
@@ -101,7 +102,7 @@ type Conn struct {
 // Opened, or Refused (and then Closed); Dial returns an error only for a
 // configuration it cannot use.
 func Dial(ctx context.Context, cfg Config) (*Conn, error) {
-	u, err := ParseURL(cfg.URL)
+	u, err := wsurl.Parse(cfg.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -121,31 +122,6 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	go c.dial(ctx, &d, u.String(), header)
 	return c, nil
-}
-
-// ParseURL reads a server's URL: ws:// or wss://, http:// and https:// taken
-// for them, and no scheme meaning ws://.
-func ParseURL(raw string) (*url.URL, error) {
-	if !strings.Contains(raw, "://") {
-		raw = "ws://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	case "ws", "wss":
-	default:
-		return nil, fmt.Errorf("scheme %q: want ws:// or wss://", u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%q names no host", raw)
-	}
-	return u, nil
 }
 
 func (c *Conn) dial(ctx context.Context, d *websocket.Dialer, u string, header http.Header) {

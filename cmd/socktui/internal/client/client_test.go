@@ -137,25 +137,6 @@ func TestDrop(t *testing.T) {
 	}
 }
 
-func TestParseURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"localhost:8080/ws":  "ws://localhost:8080/ws",
-		"http://h/x":         "ws://h/x",
-		"https://h/x?a=1":    "wss://h/x?a=1",
-		"wss://h":            "wss://h",
-		"ftp://h":            "",
-		"ws:///no-host-here": "",
-	} {
-		u, err := ParseURL(in)
-		switch {
-		case want == "" && err == nil:
-			t.Errorf("ParseURL(%q) = %v, want an error", in, u)
-		case want != "" && (err != nil || u.String() != want):
-			t.Errorf("ParseURL(%q) = %v, %v, want %s", in, u, err, want)
-		}
-	}
-}
-
 // A client that stopped reading still sees its connection end, dropped or
 // closed.
 func TestEndWhileNotReading(t *testing.T) {
