@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sockkit/sockkit/internal/wsurl"
-
 	"github.com/gorilla/websocket"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
 	"github.com/sockkit/sockkit/sim"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"

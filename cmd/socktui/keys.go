@@ -12,11 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sockkit/sockkit/internal/wsurl"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/internal/wsurl"
 	"github.com/sockkit/sockkit/sock"
 )
 

@@ -20,9 +20,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sockkit/sockkit/internal/wsurl"
-
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/internal/wsurl"
 )
 
 func main() {

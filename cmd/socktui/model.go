@@ -6,12 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sockkit/sockkit/internal/wsurl"
-
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/internal/wsurl"
 	"github.com/sockkit/sockkit/sock"
 )
 

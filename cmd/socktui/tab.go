@@ -4,11 +4,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sockkit/sockkit/internal/wsurl"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/sockkit/sockkit/cmd/socktui/internal/client"
+	"github.com/sockkit/sockkit/internal/wsurl"
 	"github.com/sockkit/sockkit/sock"
 )
 

@@ -19,10 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sockkit/sockkit/internal/wsurl"
-
 	"github.com/gorilla/websocket"
 
+	"github.com/sockkit/sockkit/internal/wsurl"
 	"github.com/sockkit/sockkit/sock"
 )
 
