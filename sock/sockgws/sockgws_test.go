@@ -1,12 +1,7 @@
 package sockgws_test
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/binary"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,34 +75,6 @@ func TestSocktThroughGws(t *testing.T) {
 	c.ExpectPong([]byte("p"))
 	c.SendText(string([]byte{0xff}))
 	c.ExpectClose(sock.CloseInvalidPayload, "")
-}
-
-// A frame whose 64-bit length has its top bit set (RFC 6455 forbids it)
-// makes gws panic as it reads; the connection closes with 1002.
-func TestHugeLengthIsAProtocolError(t *testing.T) {
-	srv := httptest.NewServer(newServer())
-	defer srv.Close()
-	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("handshake: %v %v", resp, err)
-	}
-	c.Write([]byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})
-	hdr := make([]byte, 4)
-	if _, err := io.ReadFull(br, hdr); err != nil {
-		t.Fatalf("no close frame: %v", err)
-	}
-	if hdr[0] != 0x88 || binary.BigEndian.Uint16(hdr[2:]) != 1002 {
-		t.Errorf("got % x, want a close frame with 1002", hdr)
-	}
 }
 
 // The simulator and the gws host agree on what clients see, as they do
