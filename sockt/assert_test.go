@@ -2,11 +2,11 @@ package sockt_test
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/hosttest"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sockt"
@@ -30,7 +30,7 @@ func dialOnTestHost(t sockt.TB, newHandler func() sock.Handler, o *sockt.Options
 // onTestHost returns o with the host the tests run on: gorilla, or gws in
 // TestSuiteOnGws's child.
 func onTestHost(o *sockt.Options) *sockt.Options {
-	if os.Getenv("SOCKT_TEST_HOST") != "gws" || (o != nil && o.Host != nil) {
+	if !hosttest.OnGws() || (o != nil && o.Host != nil) {
 		return o
 	}
 	var c sockt.Options

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/sockkit/sockkit/internal/hosttest"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
@@ -66,14 +66,9 @@ func (p *probe) reason(t testing.TB) sock.Reason {
 	}
 }
 
-// testHost is the host the loopback tests run on, when they do not choose:
-// gorilla, unless SOCKHTTP_TEST_HOST says gws, as in TestSuiteOnGws's
-// child.
-var testHost = os.Getenv("SOCKHTTP_TEST_HOST")
-
 // gorillaOnly skips a test of something only the gorilla host has.
 func gorillaOnly(t *testing.T, why string) {
-	if testHost == "gws" {
+	if hosttest.OnGws() {
 		t.Skip(why)
 	}
 }
@@ -89,7 +84,7 @@ func serve(t testing.TB, h sock.Handler, opts *sockhttp.Options) (*httptest.Serv
 
 func serveFactory(t testing.TB, f sockhttp.Factory, opts *sockhttp.Options) (*httptest.Server, *sockhttp.Server) {
 	t.Helper()
-	if testHost == "gws" && (opts == nil || opts.Host == nil) {
+	if hosttest.OnGws() && (opts == nil || opts.Host == nil) { // TestSuiteOnGws's child
 		o := sockhttp.Options{}
 		if opts != nil {
 			o = *opts

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/hosttest"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
@@ -131,20 +130,7 @@ func TestUpgradeHeaderAsAList(t *testing.T) {
 	})
 }
 
-// The whole suite again, on the gws host: the tests run in a child of this
-// test binary with SOCKHTTP_TEST_HOST=gws, so that every loopback test of
-// sockhttp is a test of both hosts; the few of what only gorilla has skip
-// themselves there.
-func TestSuiteOnGws(t *testing.T) {
-	if testHost != "" {
-		t.Skip("the child's own run")
-	}
-	if testing.Short() {
-		t.Skip("-short")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run", ".", "-test.count", "1")
-	cmd.Env = append(os.Environ(), "SOCKHTTP_TEST_HOST=gws")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("the suite on gws: %v\n%s", err, out)
-	}
-}
+// The whole suite again, on the gws host, in a child of this test binary:
+// every loopback test of sockhttp is a test of both hosts; the few of what
+// only gorilla has skip themselves there.
+func TestSuiteOnGws(t *testing.T) { hosttest.RunOnGws(t) }
