@@ -18,6 +18,12 @@ func TestReplayFile(t *testing.T) {
 	}
 }
 
+// Failures Check once found, kept as scenarios: sock's own rules are
+// checked after every step of a replay in the simulator.
+func TestReplayRegressions(t *testing.T) {
+	scenarios.ReplayFile(t, echoServer, "testdata/empty-ping-between-fragments.scenario", nil)
+}
+
 // A replay that fails says where, in the file, and what.
 func TestReplayFailures(t *testing.T) {
 	for _, tc := range []struct {
