@@ -3,13 +3,11 @@ package sockgws
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha1"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/lxzan/gws"
@@ -31,34 +29,16 @@ func Host(opts *Options) sockhttp.Host {
 	if opts != nil && opts.ReadBufferSize > 0 {
 		h.bufSize = opts.ReadBufferSize
 	}
+	// No limit of gws's own: the reader enforces each connection's, on
+	// the declared lengths, before gws reads a frame.
+	h.upgrader = gws.NewUpgrader(events{}, &gws.ServerOption{ReadMaxPayloadSize: math.MaxInt, ReadBufferSize: h.bufSize})
 	return h
 }
 
 type host struct {
-	bufSize   int
-	upgraders sync.Map // gws Upgraders by the largest message they read, as gws takes it from its options
+	bufSize  int
+	upgrader *gws.Upgrader
 }
-
-// upgrader returns a gws Upgrader that reads messages of max bytes: gws
-// takes its limit from its options, and a limit per connection would
-// cache an Upgrader for each, so the limit is rounded up to a power of
-// two — the reader enforces the exact one before gws reads.
-func (h *host) upgrader(max int64) *gws.Upgrader {
-	limit := int64(1)
-	for limit < max && limit < maxInt/2 {
-		limit *= 2
-	}
-	if u, ok := h.upgraders.Load(limit); ok {
-		return u.(*gws.Upgrader)
-	}
-	u, _ := h.upgraders.LoadOrStore(limit, gws.NewUpgrader(events{}, &gws.ServerOption{
-		ReadMaxPayloadSize: int(limit),
-		ReadBufferSize:     h.bufSize,
-	}))
-	return u.(*gws.Upgrader)
-}
-
-const maxInt = int64(^uint(0) >> 1)
 
 // handshakeTimeout bounds the writing of the 101 response.
 const handshakeTimeout = 10 * time.Second
@@ -86,7 +66,7 @@ func (h *host) Upgrade(w http.ResponseWriter, r *http.Request, header http.Heade
 	asked.Header = r.Header.Clone()
 	asked.Header.Set("Upgrade", "websocket")
 	asked.Header.Set("Connection", "Upgrade")
-	conn, err := h.upgrader(l.MaxMessageSize).UpgradeFromConn(t.reader, bufio.NewReaderSize(t.reader, h.bufSize), &asked)
+	conn, err := h.upgrader.UpgradeFromConn(t.reader, bufio.NewReaderSize(t.reader, h.bufSize), &asked)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("sockgws: %w", err)
@@ -102,10 +82,9 @@ func (h *host) Upgrade(w http.ResponseWriter, r *http.Request, header http.Heade
 // writeSwitching writes the 101 response to r, with header added to the
 // handshake's own.
 func writeSwitching(raw net.Conn, r *http.Request, header http.Header) error {
-	sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	var b bytes.Buffer
 	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
-	b.WriteString(base64.StdEncoding.EncodeToString(sum[:]))
+	b.WriteString(sockhttp.AcceptKey(r.Header.Get("Sec-WebSocket-Key")))
 	b.WriteString("\r\n")
 	if err := header.Write(&b); err != nil {
 		return err

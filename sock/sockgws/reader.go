@@ -144,7 +144,7 @@ func (r *reader) header(h []byte) error {
 func (r *reader) handed() {
 	if len(r.held) > 0 {
 		r.t.budget.Give(r.held[0])
-		r.held = r.held[1:]
+		r.held = append(r.held[:0], r.held[1:]...) // in place: a re-slice lost the capacity, an allocation a message
 	}
 }
 

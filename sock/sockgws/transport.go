@@ -107,11 +107,13 @@ func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 }
 
 // OnClose turns what ended gws's read loop into what the Session should
-// hear: the peer's close frame, or an error wrapping sock's sentinel.
+// hear: the peer's close frame, or an error wrapping sock's sentinel. The
+// reader has refused the frames gws would allocate for wrongly, and seen
+// every failed read first; what is left of gws's own errors are frames that
+// break the protocol (a stray continuation, a control frame in pieces).
 func (events) OnClose(c *gws.Conn, err error) {
 	t := transportOf(c)
 	var closed *gws.CloseError
-	var status interface{ Uint16() uint16 }
 	switch {
 	case t.reader.err != nil: // ours: a frame refused, the budget, the socket
 		t.err = t.reader.err
@@ -121,19 +123,7 @@ func (events) OnClose(c *gws.Conn, err error) {
 			payload = append(binary.BigEndian.AppendUint16(nil, closed.Code), closed.Reason...)
 		}
 		t.emit(sock.Frame{Op: sock.OpClose, Payload: payload})
-	case errors.As(err, &status) && status.Uint16() == 1009:
-		t.err = fmt.Errorf("%w: %w", sock.ErrMessageTooBig, err)
-	case errors.As(err, &status), err != nil && isProtocol(err):
+	case err != nil:
 		t.err = fmt.Errorf("%w: %w", sock.ErrProtocol, err)
-	default:
-		t.err = err
 	}
-}
-
-// isProtocol reports whether err is gws's word for a frame that breaks the
-// protocol without a status code: a reserved opcode.
-func isProtocol(err error) bool {
-	var netErr net.Error
-	return !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
-		!errors.Is(err, net.ErrClosed) && !errors.As(err, &netErr)
 }

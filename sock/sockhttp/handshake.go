@@ -136,9 +136,16 @@ func switchingHeader(r *http.Request, h http.Header) http.Header {
 	if h == nil {
 		h = http.Header{}
 	}
-	sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	h.Set("Upgrade", "websocket")
 	h.Set("Connection", "Upgrade")
-	h.Set("Sec-WebSocket-Accept", base64.StdEncoding.EncodeToString(sum[:]))
+	h.Set("Sec-WebSocket-Accept", AcceptKey(r.Header.Get("Sec-WebSocket-Key")))
 	return h
+}
+
+// AcceptKey returns the Sec-WebSocket-Accept of the answer to an opening
+// handshake whose Sec-WebSocket-Key is key (RFC 6455 §4.2.2): for a [Host]
+// that writes its 101 response itself.
+func AcceptKey(key string) string {
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
