@@ -1,8 +1,10 @@
 package sock
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -227,9 +229,10 @@ func (s *Session) receiveControl(f *Frame) {
 		s.out = append(s.out, Frame{Op: OpPong, Payload: pong})
 		s.handleControl(f)
 	case OpPong:
-		if !s.pongDue.IsZero() {
+		if !s.pongDue.IsZero() { // the oldest unanswered keepalive ping was sent PongTimeout before
+			sent := s.pongDue.Add(-s.opts.PongTimeout)
 			s.pongDue = time.Time{}
-			s.roundTrip(s.pingSent)
+			s.roundTrip(sent)
 		}
 		s.handleControl(f)
 	case OpClose:
@@ -279,7 +282,7 @@ func (s *Session) Tick(now time.Time) {
 		s.out = append(s.out, Frame{Op: OpPing})
 		s.nextPing = now.Add(s.opts.PingInterval)
 		if s.pongDue.IsZero() {
-			s.pongDue, s.pingSent = now.Add(s.opts.PongTimeout), now
+			s.pongDue = now.Add(s.opts.PongTimeout)
 		}
 	}
 }
@@ -421,18 +424,20 @@ func (s *Session) terminate(r Reason) {
 func (s *Session) ended() {
 	r, lived := s.reason, s.now.Sub(s.opened)
 	l := s.conn.Logger()
-	attrs := []any{"reason", r.Kind, "code", int(r.Code), "duration", lived}
-	if r.Text != "" {
-		attrs = append(attrs, "text", r.Text)
+	peers := r.Kind == ReasonError && peersFault(r.Err)
+	if peers {
+		l.Debug("sock: the peer broke the protocol", "err", r.Err)
 	}
-	if r.Kind == ReasonError {
-		if peersFault(r.Err) {
-			l.Debug("sock: the peer broke the protocol", "err", r.Err)
-		} else {
+	if l.Enabled(context.Background(), slog.LevelInfo) { // the attributes are built for nothing otherwise
+		attrs := []any{"reason", r.Kind, "code", int(r.Code), "duration", lived}
+		if r.Text != "" {
+			attrs = append(attrs, "text", r.Text)
+		}
+		if r.Kind == ReasonError && !peers {
 			attrs = append(attrs, "err", r.Err)
 		}
+		l.Info("sock: connection ended", attrs...)
 	}
-	l.Info("sock: connection ended", attrs...)
 	if h := s.opts.Hooks; h != nil && h.Terminated != nil {
 		h.Terminated(&s.conn, r, lived)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
-	"github.com/sockkit/sockkit/sockt"
 )
 
 var echo = sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
@@ -63,18 +62,6 @@ func TestEchoThroughGws(t *testing.T) {
 	if got := <-pong; got != "hi" {
 		t.Errorf("pong %q", got)
 	}
-}
-
-// sockt's loopback mode through the gws host.
-func TestSocktThroughGws(t *testing.T) {
-	s := sockt.DialServer(t, newServer(), nil)
-	c := s.Connect(nil)
-	c.SendText("hello")
-	c.ExpectText("hello")
-	c.Ping([]byte("p"))
-	c.ExpectPong([]byte("p"))
-	c.SendText(string([]byte{0xff}))
-	c.ExpectClose(sock.CloseInvalidPayload, "")
 }
 
 // The simulator and the gws host agree on what clients see, as they do

@@ -13,7 +13,6 @@ import (
 type cohort struct {
 	ctx      context.Context
 	stop     context.CancelCauseFunc
-	size     int  // how many may join it
 	accepted int  // connections that joined it
 	live     int  // of which are still open
 	drained  bool // stopped by Shutdown
@@ -21,16 +20,19 @@ type cohort struct {
 
 // cohorts are the server's, oldest first; the last takes newcomers until
 // it is full. They are guarded by the server's mutex.
-type cohorts struct{ list []*cohort }
+type cohorts struct {
+	size int // of a cohort: Drain.Batch
+	list []*cohort
+}
 
 // join returns the cohort a new connection joins, made under parent if
 // the last is full.
-func (cs *cohorts) join(parent context.Context, size int) *cohort {
+func (cs *cohorts) join(parent context.Context) *cohort {
 	var c *cohort
-	if n := len(cs.list); n > 0 && cs.list[n-1].accepted < size {
+	if n := len(cs.list); n > 0 && cs.list[n-1].accepted < cs.size {
 		c = cs.list[n-1]
 	} else {
-		c = &cohort{size: size}
+		c = &cohort{}
 		c.ctx, c.stop = context.WithCancelCause(parent)
 		cs.list = append(cs.list, c)
 	}
@@ -43,7 +45,7 @@ func (cs *cohorts) join(parent context.Context, size int) *cohort {
 // empty is forgotten.
 func (cs *cohorts) leave(c *cohort) {
 	c.live--
-	if c.live == 0 && c.accepted >= c.size {
+	if c.live == 0 && c.accepted >= cs.size {
 		c.stop(nil)
 		cs.list = slices.DeleteFunc(cs.list, func(x *cohort) bool { return x == c })
 	}

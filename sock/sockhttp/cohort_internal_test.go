@@ -8,16 +8,17 @@ import (
 // Cohorts that are full and empty are forgotten, the last one too: a
 // server whose load falls to nothing between batches keeps none.
 func TestCohortsForgotten(t *testing.T) {
-	var cs cohorts
+	cs := cohorts{size: 1}
 	for range 200 {
-		c := cs.join(context.Background(), 1)
+		c := cs.join(context.Background())
 		cs.leave(c)
 	}
 	if n := len(cs.list); n != 0 {
 		t.Errorf("%d cohorts kept for no connection", n)
 	}
-	a := cs.join(context.Background(), 2)
-	b := cs.join(context.Background(), 2)
+	cs.size = 2
+	a := cs.join(context.Background())
+	b := cs.join(context.Background())
 	if a != b {
 		t.Fatal("two connections in two cohorts of 2")
 	}

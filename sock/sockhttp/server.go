@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,8 @@ func NewServer(f Factory, opts *Options) *Server {
 	s.host = s.opts.host()
 	s.connOptions = s.opts.connOptions()
 	s.budget = newBudget(&s.opts)
+	s.opts.Drain = s.opts.Drain.withDefaults()
+	s.cohorts.size = s.opts.Drain.Batch
 	s.logger = loggerOf(s.opts.ConnOptions)
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	return s
@@ -255,7 +258,7 @@ func (s *Server) release(client netip.Addr) {
 func (s *Server) track(t sock.Transport, client netip.Addr) context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.cohorts.join(s.ctx, s.opts.Drain.withDefaults().Batch)
+	c := s.cohorts.join(s.ctx)
 	s.live[t] = liveConn{client, c}
 	if s.forced { // upgraded while Shutdown was giving up on the others
 		t.Close()
@@ -333,20 +336,19 @@ func (s *Server) drainCause() error {
 // Shutdown gives up first, or every connection has ended (done). It runs
 // once, whatever the number of Shutdown calls.
 func (s *Server) drain(done <-chan struct{}) {
-	d := s.opts.Drain.withDefaults()
 	cause := s.drainCause()
 	for {
-		batch := s.nextBatch(d.Batch)
+		batch := s.nextBatch()
 		if len(batch) == 0 {
 			break
 		}
 		for _, c := range batch {
 			c.stop(cause)
 		}
-		if len(s.nextBatch(0)) == 0 {
+		if !s.undrained() {
 			break
 		}
-		wait := time.NewTimer(d.Interval)
+		wait := time.NewTimer(s.opts.Drain.Interval)
 		select {
 		case <-wait.C:
 		case <-s.forcing:
@@ -362,9 +364,8 @@ func (s *Server) drain(done <-chan struct{}) {
 }
 
 // nextBatch marks as drained, and returns, the oldest cohorts not drained
-// yet that have open connections, as many as a batch of size holds (one at
-// least); with size 0 it only looks whether there is one.
-func (s *Server) nextBatch(size int) []*cohort {
+// yet that have open connections, as many as a batch holds (one at least).
+func (s *Server) nextBatch() []*cohort {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var batch []*cohort
@@ -373,17 +374,22 @@ func (s *Server) nextBatch(size int) []*cohort {
 		if c.drained || c.live == 0 {
 			continue
 		}
-		if len(batch) > 0 && n+c.live > size {
+		if len(batch) > 0 && n+c.live > s.opts.Drain.Batch {
 			break
 		}
 		batch = append(batch, c)
-		if size == 0 {
-			return batch
-		}
 		n += c.live
 		c.drained = true
 	}
 	return batch
+}
+
+// undrained reports whether a cohort with open connections is left to
+// drain.
+func (s *Server) undrained() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.ContainsFunc(s.cohorts.list, func(c *cohort) bool { return !c.drained && c.live > 0 })
 }
 
 // upgrade makes the Session for acc, and has the host upgrade r for it.
