@@ -2,9 +2,9 @@ package sockhttp_test
 
 import "testing"
 
-// The budget TestIdleConnMemoryBudget holds sockhttp to: an idle connection
-// costs at most idleBudget bytes more than one of the raw gorilla echo loop,
-// and one goroutine.
+// The budget TestIdleConnMemoryBudget holds each host to: an idle
+// connection costs at most idleBudget bytes more than one of the raw echo
+// loop of the library under it, and one goroutine.
 const (
 	idleBudget = 2 << 10
 
@@ -29,33 +29,42 @@ const (
 	idleConns = 1000
 )
 
+// idlePairs are the hosts TestIdleConnMemoryBudget holds to the budget,
+// each against the raw library it runs on.
+var idlePairs = []struct{ host, raw string }{
+	{"sockhttp", "gorilla"},
+	{"sockhttp+gws", "gws"},
+}
+
 // TestIdleConnMemoryBudget measures, as BenchmarkIdleConnMemory does (each
-// server in a fresh process), what an idle connection costs sockhttp and
-// the raw gorilla echo loop after each path in benchIdlePaths, and fails if
-// sockhttp's exceeds the budget.
+// server in a fresh process), what an idle connection costs each host and
+// the raw echo loop of the library under it, after each path in
+// benchIdlePaths, and fails if the host's exceeds the budget.
 func TestIdleConnMemoryBudget(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector adds its own memory to every goroutine and allocation, so the idle-memory budget is checked only without -race")
 	}
-	for _, path := range benchIdlePaths {
-		t.Run("path="+path.name, func(t *testing.T) {
-			gorilla, err := benchRunIdleServer("gorilla", path, idleConns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sockhttp, err := benchRunIdleServer("sockhttp", path, idleConns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("sockhttp: %v", sockhttp)
-			t.Logf("gorilla:  %v", gorilla)
-			if over := sockhttp.Bytes() - gorilla.Bytes(); over > idleBudget+idleTolerance {
-				t.Errorf("an idle sockhttp connection costs %.0f bytes more than a gorilla one (stack %.0f against %.0f); the budget is %d",
-					over, sockhttp.Stack, gorilla.Stack, idleBudget)
-			}
-			if sockhttp.Goroutines > 1+idleGoroutineTolerance {
-				t.Errorf("an idle sockhttp connection costs %.3f goroutines; the budget is 1", sockhttp.Goroutines)
-			}
-		})
+	for _, pair := range idlePairs {
+		for _, path := range benchIdlePaths {
+			t.Run("host="+pair.host+"/path="+path.name, func(t *testing.T) {
+				raw, err := benchRunIdleServer(pair.raw, path, idleConns)
+				if err != nil {
+					t.Fatal(err)
+				}
+				host, err := benchRunIdleServer(pair.host, path, idleConns)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("%s: %v", pair.host, host)
+				t.Logf("%s: %v", pair.raw, raw)
+				if over := host.Bytes() - raw.Bytes(); over > idleBudget+idleTolerance {
+					t.Errorf("an idle %s connection costs %.0f bytes more than a %s one (stack %.0f against %.0f); the budget is %d",
+						pair.host, over, pair.raw, host.Stack, raw.Stack, idleBudget)
+				}
+				if host.Goroutines > 1+idleGoroutineTolerance {
+					t.Errorf("an idle %s connection costs %.3f goroutines; the budget is 1", pair.host, host.Goroutines)
+				}
+			})
+		}
 	}
 }
