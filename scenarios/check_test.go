@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,9 +60,10 @@ func (m member) Init(c *sock.Conn) sock.Result {
 func (m member) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 	m.hub.mu.Lock()
 	defer m.hub.mu.Unlock()
+	said := sock.Frame{Op: msg.Op, Payload: bytes.Clone(msg.Payload)} // the payload is lent until HandleIn returns
 	for other := range m.hub.members {
 		if other != c {
-			_ = other.SendInfo(msg)
+			_ = other.SendInfo(said)
 		}
 	}
 	return sock.Continue()

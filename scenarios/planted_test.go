@@ -32,6 +32,7 @@ type planted struct {
 	quit    chan struct{}
 	left    bool
 	n       int
+	last    []byte // the message before, kept without a copy: a bug
 }
 
 var served atomic.Int64 // state shared by every connection: a bug
@@ -52,6 +53,11 @@ func (p *planted) Init(c *sock.Conn) sock.Result {
 
 func (p *planted) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 	p.n++
+	defer func() {
+		if p.bug == "kept payload" {
+			p.last = msg.Payload
+		}
+	}()
 	if p.left && p.bug != "echo after leave" {
 		return sock.Continue()
 	}
@@ -88,6 +94,10 @@ func (p *planted) stop(c *sock.Conn) sock.Result {
 		return sock.Push(sock.Text(time.Now().Format(time.RFC3339Nano)))
 	case "blocks":
 		<-p.release // until the test is over
+	case "kept payload":
+		if p.last != nil {
+			return sock.Push(sock.Binary(p.last)).Stop() // "stop, after what?"
+		}
 	}
 	return sock.Stop()
 }
@@ -192,6 +202,7 @@ func TestCheckFindsPlantedBugs(t *testing.T) {
 		{"third answered twice", `property "every message answered once, in order" broken`, stop, &echoes},
 		{"echo after leave", `property "nothing pushed after text \"leave\"" broken`, []string{"leave", "hello"}, &silentAfterLeave},
 		{"pings counted", `property "count is the number of messages" broken`, []string{"count", "hello"}, &counts},
+		{"kept payload", "kept payload: the handler pushed the payload of a frame handed to an earlier callback", stop, nil},
 	} {
 		t.Run(tc.bug, func(t *testing.T) {
 			release := make(chan struct{})

@@ -41,11 +41,10 @@ type Conn struct {
 	// The server's write side.
 	stalled      []sock.Frame // frames the server's loop is stuck writing
 	blockedSince time.Time
-	waiting      []func()     // peer frames the stuck loop has not read yet
-	outBuf       []sock.Frame // reused by flush
-	closed       bool         // the transport is closed
-	dueAt        time.Time    // its deadline, as the world's heap of due connections has it
-	dueIndex     int          // its place in that heap, -1 if it is not there
+	waiting      []func()  // peer frames the stuck loop has not read yet
+	closed       bool      // the transport is closed
+	dueAt        time.Time // its deadline, as the world's heap of due connections has it
+	dueIndex     int       // its place in that heap, -1 if it is not there
 
 	terminations int
 	reason       sock.Reason // what Terminate received
@@ -54,6 +53,7 @@ type Conn struct {
 	turns        int         // ticks and deliveries in that settling, to tell a loop
 	stoppedAt    time.Time   // when a loop stopped it; it runs again once the clock moves
 	looped       bool        // a loop was reported
+	keptPayload  bool        // a kept payload was reported
 }
 
 // message is a fragmented message the peer is sending.
@@ -352,28 +352,42 @@ func (c *Conn) later(action func()) {
 	c.waiting = append(c.waiting, action)
 }
 
-// deliver hands a peer frame to the Session.
+// deliver hands a peer frame to the Session, its payload lent (see
+// lender): overwritten once what the Session wrote in answer is out.
 func (c *Conn) deliver(f sock.Frame) {
 	if f.Op == sock.OpClose {
 		c.closeSent = true
 	}
+	if lends(f, c.session.Options().MaxMessageSize) {
+		f.Payload = c.world.lender.lend(f.Payload)
+	}
 	c.session.Receive(c.world.now, f)
+	c.writeOutput()
+	c.world.lender.reclaim()
 	c.flush()
 }
 
 // flush writes what the Session asks for and closes the transport once it is
 // done.
 func (c *Conn) flush() {
-	// Copy: answering a ping or close below calls the Session again.
-	out := append(c.outBuf[:0], c.session.Output()...)
-	for _, f := range out {
-		c.write(f)
-	}
-	clear(out)
-	c.outBuf = out[:0]
+	c.writeOutput()
 	c.closeIfDone()
 	c.answer()
 	c.world.reschedule(c)
+}
+
+// writeOutput writes what the Session asks for, reporting a frame that
+// pushes a payload lent to an earlier callback.
+func (c *Conn) writeOutput() {
+	out := c.session.Output()
+	for _, f := range out {
+		if !c.keptPayload && c.world.lender.stale(f.Payload) {
+			c.keptPayload = true
+			c.observe(nil, Event{Kind: Bug, Detail: Note("kept payload: the handler pushed the payload of a frame handed to an earlier callback; a payload is valid only until its callback returns: copy it to keep it (string(msg.Payload), bytes.Clone(msg.Payload))")})
+		}
+		c.write(f)
+	}
+	clear(out)
 }
 
 // answer answers the pings and the close frame the peer has read, as client
@@ -412,17 +426,17 @@ func (c *Conn) answer() {
 func (c *Conn) write(f sock.Frame) {
 	switch {
 	case c.blocked():
-		c.stalled = append(c.stalled, f)
+		c.stalled = append(c.stalled, sock.Frame{Op: f.Op, Payload: c.world.bytes.keep(f.Payload)})
 	case c.reading:
 		c.recordFrame(ServerWrote, f)
 		c.peerRead(f)
 	case c.unreadBytes+len(f.Payload) > c.bufferSize:
 		c.record(ServerWrote, Note("blocked writing "+f.String()))
-		c.stalled = append(c.stalled, f)
+		c.stalled = append(c.stalled, sock.Frame{Op: f.Op, Payload: c.world.bytes.keep(f.Payload)})
 		c.blockedSince = c.world.now
 	default:
 		c.recordFrame(ServerWrote, f)
-		c.unread = append(c.unread, f)
+		c.unread = append(c.unread, sock.Frame{Op: f.Op, Payload: c.world.bytes.keep(f.Payload)}) // in the socket's buffer
 		c.unreadBytes += len(f.Payload)
 	}
 }

@@ -60,10 +60,11 @@ func (o *observed) called(c *sock.Conn, callback string, f sock.Frame) {
 	}
 }
 
-// returned records r.
+// returned records r, with copies of the payloads it pushes: one may be
+// the payload the callback was lent, reused once r is written.
 func (o *observed) returned(c *sock.Conn, r sock.Result) sock.Result {
 	if o.calls {
-		o.record(c, Event{Kind: Returned, Detail: r})
+		o.record(c, Event{Kind: Returned, Detail: r.Clone(o.keep)})
 	}
 	return r
 }

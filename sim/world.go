@@ -33,6 +33,7 @@ type World struct {
 	trace    [][]Event // in chunks: a long simulation never copies what it recorded
 	untraced bool      // record nothing
 	bytes    arena     // the trace's and the peers' copies of payloads
+	lender   lender    // the Session's payloads, lent for a callback
 	settling uint64    // counts Settle calls, for loop detection
 	names    names     // renders infos without addresses
 	holding  bool      // infos wait for DeliverInfos

@@ -52,10 +52,20 @@ const maxControlPayload = 125
 // message as the handler receives or pushes it (fragments already joined), or a
 // ping, pong or close frame.
 //
-// A Frame handed to a callback belongs to the handler, which may keep and
-// change it. A Frame returned in a [Result] must not be changed until it is
-// written: drivers write a callback's frames before they run the next
-// callback.
+// The payload of a Frame handed to a callback is lent: it is valid until
+// the callback returns, and the handler may change it meanwhile. Hosts read
+// every message into a buffer they reuse once the callback has returned
+// (1.3 times the echo throughput of a fresh buffer a message), so a
+// handler that keeps a payload — in its state, in an info for another
+// connection, in a later Result — must copy it: string(f.Payload),
+// bytes.Clone(f.Payload). The simulator overwrites each payload once its
+// callback has returned and reports a handler that pushes one later, so
+// tests catch what production would corrupt.
+//
+// A Frame returned in a [Result], including the one handed to the callback
+// (an echo), must not be changed until it is written: drivers write a
+// callback's frames before the payload it was lent is reused and before
+// they run the next callback.
 type Frame struct {
 	Op      Opcode
 	Payload []byte

@@ -10,7 +10,8 @@ package sock
 type Handler interface {
 	// HandleIn receives one whole text or binary message, fragments already
 	// joined. Text is valid UTF-8 and no message exceeds
-	// [Options].MaxMessageSize.
+	// [Options].MaxMessageSize. msg.Payload is valid until HandleIn
+	// returns: copy it to keep it (see [Frame]).
 	HandleIn(c *Conn, msg Frame) Result
 }
 
@@ -22,8 +23,9 @@ type InitHandler interface {
 }
 
 // ControlHandler is implemented by handlers that watch pings and pongs.
-// HandleControl runs after the automatic pong to a ping was queued. Without
-// it, control frames need no handling.
+// HandleControl runs after the automatic pong to a ping was queued; as
+// with HandleIn, f.Payload is valid until it returns. Without it, control
+// frames need no handling.
 type ControlHandler interface {
 	HandleControl(c *Conn, f Frame) Result
 }

@@ -1,6 +1,7 @@
 package sock
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -119,6 +120,28 @@ func (r Result) String() string {
 		return end
 	}
 	return b.String() + " then " + end
+}
+
+// Clone returns r with copies of the payloads it pushes, made by clone
+// (bytes.Clone when nil). A Result may push a payload that is valid only
+// until its callback returns (see [Frame]): Clone it to keep it longer, as
+// traces do.
+func (r Result) Clone(clone func([]byte) []byte) Result {
+	if !r.pushed {
+		return r
+	}
+	if clone == nil {
+		clone = bytes.Clone
+	}
+	r.first.Payload = clone(r.first.Payload)
+	if len(r.more) > 0 {
+		more := make([]Frame, len(r.more))
+		for i, f := range r.more {
+			more[i] = Frame{Op: f.Op, Payload: clone(f.Payload)}
+		}
+		r.more = more
+	}
+	return r
 }
 
 // frames calls write for each pushed frame in order.

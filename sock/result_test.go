@@ -30,3 +30,23 @@ func TestResultString(t *testing.T) {
 		}
 	}
 }
+
+func TestResultClone(t *testing.T) {
+	a, b := []byte("lent"), []byte("more")
+	r := sock.Push(sock.Binary(a), sock.Binary(b)).Close(4000, "bye")
+	kept := r.Clone(nil)
+	copy(a, "XXXX")
+	copy(b, "YYYY")
+	if got, want := kept.String(), `push [binary 6c656e74, binary 6d6f7265] then close 4000 "bye"`; got != want {
+		t.Errorf("the clone after its payloads were reused: %s, want %s", got, want)
+	}
+	var cloned int
+	counting := func(p []byte) []byte { cloned++; return append([]byte(nil), p...) }
+	sock.Push(sock.Text("a"), sock.Text("b"), sock.Text("c")).Clone(counting)
+	if cloned != 3 {
+		t.Errorf("clone was called %d times for 3 frames, want 3", cloned)
+	}
+	if got := sock.Close(1000, "x").Clone(nil).String(); got != `close 1000 "x"` {
+		t.Errorf("a Result without frames cloned: %s", got)
+	}
+}

@@ -17,9 +17,11 @@ import (
 // one at a time, possibly from within emit; a Transport must allow that.
 type Transport interface {
 	// ReadFrames reads until the connection fails or a close frame arrives,
-	// calling emit for every whole text or binary message (fragments joined,
-	// payload owned by the receiver) and every ping, pong and close frame, in
-	// the order they arrive. It must emit a control frame as soon as it is
+	// calling emit for every whole text or binary message (fragments
+	// joined) and every ping, pong and close frame, in the order they
+	// arrive. A payload is lent to emit: ReadFrames may reuse its buffer
+	// once emit has returned, and Serve writes every frame that depends on
+	// it before that. It must emit a control frame as soon as it is
 	// read, even in the middle of a fragmented message. Before it emits a
 	// message, it emits a Frame{Op: OpContinuation} with no payload each
 	// time part of that message arrives, at least while more is to come

@@ -183,7 +183,8 @@ func (s *Session) Open(now time.Time) {
 // Receive handles a frame read from the peer: a whole text or binary message,
 // a ping, a pong or a close frame; or a continuation frame, which says only
 // that part of a message has arrived (see [Transport]). Whatever arrives is
-// activity for [Options].IdleTimeout.
+// activity for [Options].IdleTimeout. f's payload is lent: the driver may
+// reuse it once it has written the Output that follows.
 func (s *Session) Receive(now time.Time, f Frame) {
 	if !s.advance(now) {
 		return
@@ -223,7 +224,7 @@ func (s *Session) receiveControl(f *Frame) {
 	switch f.Op {
 	case OpPing:
 		pong := f.Payload
-		if s.has&hasControl != 0 { // the handler may keep and change f.Payload
+		if s.has&hasControl != 0 { // the handler may change f.Payload before the pong is written
 			pong = append([]byte(nil), pong...)
 		}
 		s.out = append(s.out, Frame{Op: OpPong, Payload: pong})

@@ -24,11 +24,20 @@ func (faulty) HandleIn(c *sock.Conn, msg sock.Frame) sock.Result {
 		return sock.Push(sock.Frame{Op: sock.OpText, Payload: []byte{0xff}})
 	case "loop":
 		c.After(0, "again")
+	case "keep":
+		c.SendInfo(kept{msg}) // without copying the payload
+		return sock.Continue()
 	}
 	return sock.Push(msg)
 }
 
+// kept is a frame a faulty handler kept past its callback.
+type kept struct{ sock.Frame }
+
 func (faulty) HandleInfo(c *sock.Conn, info any) sock.Result {
+	if k, ok := info.(kept); ok {
+		return sock.Push(k.Frame)
+	}
 	c.After(0, info) // forever
 	return sock.Continue()
 }
@@ -74,6 +83,13 @@ func TestHandlerBugsFailTheTest(t *testing.T) {
 			c.SendText("loop")
 			c.ExpectText("loop")
 		}, "handler bug: loop: the connection ran 1000 times", true},
+		// The simulator overwrites a payload once its callback returned;
+		// over loopback the buffer's reuse is up to the host.
+		{"kept payload", faulty{}, func(c *sockt.Conn) {
+			c.SendText("keep")
+			c.Close(sock.CloseNormal, "")
+			c.ExpectTerminate(sock.ReasonRemote)
+		}, "handler bug: kept payload: the handler pushed the payload of a frame handed to an earlier callback", true},
 	} {
 		for _, m := range modes {
 			if tc.simOnly && m.name != "sim" {

@@ -1,0 +1,114 @@
+package sim
+
+import (
+	"unsafe"
+
+	"github.com/sockkit/sockkit/sock"
+)
+
+// lender lends the Session the payload of each frame the peer sends, in a
+// buffer of its own, and overwrites it with poison once the frames written
+// in answer are out: a payload is valid only until its callback returns
+// (see [sock.Frame]), because hosts reuse the buffer they read into. A
+// handler that keeps a payload finds it overwritten, in a test as it would
+// in production; one that pushes it later is caught by stale, since every
+// span lent from is remembered.
+type lender struct {
+	chunk []byte   // the free end of the current chunk
+	spans [][]byte // the chunks and large buffers lent from, oldest first, up to maxLentSpans
+	lent  []byte   // the payload lent for the frame being handled, until it is overwritten
+}
+
+const (
+	// lendChunk is the size of the chunks small payloads are lent from;
+	// larger ones get a buffer of their own.
+	lendChunk = 32 << 10
+
+	// maxLentSpans bounds how many chunks and large buffers stale knows
+	// of, so that a long simulation's memory stays bounded; a payload
+	// kept from further back is still overwritten, only not reported.
+	maxLentSpans = 64
+)
+
+// poison is what a lent payload is overwritten with: text, so that a kept
+// text payload stays valid UTF-8 and reaches stale rather than the
+// Session's own check.
+const poison = "payload used after its callback returned "
+
+// lend returns a copy of p in a buffer of the lender's, to be overwritten by
+// reclaim.
+func (l *lender) lend(p []byte) []byte {
+	if len(p) == 0 {
+		return p
+	}
+	var b []byte
+	switch {
+	case len(p) > lendChunk/8:
+		b = make([]byte, len(p))
+		l.remember(b)
+	case len(p) > len(l.chunk):
+		l.chunk = make([]byte, lendChunk)
+		l.remember(l.chunk)
+		fallthrough
+	default:
+		b, l.chunk = l.chunk[:len(p):len(p)], l.chunk[len(p):]
+	}
+	copy(b, p)
+	l.lent = b
+	return b
+}
+
+// remember adds a span lent from, forgetting the oldest past maxLentSpans.
+func (l *lender) remember(span []byte) {
+	if len(l.spans) == maxLentSpans {
+		l.spans = append(l.spans[:0], l.spans[1:]...)
+	}
+	l.spans = append(l.spans, span)
+}
+
+// reclaim overwrites the payload lent last: its callback has returned and
+// what was written in answer is out.
+func (l *lender) reclaim() {
+	for i := range l.lent {
+		l.lent[i] = poison[i%len(poison)]
+	}
+	l.lent = nil
+}
+
+// stale reports whether p starts in a payload lent and reclaimed before:
+// a handler kept it past its callback.
+func (l *lender) stale(p []byte) bool {
+	if cap(p) == 0 {
+		return false
+	}
+	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	if within(at, l.lent) {
+		return false // lent for the frame being handled: an echo
+	}
+	for _, span := range l.spans {
+		if within(at, span) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether address at lies in b.
+func within(at uintptr, b []byte) bool {
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return at >= start && at < start+uintptr(cap(b))
+}
+
+// lends reports whether a callback may see f's payload, which is then
+// lent: a message within the limit, a ping or a pong within the control
+// limit. The Session refuses the others before any callback runs, and a
+// close frame's text reaches Terminate as a string.
+func lends(f sock.Frame, maxMessage int64) bool {
+	switch f.Op {
+	case sock.OpText, sock.OpBinary:
+		return int64(len(f.Payload)) <= maxMessage
+	case sock.OpPing, sock.OpPong:
+		return len(f.Payload) <= 125
+	}
+	return false
+}
