@@ -101,9 +101,8 @@ func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 	if m.Opcode == gws.OpcodeText {
 		op = sock.OpText
 	}
-	// Not m.Close: the buffer goes back to gws's pool, and the handler may
-	// keep the payload.
 	t.emit(sock.Frame{Op: op, Payload: m.Bytes()})
+	m.Close() // the payload was lent to emit: its buffer goes back to gws's pool
 }
 
 // OnClose turns what ended gws's read loop into what the Session should

@@ -430,3 +430,38 @@ func TestShutdownDoesNotWaitForASlowFactory(t *testing.T) {
 		t.Error("the connection upgraded after the deadline stayed open")
 	}
 }
+
+// Messages of every size, around each size of the buffers the transport
+// reads into, come back whole and unmixed while other connections do the
+// same: a payload's buffer goes back to a pool shared by every connection
+// once its callback returned, and must not be reused before the echo is
+// written.
+func TestEchoSizesOnManyConnections(t *testing.T) {
+	srv, _ := serve(t, newProbe(nil), &sockhttp.Options{MemoryBudget: -1})
+	sizes := []int{0, 1, 511, 512, 513, 1023, 1024, 1025, 4096, 32<<10 + 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 200 << 10}
+	var wg sync.WaitGroup
+	for conn := range 8 {
+		c := dial(t, srv, nil)
+		wg.Go(func() {
+			for i, size := range sizes {
+				msg := make([]byte, size)
+				for j := range msg {
+					msg[j] = byte(conn*31 + i*7 + j)
+				}
+				if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+					t.Error(err)
+					return
+				}
+				_, got, err := c.ReadMessage()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(got, msg) {
+					t.Errorf("connection %d: the echo of %d bytes differs (%d bytes back)", conn, size, len(got))
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -28,6 +27,7 @@ type transport struct {
 	ws     *websocket.Conn
 	max    int64   // the largest message, in bytes
 	budget *Budget // the server's, for messages still arriving; nil for none
+	lent   *[]byte // the pooled buffer of the message being read or handled, if it has one
 }
 
 var _ sock.Transport = (*transport)(nil)
@@ -81,7 +81,22 @@ func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 			return t.readError(err, emit)
 		}
 		emit(sock.Frame{Op: sock.Opcode(op), Payload: payload})
+		t.takeBack()
 	}
+}
+
+// takeBack gives the buffer lent for the message read last, if any, back
+// to the pool: its payload was lent to emit, which has returned.
+//
+// Not inlined: in ReadFrames, whose frame lies under every control frame's
+// handling, the pool's code grew the stack of every connection that had a
+// ping to 8 KiB; a call of its own for the whole message grew it on the
+// handler's path (both measured with TestIdleConnMemoryBudget).
+//
+//go:noinline
+func (t *transport) takeBack() {
+	giveBack(t.lent)
+	t.lent = nil
 }
 
 // readMessage reads the rest of a message from r, emitting partial each time
@@ -90,37 +105,40 @@ func (t *transport) ReadFrames(emit func(sock.Frame)) error {
 // limit counts bytes on the wire, and a compressed message must also stop at
 // the limit once inflated, not be buffered whole.
 //
-// The buffer starts at 512 bytes and doubles; when it is full, a small probe
-// finds out whether the message has ended before the buffer grows, so that
-// a message of 1 KiB costs 1.5 KiB, not io.ReadAll's 2.8. What the buffer
-// holds past its first 64 KiB is taken from the server's budget until the
-// message is whole: past the budget, the message fails with [sock.ErrBusy].
-func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, error) {
+// The message is read into a buffer lent from the pool (t.lent) of 512
+// bytes, then of twice the size each time it is full and a small probe
+// finds that the message goes on. Past [FreeBytes] the buffer is the
+// message's own, and what it holds past FreeBytes is taken from the
+// server's budget until the message is whole: past the budget, the
+// message fails with [sock.ErrBusy]. The buffer of a message that fails
+// goes back to the pool at once; ReadFrames gives back the others once it
+// has emitted them.
+func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) (_ []byte, err error) {
 	over := t.max // the first size past the limit: reading one byte more tells
 	if over < math.MaxInt64 {
 		over++
 	}
-	b := make([]byte, 0, min(512, over))
+	t.lent = lend(minBuffer)
+	b := (*t.lent)[:0]
 	var probe [64]byte
 	var held int64 // of the budget
-	defer func() { t.budget.Give(held) }()
+	defer func() {
+		t.budget.Give(held)
+		if err != nil {
+			t.takeBack()
+		}
+	}()
 	for {
 		var n int
-		var err error
 		if len(b) < cap(b) {
 			n, err = r.Read(b[len(b):min(int64(cap(b)), over)])
 			b = b[:len(b)+n]
-		} else {
-			if n, err = r.Read(probe[:]); n > 0 {
-				need := int64(2*cap(b)) - FreeBytes
-				if need > held {
-					if !t.budget.Take(need - held) {
-						return nil, t.budget.Err()
-					}
-					held = need
-				}
-				b = append(slices.Grow(b, len(b)), probe[:n]...)
+		} else if n, err = r.Read(probe[:]); n > 0 {
+			var ok bool
+			if b, held, ok = t.grow(b, held); !ok {
+				return nil, t.budget.Err()
 			}
+			b = append(b, probe[:n]...)
 		}
 		switch {
 		case int64(len(b)) > t.max:
@@ -133,6 +151,30 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) ([]byte, err
 			emit(partial)
 		}
 	}
+}
+
+// grow returns a buffer twice the size of b, holding b: lent from the
+// pool up to FreeBytes, the message's own past it, with what it holds past
+// FreeBytes taken from the budget (held so far, returned updated). It
+// reports false if the budget refused.
+func (t *transport) grow(b []byte, held int64) ([]byte, int64, bool) {
+	size := 2 * cap(b)
+	if size <= FreeBytes {
+		lent := lend(size)
+		b = append((*lent)[:0], b...)
+		giveBack(t.lent)
+		t.lent = lent
+		return b, held, true
+	}
+	if need := int64(size) - FreeBytes; need > held {
+		if !t.budget.Take(need - held) {
+			return nil, held, false
+		}
+		held = need
+	}
+	b = append(make([]byte, 0, size), b...)
+	t.takeBack()
+	return b, held, true
 }
 
 // readError turns what gorilla's readers return into a close frame for the
