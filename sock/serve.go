@@ -9,39 +9,6 @@ import (
 	"time"
 )
 
-// Transport is what [Serve] needs of a WebSocket connection. Implement it to
-// host sock handlers on any WebSocket library; sockhttp implements it on
-// gorilla/websocket.
-//
-// Serve calls ReadFrames on one goroutine and WriteFrame and Close on any,
-// one at a time, possibly from within emit; a Transport must allow that.
-type Transport interface {
-	// ReadFrames reads until the connection fails or a close frame arrives,
-	// calling emit for every whole text or binary message (fragments
-	// joined) and every ping, pong and close frame, in the order they
-	// arrive. A payload is lent to emit: ReadFrames may reuse its buffer
-	// once emit has returned, and Serve writes every frame that depends on
-	// it before that. It must emit a control frame as soon as it is
-	// read, even in the middle of a fragmented message. Before it emits a
-	// message, it emits a Frame{Op: OpContinuation} with no payload each
-	// time part of that message arrives, at least while more is to come
-	// (sockhttp does so after every read that returned data): bytes
-	// arriving are activity for [Options].IdleTimeout, and a slow upload
-	// must not look idle. It returns nil after emitting a close frame;
-	// otherwise the error that stopped it, wrapping ErrProtocol,
-	// ErrMessageTooBig or ErrInvalidUTF8 when the peer broke a rule. emit may
-	// block.
-	ReadFrames(emit func(Frame)) error
-
-	// WriteFrame writes one frame, giving up at deadline. It must not write
-	// anything after a close frame; writing a second close frame may be
-	// silently skipped.
-	WriteFrame(f Frame, deadline time.Time) error
-
-	// Close closes the underlying connection; a blocked ReadFrames returns.
-	Close() error
-}
-
 // Serve drives s over t until the connection is over, then closes t. It opens
 // the Session and feeds it what t reads, the infos sent to it, its
 // timers and — when ctx is cancelled — a shutdown (close 1001, or 1012 if

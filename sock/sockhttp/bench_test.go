@@ -488,8 +488,8 @@ func (c benchIdleCost) String() string {
 // process prints "ready" once its connections are idle and closes them when
 // its stdin ends.
 const (
-	benchRoleEnv   = "SOCKHTTP_BENCH_ROLE"   // "idle-server" or "idle-clients"
-	benchServerEnv = "SOCKHTTP_BENCH_SERVER" // idle-server: the benchServer's name
+	benchRoleEnv   = "SOCKHTTP_BENCH_ROLE"   // "idle-server", "idle-clients" or "echo-server"
+	benchServerEnv = "SOCKHTTP_BENCH_SERVER" // the servers: the benchServer's name
 	benchPathEnv   = "SOCKHTTP_BENCH_PATH"   // both: the benchIdlePath's name
 	benchURLEnv    = "SOCKHTTP_BENCH_URL"    // idle-clients: where to connect
 	benchConnsEnv  = "SOCKHTTP_BENCH_CONNS"  // both: how many connections
@@ -501,6 +501,9 @@ func init() {
 	role := os.Getenv(benchRoleEnv)
 	if role == "" {
 		return
+	}
+	if role == "echo-server" {
+		benchChildExit(role, benchEchoServerMain(os.Getenv(benchServerEnv)))
 	}
 	n, err := strconv.Atoi(os.Getenv(benchConnsEnv))
 	path, ok := benchIdlePathNamed(os.Getenv(benchPathEnv))
@@ -516,6 +519,11 @@ func init() {
 	default:
 		err = fmt.Errorf("unknown %s=%q", benchRoleEnv, role)
 	}
+	benchChildExit(role, err)
+}
+
+// benchChildExit ends a child process, reporting err.
+func benchChildExit(role string, err error) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s process: %v\n", role, err)
 		os.Exit(1)

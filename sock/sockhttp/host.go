@@ -12,16 +12,8 @@ import (
 // requests it accepted, to upgrade and to carry their frames. Sockhttp's
 // own host is gorilla/websocket; package sockgws puts lxzan/gws there.
 //
-// Writing a host for another library comes down to its transport: see
-// [sock.Transport]. The Session above it owns every rule of the protocol,
-// so the library must be kept from applying them itself: it must not
-// answer pings or close frames, check text for UTF-8, send close frames
-// of its own on errors it can report instead (or else say so, as a
-// transport error the Session can map), nor run handlers on goroutines of
-// its own. What it reads it hands over in order — whole messages, every
-// control frame with its payload, and an [sock.OpContinuation] frame each
-// time part of a message arrives — and it stops a message past the
-// limits below.
+// Writing a host for another library comes down to its transport, whose
+// doc, [sock.Transport], tells how; Upgrade only adds the 101 response.
 type Host interface {
 	// Upgrade completes the opening handshake of r, which the server has
 	// checked and accepted: it answers 101 Switching Protocols, with header

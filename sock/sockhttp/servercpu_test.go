@@ -1,0 +1,113 @@
+package sockhttp_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkEchoServerCPU measures what BenchmarkEcho does, with the server
+// in a child process of its own (this test binary again): the CPU time the
+// server process spends per message echoed (server-ns/msg, user and system
+// time). Throughput moves with whatever else runs on the machine, and the
+// clients share its CPUs with the server; the server's own CPU time a
+// message moves far less, so servers compare better by it:
+//
+//	go test -run '^$' -bench EchoServerCPU -count 6 ./sock/sockhttp > cpu.txt
+//	benchstat -col '/server@(gws sockhttp+gws)' -filter '.unit:server-ns/msg' cpu.txt
+func BenchmarkEchoServerCPU(b *testing.B) {
+	if benchProcessCPU() == 0 {
+		b.Skip("no CPU time of a process on this system")
+	}
+	for _, conns := range []int{1, 100} {
+		b.Run("conns="+strconv.Itoa(conns), func(b *testing.B) {
+			for _, srv := range benchServers {
+				b.Run("server="+srv.name, func(b *testing.B) { benchEchoServerCPU(b, srv.name, conns) })
+			}
+		})
+	}
+}
+
+// The echo-server child prints its URL, then, for every line it reads, its
+// CPU time so far in nanoseconds; it stops when its stdin ends.
+const benchCPUMark = "cpu"
+
+func benchEchoServerCPU(b *testing.B, server string, conns int) {
+	child, err := benchStart(benchRoleEnv+"=echo-server", benchServerEnv+"="+server)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer child.wait()
+	url, err := child.readLine()
+	if err != nil {
+		b.Fatalf("server process: %v", err)
+	}
+	clients, err := benchDial(url, conns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer benchCloseAll(clients)
+	msg := benchMessage()
+	for _, c := range clients { // warm up: the first message pays one-time costs
+		if err := benchRoundTrips(c, msg, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := func() time.Duration {
+		fmt.Fprintln(child.stdin, benchCPUMark)
+		line, err := child.readLine()
+		ns, perr := strconv.ParseInt(line, 10, 64)
+		if err != nil || perr != nil {
+			b.Fatalf("server process wrote %q (%v)", line, err)
+		}
+		return time.Duration(ns)
+	}
+
+	before := cpu()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		n := b.N / conns
+		if i < b.N%conns {
+			n++
+		}
+		wg.Go(func() {
+			if err := benchRoundTrips(c, msg, n); err != nil {
+				b.Errorf("connection %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	used := cpu() - before
+	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "server-ns/msg")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// benchEchoServerMain is the echo-server process.
+func benchEchoServerMain(server string) error {
+	srv, ok := benchServerNamed(server)
+	if !ok {
+		return fmt.Errorf("unknown server %q", server)
+	}
+	url, stop := srv.start(false)
+	fmt.Println(url)
+	var line []byte
+	buf := make([]byte, 64)
+	for {
+		n, err := os.Stdin.Read(buf)
+		line = append(line, buf[:n]...)
+		for strings.Contains(string(line), "\n") {
+			_, rest, _ := strings.Cut(string(line), "\n")
+			line = []byte(rest)
+			fmt.Println(int64(benchProcessCPU()))
+		}
+		if err != nil { // the benchmark is over: its clients have closed
+			return stop()
+		}
+	}
+}
