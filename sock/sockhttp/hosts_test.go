@@ -134,3 +134,25 @@ func TestUpgradeHeaderAsAList(t *testing.T) {
 // every loopback test of sockhttp is a test of both hosts; the few of what
 // only gorilla has skip themselves there.
 func TestSuiteOnGws(t *testing.T) { hosttest.RunOnGws(t) }
+
+// A close frame with a one-byte payload breaks RFC 6455 §5.5.1. gws shows
+// the payload and the Session answers 1002, as in the simulator; gorilla
+// reads it as a close without a code and shows nothing more, so over it
+// the closing handshake answers with no code (see docs/architecture.md).
+func TestOneByteCloseOnHosts(t *testing.T) {
+	want := map[string]uint16{"gorilla": 0, "gws": 1002}
+	onHosts(t, sockhttp.Options{}, func(t *testing.T, opts *sockhttp.Options) {
+		srv, _ := serve(t, newProbe(nil), opts)
+		c := dialRaw(t, srv.URL)
+		c.send(opClose, []byte{3})
+		f := c.mustRead()
+		var code uint16
+		if len(f.payload) >= 2 {
+			code = binary.BigEndian.Uint16(f.payload)
+		}
+		host := t.Name()[strings.LastIndex(t.Name(), "/")+1:]
+		if f.opcode != opClose || code != want[host] {
+			t.Errorf("answer: opcode %d, payload %x; want close %d", f.opcode, f.payload, want[host])
+		}
+	})
+}
