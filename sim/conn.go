@@ -19,9 +19,10 @@ const DefaultBufferSize = 64 << 10
 // before they return. Like a client library, the peer answers the server's
 // pings and close frame by itself unless told not to.
 type Conn struct {
-	world   *World
-	id      uint64
-	session *sock.Session
+	world      *World
+	id         uint64
+	session    *sock.Session
+	maxMessage int64 // the Session's MaxMessageSize
 
 	// The peer.
 	reading     bool            // it reads what the server writes
@@ -170,7 +171,7 @@ func (c *Conn) SendFragment(op sock.Opcode, p []byte, fin bool) {
 	}
 	c.record(ClientSent, Note(fmt.Sprintf("fragment %d of %v%s", m.fragments, sock.Frame{Op: m.op, Payload: p}, final)))
 	m.payload = append(m.payload, p...)
-	if limit := c.session.Options().MaxMessageSize; int64(len(m.payload)) > limit {
+	if limit := c.maxMessage; int64(len(m.payload)) > limit {
 		// A transport stops reading at the limit, as gorilla does at the
 		// frame that passes it.
 		c.message = nil
@@ -358,7 +359,7 @@ func (c *Conn) deliver(f sock.Frame) {
 	if f.Op == sock.OpClose {
 		c.closeSent = true
 	}
-	if lends(f, c.session.Options().MaxMessageSize) {
+	if lends(f, c.maxMessage) {
 		f.Payload = c.world.lender.lend(f.Payload)
 	}
 	c.session.Receive(c.world.now, f)

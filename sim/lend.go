@@ -15,20 +15,15 @@ import (
 // span lent from is remembered.
 type lender struct {
 	chunk []byte   // the free end of the current chunk
+	size  int      // the current chunk's size: chunks start small and double, as the arena's
 	spans [][]byte // the chunks and large buffers lent from, oldest first, up to maxLentSpans
 	lent  []byte   // the payload lent for the frame being handled, until it is overwritten
 }
 
-const (
-	// lendChunk is the size of the chunks small payloads are lent from;
-	// larger ones get a buffer of their own.
-	lendChunk = 32 << 10
-
-	// maxLentSpans bounds how many chunks and large buffers stale knows
-	// of, so that a long simulation's memory stays bounded; a payload
-	// kept from further back is still overwritten, only not reported.
-	maxLentSpans = 64
-)
+// maxLentSpans bounds how many chunks and large buffers stale knows of,
+// so that a long simulation's memory stays bounded; a payload kept from
+// further back is still overwritten, only not reported.
+const maxLentSpans = 64
 
 // poison is what a lent payload is overwritten with: text, so that a kept
 // text payload stays valid UTF-8 and reaches stale rather than the
@@ -43,11 +38,17 @@ func (l *lender) lend(p []byte) []byte {
 	}
 	var b []byte
 	switch {
-	case len(p) > lendChunk/8:
+	case len(p) >= arenaLarge:
 		b = make([]byte, len(p))
 		l.remember(b)
 	case len(p) > len(l.chunk):
-		l.chunk = make([]byte, lendChunk)
+		// A world that lent from a 32 KiB chunk at once made a lifecycle
+		// of one message three times slower.
+		l.size = max(minArenaChunk, min(2*l.size, maxArenaChunk))
+		for l.size < len(p) {
+			l.size *= 2
+		}
+		l.chunk = make([]byte, l.size)
 		l.remember(l.chunk)
 		fallthrough
 	default:
@@ -69,8 +70,8 @@ func (l *lender) remember(span []byte) {
 // reclaim overwrites the payload lent last: its callback has returned and
 // what was written in answer is out.
 func (l *lender) reclaim() {
-	for i := range l.lent {
-		l.lent[i] = poison[i%len(poison)]
+	for n := copy(l.lent, poison); n < len(l.lent); {
+		n += copy(l.lent[n:], l.lent[:n])
 	}
 	l.lent = nil
 }

@@ -154,6 +154,7 @@ func (w *World) ConnectWith(h sock.Handler, info sock.ConnInfo, opts *sock.Optio
 	c := &Conn{world: w, id: uint64(len(w.conns) + 1), reading: true, bufferSize: DefaultBufferSize, dueIndex: -1}
 	info.ID = c.id
 	c.session = sock.NewSession(observe(h, c.observe, !w.untraced, w.bytes.keep, w.names.render), info, &o)
+	c.maxMessage = c.session.Options().MaxMessageSize
 	c.session.NotifyInfo(func() { w.mailArrived(c) })
 	w.conns = append(w.conns, c)
 	w.record(c.id, Event{Kind: ClientSent, Detail: Note("connect")})
