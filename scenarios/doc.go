@@ -100,7 +100,8 @@
 // frames, every ping answered first by its pong, messages reaching HandleIn
 // whole and in the order sent. At the end, as sockt does, the test fails
 // unless Terminate ran exactly once on every connection, and if a handler
-// had a bug sock survived (a panic, a Result sock refused, a loop).
+// had a bug sock survived (a panic, a Result sock refused, a loop, a
+// payload kept past its callback).
 //
 // Check adds, each switched off by name in [Options].Skip: handler bugs
 // at the step where they happen ("bugs"); a step that does not return in

@@ -79,7 +79,7 @@ func (c *Conn) Closed() bool { return c.closed }
 func (c *Conn) Terminations() int { return c.terminations }
 
 // Bugs returns the handler bugs sock survived on the connection — a callback
-// that panicked, a Result sock refused, a loop — as the trace's [Bug] events
+// that panicked, a Result sock refused, a loop, a kept payload — as the trace's [Bug] events
 // tell them, traced or not.
 func (c *Conn) Bugs() []string { return slices.Clone(c.bugs) }
 

@@ -43,7 +43,7 @@
 // [World.Trace] lists what happened: what the client sent, which callback
 // ran with what and what it returned, what the server wrote, why Terminate
 // ran, when the clock moved, and the handler bugs sock survived (a panic, a
-// Result it refused, a loop). Its text form is stable, for golden files and
+// Result it refused, a loop, a payload kept past its callback). Its text form is stable, for golden files and
 // for comparing runs: infos are rendered as fmt's %v would, but a pointer,
 // channel or func shows a number, in the order of first appearance in the
 // world, never an address. Frames in the trace are its own copies: a handler

@@ -3,6 +3,8 @@ package sim
 import (
 	"unsafe"
 
+	"github.com/sockkit/sockkit/internal/lent"
+
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -11,30 +13,30 @@ import (
 // in answer are out: a payload is valid only until its callback returns
 // (see [sock.Frame]), because hosts reuse the buffer they read into. A
 // handler that keeps a payload finds it overwritten, in a test as it would
-// in production; one that pushes it later is caught by stale, since every
-// span lent from is remembered.
+// in production; one that pushes it later is caught by stale, which knows
+// the spans lent from lately.
 type lender struct {
 	chunk []byte   // the free end of the current chunk
 	size  int      // the current chunk's size: chunks start small and double, as the arena's
-	spans [][]byte // the chunks and large buffers lent from, oldest first, up to maxLentSpans
+	spans [][]byte // the chunks and large buffers lent from, oldest first, within the bounds below
+	bytes int      // in spans
 	lent  []byte   // the payload lent for the frame being handled, until it is overwritten
 }
 
-// maxLentSpans bounds how many chunks and large buffers stale knows of,
-// so that a long simulation's memory stays bounded; a payload kept from
-// further back is still overwritten, only not reported.
-const maxLentSpans = 64
-
-// poison is what a lent payload is overwritten with: text, so that a kept
-// text payload stays valid UTF-8 and reaches stale rather than the
-// Session's own check.
-const poison = "payload used after its callback returned "
+// maxLentSpans and maxLentBytes bound the chunks and large buffers stale
+// knows of, so that a long simulation's memory stays bounded (the last one
+// is kept whatever its size); a payload kept from further back is still
+// overwritten, only not reported.
+const (
+	maxLentSpans = 64
+	maxLentBytes = 4 << 20
+)
 
 // lend returns a copy of p in a buffer of the lender's, to be overwritten by
 // reclaim.
 func (l *lender) lend(p []byte) []byte {
 	if len(p) == 0 {
-		return p
+		return p[:0:0] // not the client's spare capacity
 	}
 	var b []byte
 	switch {
@@ -59,27 +61,29 @@ func (l *lender) lend(p []byte) []byte {
 	return b
 }
 
-// remember adds a span lent from, forgetting the oldest past maxLentSpans.
+// remember adds a span lent from, forgetting the oldest past the bounds.
 func (l *lender) remember(span []byte) {
-	if len(l.spans) == maxLentSpans {
-		l.spans = append(l.spans[:0], l.spans[1:]...)
-	}
 	l.spans = append(l.spans, span)
+	l.bytes += cap(span)
+	forget := 0
+	for n := len(l.spans) - forget; n > 1 && (n > maxLentSpans || l.bytes > maxLentBytes); n-- {
+		l.bytes -= cap(l.spans[forget])
+		forget++
+	}
+	l.spans = append(l.spans[:0], l.spans[forget:]...)
 }
 
 // reclaim overwrites the payload lent last: its callback has returned and
 // what was written in answer is out.
 func (l *lender) reclaim() {
-	for n := copy(l.lent, poison); n < len(l.lent); {
-		n += copy(l.lent[n:], l.lent[:n])
-	}
+	lent.Poison(l.lent) // text: a kept text payload pushed stays UTF-8, for stale to tell
 	l.lent = nil
 }
 
 // stale reports whether p starts in a payload lent and reclaimed before:
-// a handler kept it past its callback.
+// a handler kept it past its callback. An empty p reads nothing.
 func (l *lender) stale(p []byte) bool {
-	if cap(p) == 0 {
+	if len(p) == 0 {
 		return false
 	}
 	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))

@@ -178,3 +178,62 @@ func TestLendingLeavesTheClientsBytes(t *testing.T) {
 		t.Errorf("the client's slice reads %q after the send, want %q", msg, "mine")
 	}
 }
+
+// emptier keeps an empty slice of the payload it is lent, and pushes it
+// later: harmless, as nothing is read from it.
+type emptier struct{ kept []byte }
+
+func (e *emptier) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {
+	last := e.kept
+	e.kept = msg.Payload[:0]
+	if last == nil {
+		return sock.Continue()
+	}
+	return sock.Push(sock.Binary(last))
+}
+
+func TestKeptEmptyPayloadIsNoBug(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(&emptier{}, nil)
+	c.SendBinary([]byte("one"))
+	c.SendBinary([]byte("two"))
+	if bugs := c.Bugs(); len(bugs) > 0 {
+		t.Errorf("bugs %q for an empty slice pushed", bugs)
+	}
+}
+
+// appender appends to the payload it is lent: it must not write into the
+// client's own slice, even an empty one with room to spare.
+type appender struct{}
+
+func (appender) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {
+	return sock.Push(sock.Binary(append(msg.Payload, '!')))
+}
+
+func TestLentPayloadHasNoSpareRoom(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(appender{}, nil)
+	mine := make([]byte, 0, 8)
+	c.SendBinary(mine)
+	if got := mine[:1]; got[0] != 0 {
+		t.Errorf("the client's spare room holds %q after the handler appended", got)
+	}
+	c.SendBinary(append(mine[:0], "ab"...))
+	if got := mine[:3]; string(got) != "ab\x00" {
+		t.Errorf("the client's slice reads %q after the handler appended, want %q", got, "ab\x00")
+	}
+}
+
+// Large payloads are lent in buffers of their own, of which the lender
+// remembers a bounded number of bytes: the last one kept is still told.
+func TestKeptLargePayload(t *testing.T) {
+	w := sim.New(1)
+	c := w.Connect(&previous{keep: func(p []byte) []byte { return p }}, &sock.Options{MaxMessageSize: 1 << 20})
+	big := make([]byte, 1<<20)
+	for range 10 {
+		c.SendBinary(big)
+	}
+	if got := keptPayloadBugs(c); len(got) != 1 {
+		t.Errorf("kept-payload bugs %q, want one for the megabyte kept", got)
+	}
+}

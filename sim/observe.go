@@ -53,7 +53,8 @@ type observed struct {
 }
 
 // called records a call, with a copy of the frame it handles: the handler
-// owns that frame and may change it, which must not change the trace.
+// may change the payload it was lent, and it is overwritten once the
+// callback has returned, which must not change the trace.
 func (o *observed) called(c *sock.Conn, callback string, f sock.Frame) {
 	if o.calls {
 		o.record(c, Event{Kind: Called, Detail: Note(callback), Frame: sock.Frame{Op: f.Op, Payload: o.keep(f.Payload)}})

@@ -24,7 +24,7 @@ const (
 	ShutdownBegan                   // the server began to shut the connection down
 	Clock                           // virtual time advanced
 	TransportClosed                 // the transport was closed
-	Bug                             // a handler bug sock survived: a panic, a Result it refused, a loop
+	Bug                             // a handler bug sock survived: a panic, a Result it refused, a loop, a kept payload
 )
 
 var kindNames = [...]string{

@@ -14,9 +14,9 @@ import (
 	"github.com/sockkit/sockkit/sock"
 )
 
-// upper upper-cases a message in place, in the payload it was handed (which
-// is its own), and pushes it from a buffer it reuses for every reply (which
-// it may, once the reply is written).
+// upper upper-cases a message in place, in the payload it was lent (which
+// it may change until it returns), and pushes it from a buffer it reuses for
+// every reply (which it may, once the reply is written).
 type upper struct{ buf []byte }
 
 func (u *upper) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {

@@ -21,6 +21,10 @@
 // may not send, close the connection with 1011 instead of producing a
 // malformed frame.
 //
+// A payload handed to a callback is lent until the callback returns: the
+// hosts reuse the buffer they read into. Push it back as it is, or copy it
+// to keep it (see [Frame]).
+//
 // # Talking to a connection from elsewhere
 //
 // [Conn.SendInfo] queues a message for HandleInfo from any goroutine without ever

@@ -50,7 +50,8 @@ func BenchmarkSessionEcho(b *testing.B) {
 }
 
 // BenchmarkSessionPing answers pings, with and without a ControlHandler: with
-// one the Session copies the payload so the handler may keep or change it.
+// one the Session copies the payload so the handler may change it before the
+// pong is written.
 func BenchmarkSessionPing(b *testing.B) {
 	ping := sock.Frame{Op: sock.OpPing, Payload: []byte("0123456789abcdef")}
 	b.Run("without HandleControl", func(b *testing.B) {

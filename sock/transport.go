@@ -6,8 +6,8 @@ import "time"
 // it hosts sock handlers on any WebSocket library; to serve them through
 // sockhttp's Server (negotiation, limits, drain, hooks), a sockhttp.Host
 // returns one from its Upgrade. Two hosts are there to read: sockhttp's own,
-// on gorilla/websocket (sockhttp/transport.go), and package sockgws, on
-// lxzan/gws. What follows is what both do.
+// on gorilla/websocket (sock/sockhttp/transport.go), and package sockgws,
+// on lxzan/gws. What follows is what both do.
 //
 // # One owner for every rule
 //
@@ -61,7 +61,9 @@ import "time"
 //
 // Serve calls ReadFrames on one goroutine and WriteFrame and Close on any,
 // one at a time, possibly from within emit. WriteFrame writes one whole
-// frame, unmasked, and nothing after a close frame.
+// frame, unmasked, and nothing after a close frame; it is done with the
+// payload when it returns, which may be lent (an echo): a library that
+// queues writes must copy it first.
 //
 // # Testing a host
 //

@@ -27,6 +27,11 @@
 //		return sock.Continue()
 //	}
 //
+// What is published or sent is read later, by other connections: it must
+// not hold a payload lent to a callback (string(msg.Payload) above is a
+// copy; msg.Payload itself would reach the members on this node
+// overwritten, see [sock.Frame]).
+//
 // A Registry is safe for concurrent use, and deterministic in the
 // simulator: members are kept in the order they joined.
 package registry

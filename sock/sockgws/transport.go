@@ -10,6 +10,7 @@ import (
 
 	"github.com/lxzan/gws"
 
+	"github.com/sockkit/sockkit/internal/lent"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
@@ -101,7 +102,11 @@ func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 	if m.Opcode == gws.OpcodeText {
 		op = sock.OpText
 	}
-	t.emit(sock.Frame{Op: op, Payload: m.Bytes()})
+	p := m.Bytes()
+	t.emit(sock.Frame{Op: op, Payload: p[:len(p):len(p)]}) // not the pooled buffer's spare capacity
+	if lent.Poisoning {
+		lent.Poison(p)
+	}
 	m.Close() // the payload was lent to emit: its buffer goes back to gws's pool
 }
 

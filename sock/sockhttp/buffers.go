@@ -3,6 +3,8 @@ package sockhttp
 import (
 	"math/bits"
 	"sync"
+
+	"github.com/sockkit/sockkit/internal/lent"
 )
 
 // The gorilla transport reads each message into a buffer lent from a pool
@@ -42,9 +44,14 @@ func lend(size int) *[]byte {
 	return &b
 }
 
-// giveBack returns a buffer lend returned; nil is ignored.
+// giveBack returns a buffer lend returned; nil is ignored. Under the race
+// detector it overwrites it first (see internal/lent).
 func giveBack(p *[]byte) {
-	if p != nil {
-		buffers[sizeClass(cap(*p))].Put(p)
+	if p == nil {
+		return
 	}
+	if lent.Poisoning {
+		lent.Poison(*p)
+	}
+	buffers[sizeClass(cap(*p))].Put(p)
 }

@@ -3,6 +3,7 @@ package sockhttp_test
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,11 +38,17 @@ func BenchmarkEchoServerCPU(b *testing.B) {
 const benchCPUMark = "cpu"
 
 func benchEchoServerCPU(b *testing.B, server string, conns int) {
-	child, err := benchStart(benchRoleEnv+"=echo-server", benchServerEnv+"="+server)
+	// The server gets the benchmark's -cpu.
+	child, err := benchStart(benchRoleEnv+"=echo-server", benchServerEnv+"="+server,
+		"GOMAXPROCS="+strconv.Itoa(runtime.GOMAXPROCS(0)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer child.wait()
+	defer func() {
+		if err := child.wait(); err != nil {
+			b.Errorf("server process: %v", err)
+		}
+	}()
 	url, err := child.readLine()
 	if err != nil {
 		b.Fatalf("server process: %v", err)

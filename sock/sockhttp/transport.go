@@ -144,7 +144,7 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) (_ []byte, e
 		case int64(len(b)) > t.max:
 			return nil, fmt.Errorf("%w: more than %d bytes once decompressed", sock.ErrMessageTooBig, t.max)
 		case err == io.EOF:
-			return b, nil
+			return b[:len(b):len(b)], nil // not the pooled buffer's spare capacity
 		case err != nil:
 			return nil, err
 		case n > 0:

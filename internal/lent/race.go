@@ -1,0 +1,5 @@
+//go:build race
+
+package lent
+
+const raceEnabled = true
