@@ -41,7 +41,6 @@ type Session struct {
 	opened   time.Time    // when Open ran
 	lastRead time.Time    // when the peer last sent anything
 	nextPing time.Time    // when the next keepalive ping is due; zero without keepalive
-	pingSent time.Time    // when the oldest unanswered keepalive ping was sent
 	pongDue  time.Time    // when an unanswered keepalive ping times out; zero if none is
 	closeDue time.Time    // when the closing handshake times out
 	rtt      atomic.Int64 // the last keepalive round trip, in nanoseconds, for any goroutine
