@@ -109,3 +109,28 @@ func TestHandlerBugsFailTheTest(t *testing.T) {
 		}
 	}
 }
+
+// lastWord answers each message with the one before, which it kept
+// without a copy and copies only later: no kept-payload bug, as nothing
+// pushed points into a lent buffer, but what it pushes reads as the
+// simulator's overwriting, and the failure says so.
+type lastWord struct{ last []byte }
+
+func (h *lastWord) HandleIn(_ *sock.Conn, msg sock.Frame) sock.Result {
+	prev := h.last
+	h.last = msg.Payload
+	return sock.Push(sock.Text("after " + string(prev)))
+}
+
+func TestKeptPayloadHint(t *testing.T) {
+	failures := sockt.Failures(func(ft sockt.TB) {
+		c := sockt.New(ft, func() sock.Handler { return &lastWord{} }, nil)
+		c.SendText("hello")
+		c.ExpectText("after ")
+		c.SendText("world")
+		c.ExpectText("after hello")
+	})
+	if len(failures) != 1 || !strings.Contains(failures[0], "did the handler keep msg.Payload without copying it?") {
+		t.Errorf("failures: %q, want one with the hint", failures)
+	}
+}

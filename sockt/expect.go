@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sockkit/sockkit/internal/lent"
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -36,9 +37,9 @@ func (c *Conn) ExpectPush(m Matcher) sock.Frame {
 		c.fatalf("ExpectPush(%v): the server closed instead: %v", m, f)
 	case !m.Match(f):
 		if e, exact := m.(equal); exact {
-			c.fatalf("ExpectPush: pushed frame differs (-want +got):\n%s", cmp.Diff(frameLines(e.want), frameLines(f)))
+			c.fatalf("ExpectPush: pushed frame differs (-want +got):\n%s%s", cmp.Diff(frameLines(e.want), frameLines(f)), lent.Hint(f.Payload))
 		}
-		c.fatalf("ExpectPush: pushed frame does not match (-want +got):\n%s", cmp.Diff(m.String(), f.String()))
+		c.fatalf("ExpectPush: pushed frame does not match (-want +got):\n%s%s", cmp.Diff(m.String(), f.String()), lent.Hint(f.Payload))
 	}
 	return f
 }

@@ -7,6 +7,22 @@ import (
 	"github.com/sockkit/sockkit/internal/lent"
 )
 
+func TestHint(t *testing.T) {
+	for _, tc := range []struct {
+		b    string
+		hint bool
+	}{
+		{"paylo", true}, {"load used af", true}, {"returned payload", true},
+		{"after paylo", true}, {`{"payload used after its callb": 1}`, true},
+		{"pay", false}, {"hello", false}, {"payload used before", false}, {"", false},
+		{`{"payload": 1}`, false}, {"payloads", false}, {"my payl", true},
+	} {
+		if got := lent.Hint([]byte(tc.b)) != ""; got != tc.hint {
+			t.Errorf("Hint(%q) given: %v, want %v", tc.b, got, tc.hint)
+		}
+	}
+}
+
 func TestPoison(t *testing.T) {
 	for _, n := range []int{0, 1, 40, 41, 42, 1000} {
 		b := make([]byte, n)
