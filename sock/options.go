@@ -30,7 +30,10 @@ type Options struct {
 	PongTimeout time.Duration
 
 	// WriteTimeout bounds every write to the transport; a write that does not
-	// finish in time ends the connection with [ErrWriteTimeout]. Default 10s.
+	// finish in time ends the connection with [ErrWriteTimeout]. Under
+	// [Serve], a write's deadline may have been set up to a sixteenth of
+	// WriteTimeout before it starts, so that the socket's deadline is not
+	// moved at every write. Default 10s.
 	WriteTimeout time.Duration
 
 	// CloseTimeout bounds the closing handshake: after the server sends a close

@@ -78,6 +78,7 @@ type driver struct {
 	s        *Session
 	timer    *time.Timer
 	armed    time.Time // when timer fires; zero when stopped
+	deadline time.Time // of the writes: see writeDeadline
 	closed   bool      // t is closed
 	finished bool      // Serve has returned or is returning
 	// infos is set when infos wait: the reader delivers them before the
@@ -140,8 +141,9 @@ func (d *driver) flush() {
 		if len(out) == 0 {
 			break
 		}
+		deadline := d.writeDeadline()
 		for i := range out {
-			if err := d.t.WriteFrame(out[i], time.Now().Add(s.opts.WriteTimeout)); err != nil {
+			if err := d.t.WriteFrame(out[i], deadline); err != nil {
 				clear(out) // drop the frames left
 				s.Fail(time.Now(), writeError(err))
 				break // what Fail queued, if anything, is written by the next round
@@ -150,6 +152,20 @@ func (d *driver) flush() {
 		}
 	}
 	d.settle()
+}
+
+// writeDeadline returns the deadline of the writes starting now: the one
+// given to the writes before while a sixteenth of WriteTimeout or less has
+// passed since it was set, else now plus WriteTimeout. So a transport that
+// sets its socket's deadline only when it changes does so once in a while,
+// not at every write: each is a runtime timer moved, 3% of the gws host's
+// CPU time for an echo of 1 KiB (measured with a CPU profile).
+func (d *driver) writeDeadline() time.Time {
+	now, timeout := time.Now(), d.s.opts.WriteTimeout
+	if d.deadline.Sub(now) < timeout-timeout/16 {
+		d.deadline = now.Add(timeout)
+	}
+	return d.deadline
 }
 
 // settle closes t once the Session is done, and otherwise makes sure the

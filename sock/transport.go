@@ -63,7 +63,10 @@ import "time"
 // one at a time, possibly from within emit. WriteFrame writes one whole
 // frame, unmasked, and nothing after a close frame; it is done with the
 // payload when it returns, which may be lent (an echo): a library that
-// queues writes must copy it first.
+// queues writes must copy it first. Serve gives the same deadline to the
+// writes of a sixteenth of WriteTimeout: a transport that sets its
+// socket's deadline only when it changes (sockgws) spares a runtime timer
+// moved at every write.
 //
 // # Testing a host
 //

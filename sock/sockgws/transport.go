@@ -23,11 +23,12 @@ type transport struct {
 	conn   *gws.Conn
 	budget *sockhttp.Budget
 
-	emit  func(sock.Frame) // ReadFrames's, while it runs
-	err   error            // what ended the read loop, as the Session should see it
-	sent  bool             // a close frame was written: nothing more is
-	frame [14]byte         // a frame header being written
-	parts [2][]byte        // header and payload, written together; a net.Buffers of its own was an allocation a frame
+	emit     func(sock.Frame) // ReadFrames's, while it runs
+	err      error            // what ended the read loop, as the Session should see it
+	sent     bool             // a close frame was written: nothing more is
+	deadline time.Time        // the socket's write deadline
+	frame    [14]byte         // a frame header being written
+	parts    [2][]byte        // header and payload, written together; a net.Buffers of its own was an allocation a frame
 }
 
 var _ sock.Transport = (*transport)(nil)
@@ -47,8 +48,11 @@ func (t *transport) WriteFrame(f sock.Frame, deadline time.Time) error {
 	if t.sent {
 		return nil // after our close frame, as gorilla's ErrCloseSent: nothing more
 	}
-	if err := t.raw.SetWriteDeadline(deadline); err != nil {
-		return err
+	if !deadline.Equal(t.deadline) { // Serve moves it once in a while, not at every write
+		if err := t.raw.SetWriteDeadline(deadline); err != nil {
+			return err
+		}
+		t.deadline = deadline
 	}
 	h := t.frame[:2]
 	h[0], h[1] = 0x80|byte(f.Op), 0
