@@ -40,3 +40,26 @@ func Example() {
 	// 30s c1 closed transport
 	// 30s * clock +30s
 }
+
+// A payload is lent to its callback: a handler that keeps one finds it
+// overwritten once the callback has returned, and one that pushes it
+// later is reported.
+func Example_keptPayload() {
+	w := sim.New(1)
+	var last []byte
+	c := w.Connect(sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result {
+		prev := last
+		last = msg.Payload // a bug: bytes.Clone(msg.Payload) would keep it
+		if prev == nil {
+			return sock.Continue()
+		}
+		return sock.Push(sock.Binary(prev))
+	}), nil)
+	c.SendBinary([]byte("one"))
+	c.SendBinary([]byte("two"))
+	for _, bug := range c.Bugs() {
+		fmt.Println(bug)
+	}
+	// Output:
+	// kept payload: the handler pushed the payload of a frame handed to an earlier callback; a payload is valid only until its callback returns: copy it to keep it (string(msg.Payload), bytes.Clone(msg.Payload))
+}
