@@ -265,8 +265,18 @@ func benchCloseAll(conns []*websocket.Conn) {
 // into a reused buffer so that the client allocates as little as possible:
 // its cost is in both servers' figures.
 func benchRoundTrips(c *websocket.Conn, msg []byte, n int) error {
+	return benchTimedRoundTrips(c, msg, n, nil)
+}
+
+// benchTimedRoundTrips is benchRoundTrips, recording how long each round
+// trip took in took, unless it is nil (it then holds n durations at least).
+func benchTimedRoundTrips(c *websocket.Conn, msg []byte, n int, took []time.Duration) error {
 	buf := make([]byte, len(msg)+1) // one byte more to see the end of the message
-	for range n {
+	for i := range n {
+		var start time.Time
+		if took != nil {
+			start = time.Now()
+		}
 		if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
@@ -277,6 +287,9 @@ func benchRoundTrips(c *websocket.Conn, msg []byte, n int) error {
 		got, err := io.ReadFull(r, buf)
 		if err != io.ErrUnexpectedEOF { // the message ended before buf was full
 			return fmt.Errorf("read: %d bytes, %v; want a %d-byte message", got, err, len(msg))
+		}
+		if took != nil {
+			took[i] = time.Since(start)
 		}
 		if op != websocket.BinaryMessage || !bytes.Equal(buf[:got], msg) {
 			return fmt.Errorf("echo: got a %d-byte message of type %d, want the %d-byte binary message sent", got, op, len(msg))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,9 +15,11 @@ import (
 // BenchmarkEchoServerCPU measures what BenchmarkEcho does, with the server
 // in a child process of its own (this test binary again): the CPU time the
 // server process spends per message echoed (server-ns/msg, user and system
-// time). Throughput moves with whatever else runs on the machine, and the
-// clients share its CPUs with the server; the server's own CPU time a
-// message moves far less, so servers compare better by it:
+// time), and the median and 99th percentile of the round trips' latency
+// (p50-µs, p99-µs). Throughput moves with whatever else runs on the
+// machine, and the clients share its CPUs with the server; the server's own
+// CPU time a message, and the median latency, move far less, so servers
+// compare better by them:
 //
 //	go test -run '^$' -bench EchoServerCPU -count 6 ./sock/sockhttp > cpu.txt
 //	benchstat -col '/server@(gws sockhttp+gws)' -filter '.unit:server-ns/msg' cpu.txt
@@ -74,6 +77,8 @@ func benchEchoServerCPU(b *testing.B, server string, conns int) {
 		return time.Duration(ns)
 	}
 
+	took := make([]time.Duration, b.N) // every round trip's, each connection's in a part of its own
+	rest := took
 	before := cpu()
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -82,8 +87,10 @@ func benchEchoServerCPU(b *testing.B, server string, conns int) {
 		if i < b.N%conns {
 			n++
 		}
+		mine := rest[:n]
+		rest = rest[n:]
 		wg.Go(func() {
-			if err := benchRoundTrips(c, msg, n); err != nil {
+			if err := benchTimedRoundTrips(c, msg, n, mine); err != nil {
 				b.Errorf("connection %d: %v", i, err)
 			}
 		})
@@ -91,8 +98,11 @@ func benchEchoServerCPU(b *testing.B, server string, conns int) {
 	wg.Wait()
 	b.StopTimer()
 	used := cpu() - before
+	slices.Sort(took)
 	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N), "server-ns/msg")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(took[b.N/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(took[b.N*99/100].Microseconds()), "p99-µs")
 }
 
 // benchEchoServerMain is the echo-server process.
