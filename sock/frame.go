@@ -60,8 +60,8 @@ const maxControlPayload = 125
 // — in its state, in an info for another connection, in a later Result —
 // must copy it: string(f.Payload), bytes.Clone(f.Payload). The simulator
 // overwrites each payload once its callback has returned and reports a
-// handler that pushes one later, and so do both hosts under the race
-// detector, so tests catch what production would corrupt.
+// handler that pushes one later; under the race detector both hosts
+// overwrite it too. So tests catch what production would corrupt.
 //
 // A Frame returned in a [Result], including the one handed to the callback
 // (an echo), must not be changed until it is written. Drivers write what
