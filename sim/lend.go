@@ -16,11 +16,12 @@ import (
 // in production; one that pushes it later is caught by stale, which knows
 // the spans lent from lately.
 type lender struct {
-	chunk []byte   // the free end of the current chunk
-	size  int      // the current chunk's size: chunks start small and double, as the arena's
-	spans [][]byte // the chunks and large buffers lent from, oldest first, within the bounds below
-	bytes int      // in spans
-	lent  []byte   // the payload lent for the frame being handled, until it is overwritten
+	chunk   []byte   // the free end of the current chunk
+	current []byte   // the whole current chunk, always known to stale
+	size    int      // the current chunk's size: chunks start small and double, as the arena's
+	spans   [][]byte // the chunks before and the large buffers lent from, oldest first, within the bounds below
+	bytes   int      // in spans
+	lent    []byte   // the payload lent for the frame being handled, until it is overwritten
 }
 
 // maxLentSpans and maxLentBytes bound the chunks and large buffers stale
@@ -50,8 +51,11 @@ func (l *lender) lend(p []byte) []byte {
 		for l.size < len(p) {
 			l.size *= 2
 		}
-		l.chunk = make([]byte, l.size)
-		l.remember(l.chunk)
+		if l.current != nil {
+			l.remember(l.current)
+		}
+		l.current = make([]byte, l.size)
+		l.chunk = l.current
 		fallthrough
 	default:
 		b, l.chunk = l.chunk[:len(p):len(p)], l.chunk[len(p):]
@@ -89,6 +93,9 @@ func (l *lender) stale(p []byte) bool {
 	at := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
 	if within(at, l.lent) {
 		return false // lent for the frame being handled: an echo
+	}
+	if within(at, l.current) {
+		return true
 	}
 	for _, span := range l.spans {
 		if within(at, span) {

@@ -24,3 +24,18 @@ func TestLenderForgetsPastItsBounds(t *testing.T) {
 		t.Errorf("after %d payloads of %d bytes: %d spans, want %d", 2*maxLentSpans, arenaLarge, len(l.spans), maxLentSpans)
 	}
 }
+
+// The chunk small payloads are lent from is known to stale whatever the
+// large payloads lent since: they push out only the spans before it.
+func TestLenderKnowsItsCurrentChunk(t *testing.T) {
+	var l lender
+	kept := l.lend([]byte("hello"))
+	l.reclaim()
+	for range 3 {
+		l.lend(make([]byte, 2<<20))
+		l.reclaim()
+	}
+	if !l.stale(kept) {
+		t.Error("a payload of the current chunk, kept, is not told after large payloads were lent")
+	}
+}

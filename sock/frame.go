@@ -61,7 +61,8 @@ const maxControlPayload = 125
 // must copy it: string(f.Payload), bytes.Clone(f.Payload). The simulator
 // overwrites each payload once its callback has returned and reports a
 // handler that pushes one later; under the race detector both hosts
-// overwrite it too. So tests catch what production would corrupt.
+// overwrite the buffers they take back too. So tests catch what production
+// would corrupt.
 //
 // A Frame returned in a [Result], including the one handed to the callback
 // (an echo), must not be changed until it is written. Drivers write what

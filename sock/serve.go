@@ -141,9 +141,8 @@ func (d *driver) flush() {
 		if len(out) == 0 {
 			break
 		}
-		deadline := d.writeDeadline()
 		for i := range out {
-			if err := d.t.WriteFrame(out[i], deadline); err != nil {
+			if err := d.t.WriteFrame(out[i], d.writeDeadline()); err != nil {
 				clear(out) // drop the frames left
 				s.Fail(time.Now(), writeError(err))
 				break // what Fail queued, if anything, is written by the next round
@@ -158,8 +157,10 @@ func (d *driver) flush() {
 // given to the writes before while a sixteenth of WriteTimeout or less has
 // passed since it was set, else now plus WriteTimeout. So a transport that
 // sets its socket's deadline only when it changes does so once in a while,
-// not at every write: each is a runtime timer moved, 3% of the gws host's
-// CPU time for an echo of 1 KiB (measured with a CPU profile).
+// not at every write: each is a runtime timer moved, 1.6% of all CPU time
+// in a profile of an in-process echo on the gws host, 0.6% after. Each
+// write gets one: a callback's frames written one after the other each
+// have 15/16 of WriteTimeout at least.
 func (d *driver) writeDeadline() time.Time {
 	now, timeout := time.Now(), d.s.opts.WriteTimeout
 	if d.deadline.Sub(now) < timeout-timeout/16 {

@@ -358,3 +358,44 @@ func TestServeInfoBeforeLaterFrame(t *testing.T) {
 		}
 	}
 }
+
+// slowWrites is a fakeTransport whose writes take 40ms each, and which
+// records how much of its deadline each write had when it began.
+type slowWrites struct {
+	*fakeTransport
+	mu   sync.Mutex
+	left []time.Duration
+}
+
+func (t *slowWrites) WriteFrame(f sock.Frame, deadline time.Time) error {
+	t.mu.Lock()
+	t.left = append(t.left, time.Until(deadline))
+	t.mu.Unlock()
+	time.Sleep(40 * time.Millisecond)
+	return t.fakeTransport.WriteFrame(f, deadline)
+}
+
+// Every write gets WriteTimeout, or 15/16 of it at the least, from when it
+// begins: not the frames of one callback together.
+func TestServeWriteDeadlineForEachWrite(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	tr := &slowWrites{fakeTransport: newFakeTransport()}
+	h := &recorder{init: func(*sock.Conn) sock.Result {
+		return sock.Push(sock.Text("a"), sock.Text("b"), sock.Text("c"))
+	}}
+	s := newSession(t, h, &sock.Options{WriteTimeout: timeout})
+	done := make(chan error, 1)
+	go func() { done <- sock.Serve(t.Context(), tr, s) }()
+	for range 3 {
+		<-tr.wrote
+	}
+	tr.Close()
+	<-done
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for i, left := range tr.left {
+		if left < timeout-timeout/16-5*time.Millisecond { // 5ms for the clock between
+			t.Errorf("write %d began with %v of its deadline left, want %v at least", i+1, left, timeout-timeout/16)
+		}
+	}
+}

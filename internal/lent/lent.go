@@ -23,27 +23,29 @@ func Poison(b []byte) {
 // Hint returns a sentence for a test failure whose unexpected payload b
 // reads like poison, and "" otherwise: a handler that kept a payload and
 // copied it later pushes what it was overwritten with, which sim cannot
-// tell from bytes the handler made. b reads like poison when it is poison
-// through and through (4 bytes or more, from any point of the pattern), or
-// holds the pattern from its start for 16 bytes or to b's end (4 bytes or
-// more: a kept payload copied into a longer message).
+// tell from bytes the handler made. b reads like poison when it holds the
+// pattern from its start ("payl...") for 16 bytes, or for 4 bytes or more
+// up to b's end (a kept payload, whole, alone or at the end of a message),
+// or when it is 16 bytes or more of the pattern from any point (a part of
+// a kept payload). Words of the pattern alone ("load", "after") are not
+// enough.
 func Hint(b []byte) string {
-	if len(b) >= 4 {
+	if len(b) >= 16 {
 		for phase := range len(poison) {
 			if matched(b, phase) == len(b) {
 				return hint
 			}
 		}
-		for i := range len(b) - 3 {
-			if n := matched(b[i:], 0); n >= 16 || n >= 4 && i+n == len(b) {
-				return hint
-			}
+	}
+	for i := range len(b) - 3 {
+		if n := matched(b[i:], 0); n >= 16 || n >= 4 && i+n == len(b) {
+			return hint
 		}
 	}
 	return ""
 }
 
-const hint = "hint: the payload reads as the simulator overwrites a payload once its callback has returned: did the handler keep msg.Payload without copying it?"
+const hint = "hint: the payload reads as sockkit overwrites a payload once its callback has returned (the simulator always, the hosts under -race): did the handler keep msg.Payload without copying it?"
 
 // matched returns how many bytes from the start of b follow the poison
 // pattern from its byte phase on.

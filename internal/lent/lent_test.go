@@ -12,7 +12,8 @@ func TestHint(t *testing.T) {
 		b    string
 		hint bool
 	}{
-		{"paylo", true}, {"load used af", true}, {"returned payload", true},
+		{"paylo", true}, {"load used after its", true}, {"load used af", false}, {"returned payload", true},
+		{"load", false}, {"after", false}, {"callback", false}, {"returned", false},
 		{"after paylo", true}, {`{"payload used after its callb": 1}`, true},
 		{"pay", false}, {"hello", false}, {"payload used before", false}, {"", false},
 		{`{"payload": 1}`, false}, {"payloads", false}, {"my payl", true},
