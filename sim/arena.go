@@ -6,6 +6,7 @@ package sim
 // allocation per frame would dominate the cost of a short simulation.
 type arena struct {
 	chunk []byte
+	made  func(span []byte) // if set, told of every chunk and own allocation made
 }
 
 // Chunks start small, for short simulations, and double up to
@@ -22,13 +23,20 @@ func (a *arena) keep(p []byte) []byte {
 	case len(p) == 0:
 		return nil
 	case len(p) >= arenaLarge:
-		return append([]byte(nil), p...)
+		b := append([]byte(nil), p...)
+		if a.made != nil {
+			a.made(b)
+		}
+		return b
 	case len(p) > cap(a.chunk)-len(a.chunk):
 		size := max(minArenaChunk, min(2*cap(a.chunk), maxArenaChunk))
 		for size < len(p) {
 			size *= 2
 		}
 		a.chunk = make([]byte, 0, size)
+		if a.made != nil {
+			a.made(a.chunk)
+		}
 	}
 	start := len(a.chunk)
 	a.chunk = append(a.chunk, p...)

@@ -4,7 +4,6 @@ import (
 	"unsafe"
 
 	"github.com/sockkit/sockkit/internal/lent"
-
 	"github.com/sockkit/sockkit/sock"
 )
 
@@ -16,18 +15,16 @@ import (
 // in production; one that pushes it later is caught by stale, which knows
 // the spans lent from lately.
 type lender struct {
-	chunk   []byte   // the free end of the current chunk
-	current []byte   // the whole current chunk, always known to stale
-	size    int      // the current chunk's size: chunks start small and double, as the arena's
-	spans   [][]byte // the chunks before and the large buffers lent from, oldest first, within the bounds below
-	bytes   int      // in spans
-	lent    []byte   // the payload lent for the frame being handled, until it is overwritten
+	arena arena    // the buffers lent: chunks that start small and double, large payloads on their own
+	spans [][]byte // the chunks and large buffers lent from, oldest first, within the bounds below
+	bytes int      // in spans
+	lent  []byte   // the payload lent for the frame being handled, until it is overwritten
 }
 
 // maxLentSpans and maxLentBytes bound the chunks and large buffers stale
-// knows of, so that a long simulation's memory stays bounded (the last one
-// is kept whatever its size); a payload kept from further back is still
-// overwritten, only not reported.
+// knows of, so that a long simulation's memory stays bounded; the arena's
+// current chunk is known whatever the bounds. A payload kept from further
+// back is still overwritten, only not reported.
 const (
 	maxLentSpans = 64
 	maxLentBytes = 4 << 20
@@ -36,33 +33,11 @@ const (
 // lend returns a copy of p in a buffer of the lender's, to be overwritten by
 // reclaim.
 func (l *lender) lend(p []byte) []byte {
-	if len(p) == 0 {
-		return p[:0:0] // not the client's spare capacity
+	if l.arena.made == nil {
+		l.arena.made = l.remember
 	}
-	var b []byte
-	switch {
-	case len(p) >= arenaLarge:
-		b = make([]byte, len(p))
-		l.remember(b)
-	case len(p) > len(l.chunk):
-		// A world that lent from a 32 KiB chunk at once made a lifecycle
-		// of one message three times slower.
-		l.size = max(minArenaChunk, min(2*l.size, maxArenaChunk))
-		for l.size < len(p) {
-			l.size *= 2
-		}
-		if l.current != nil {
-			l.remember(l.current)
-		}
-		l.current = make([]byte, l.size)
-		l.chunk = l.current
-		fallthrough
-	default:
-		b, l.chunk = l.chunk[:len(p):len(p)], l.chunk[len(p):]
-	}
-	copy(b, p)
-	l.lent = b
-	return b
+	l.lent = l.arena.keep(p) // nil for an empty p: not the client's spare capacity
+	return l.lent
 }
 
 // remember adds a span lent from, forgetting the oldest past the bounds.
@@ -94,7 +69,7 @@ func (l *lender) stale(p []byte) bool {
 	if within(at, l.lent) {
 		return false // lent for the frame being handled: an echo
 	}
-	if within(at, l.current) {
+	if within(at, l.arena.chunk) { // the current chunk, from its start
 		return true
 	}
 	for _, span := range l.spans {
