@@ -28,6 +28,7 @@ type transport struct {
 	max    int64   // the largest message, in bytes
 	budget *Budget // the server's, for messages still arriving; nil for none
 	lent   *[]byte // the pooled buffer of the message being read or handled, if it has one
+	last   int     // the size of the last message, up to FreeBytes: the next starts in a buffer that holds as much
 }
 
 var _ sock.Transport = (*transport)(nil)
@@ -105,9 +106,11 @@ func (t *transport) takeBack() {
 // limit counts bytes on the wire, and a compressed message must also stop at
 // the limit once inflated, not be buffered whole.
 //
-// The message is read into a buffer lent from the pool (t.lent) of 512
-// bytes, then of twice the size each time it is full and a small probe
-// finds that the message goes on. Past [FreeBytes] the buffer is the
+// The message is read into a buffer lent from the pool (t.lent) the size
+// of the last message (512 bytes at least), then of twice the size each
+// time it is full and a small probe finds that the message goes on: a
+// connection whose messages are alike reads each in one buffer, and emits
+// partial once rather than after every piece of a growing buffer. Past [FreeBytes] the buffer is the
 // message's own, and what it holds past FreeBytes is taken from the
 // server's budget until the message is whole: past the budget, the
 // message fails with [sock.ErrBusy]. The buffer of a message that fails
@@ -118,7 +121,7 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) (_ []byte, e
 	if over < math.MaxInt64 {
 		over++
 	}
-	t.lent = lend(minBuffer)
+	t.lent = lend(max(minBuffer, t.last))
 	b := (*t.lent)[:0]
 	var probe [64]byte
 	var held int64 // of the budget
@@ -144,6 +147,7 @@ func (t *transport) readMessage(r io.Reader, emit func(sock.Frame)) (_ []byte, e
 		case int64(len(b)) > t.max:
 			return nil, fmt.Errorf("%w: more than %d bytes once decompressed", sock.ErrMessageTooBig, t.max)
 		case err == io.EOF:
+			t.last = min(len(b), FreeBytes)
 			return b[:len(b):len(b)], nil // not the pooled buffer's spare capacity
 		case err != nil:
 			return nil, err
