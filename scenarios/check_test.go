@@ -15,10 +15,13 @@ import (
 	"github.com/sockkit/sockkit/sockt"
 )
 
-func echoServer() *sockhttp.Server {
+func echoServer() *sockhttp.Server { return echoServerOn(nil) }
+
+// echoServerOn is echoServer on host h (nil: gorilla).
+func echoServerOn(h sockhttp.Host) *sockhttp.Server {
 	return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler {
 		return sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
-	}), nil)
+	}), &sockhttp.Options{Host: h})
 }
 
 // Correct handlers pass: no false alarm.

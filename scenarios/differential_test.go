@@ -9,11 +9,12 @@ import (
 
 	"github.com/sockkit/sockkit/scenarios"
 	"github.com/sockkit/sockkit/sock"
+	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 )
 
 // The simulator and production agree on what clients see, over a corpus of
-// generated scenarios and a few handlers.
+// generated scenarios and a few handlers, on both hosts.
 func TestDifferentialCorpus(t *testing.T) {
 	greet := []scenarios.Connect{
 		{Target: "/?name=ada", Header: []scenarios.Header{{Name: "Sec-WebSocket-Protocol", Value: "greet.v1"}}},
@@ -22,24 +23,30 @@ func TestDifferentialCorpus(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name      string
-		newServer func() *sockhttp.Server
+		newServer func(sockhttp.Host) *sockhttp.Server
 		connects  []scenarios.Connect
 		refused   int  // how many of the connects, last, are refused
 		infos     bool // the handler's infos are timeless: send some
 	}{
-		{"echo", echoServer, []scenarios.Connect{{Target: "/"}}, 0, true},
-		{"greeter", newGreeter, greet, 1, false}, // its infos carry the time
+		{"echo", echoServerOn, []scenarios.Connect{{Target: "/"}}, 0, true},
+		{"greeter", newGreeterOn, greet, 1, false}, // its infos carry the time
 		{"hub", newHub, []scenarios.Connect{{Target: "/"}}, 0, true},
 	} {
 		gen := loopbackScenario(tc.connects, tc.refused, tc.infos)
-		for i := range 12 {
-			s := gen.Example(i)
-			t.Run(fmt.Sprintf("%s/%d", tc.name, i), func(t *testing.T) {
-				scenarios.Differential(t, tc.newServer, s, nil)
-				if t.Failed() {
-					t.Logf("the scenario:\n%s", s)
-				}
-			})
+		for _, host := range []struct {
+			name string
+			host sockhttp.Host
+		}{{"gorilla", nil}, {"gws", sockgws.Host(nil)}} {
+			newServer := func() *sockhttp.Server { return tc.newServer(host.host) }
+			for i := range 12 {
+				s := gen.Example(i)
+				t.Run(fmt.Sprintf("%s/%s/%d", host.name, tc.name, i), func(t *testing.T) {
+					scenarios.Differential(t, newServer, s, nil)
+					if t.Failed() {
+						t.Logf("the scenario:\n%s", s)
+					}
+				})
+			}
 		}
 	}
 }
@@ -103,8 +110,8 @@ func loopbackScenario(connects []scenarios.Connect, refused int, infos bool) *ra
 }
 
 // newHub serves a chat room: what a member says goes to the others, as
-// infos.
-func newHub() *sockhttp.Server {
+// infos, on host (nil: gorilla).
+func newHub(host sockhttp.Host) *sockhttp.Server {
 	h := &hub{members: map[*sock.Conn]bool{}}
-	return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return member{h} }), nil)
+	return sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return member{h} }), &sockhttp.Options{Host: host})
 }

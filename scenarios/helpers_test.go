@@ -30,14 +30,17 @@ func (g *greeter) HandleInfo(c *sock.Conn, info any) sock.Result {
 	return sock.Push(sock.Text(string(b)))
 }
 
-func newGreeter() *sockhttp.Server {
+func newGreeter() *sockhttp.Server { return newGreeterOn(nil) }
+
+// newGreeterOn is newGreeter on host h (nil: gorilla).
+func newGreeterOn(h sockhttp.Host) *sockhttp.Server {
 	return sockhttp.NewServer(func(r *http.Request) (sockhttp.Accept, error) {
 		name := r.URL.Query().Get("name")
 		if name == "" {
 			return sockhttp.Accept{}, &sockhttp.Refusal{Status: http.StatusUnauthorized, Body: "who are you?"}
 		}
 		return sockhttp.Accept{Handler: &greeter{name: name}}, nil
-	}, &sockhttp.Options{Subprotocols: []string{"greet.v1"}})
+	}, &sockhttp.Options{Subprotocols: []string{"greet.v1"}, Host: h})
 }
 
 // rapidSampled draws text messages from texts.
