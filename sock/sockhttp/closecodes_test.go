@@ -169,6 +169,7 @@ func hosted(opts *sockhttp.Options) *sockhttp.Options {
 // is run against a real server, and every way a connection ends has its
 // row.
 func TestCloseCodeTable(t *testing.T) {
+	eachHostHere(t)
 	rows := readCloseCodeTable(t)
 	for _, host := range hosts {
 		tableHost = host.host()

@@ -44,6 +44,7 @@ func TestIdleConnMemoryBudget(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector adds its own memory to every goroutine and allocation, so the idle-memory budget is checked only without -race")
 	}
+	eachHostHere(t)
 	for _, pair := range idlePairs {
 		for _, path := range benchIdlePaths {
 			t.Run("host="+pair.host+"/path="+path.name, func(t *testing.T) {
