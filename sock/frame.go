@@ -54,11 +54,13 @@ const maxControlPayload = 125
 //
 // The payload of a Frame handed to a callback is lent: it is valid until
 // the callback returns, and the handler may change it meanwhile. Hosts read
-// every message into a buffer they reuse once the callback has returned
-// (for an echo of 1 KiB, a third fewer allocations and a fifteenth of the
-// bytes; up to 1.3 times the throughput), so a handler that keeps a payload
-// — in its state, in an info for another connection, in a later Result —
-// must copy it: string(f.Payload), bytes.Clone(f.Payload). The simulator
+// messages into buffers they reuse once the callback has returned (for an
+// echo of 1 KiB, a third fewer allocations and a fifteenth of the bytes;
+// up to 1.3 times the throughput), so a handler that keeps a payload — in
+// its state, in an info for another connection, in a later Result — must
+// copy it: string(f.Payload), bytes.Clone(f.Payload). The rule holds for
+// every payload, though not every buffer is reused (sockhttp's gorilla
+// host leaves a message over 64 KiB to the garbage collector). The simulator
 // overwrites each payload once its callback has returned and reports a
 // handler that pushes one later; under the race detector both hosts
 // overwrite the buffers they take back too. So tests catch what production
