@@ -9,8 +9,11 @@ import "time"
 // connections: they must be safe for concurrent use, must not block, and
 // must not panic — unlike a handler's callbacks, they are not recovered
 // (a recover on the hot path cost every idle connection 4 KiB of stack,
-// measured): a panicking hook ends the connection's goroutine, and net/http
-// logs it, without a close frame.
+// measured). A hook that panics on the connection's reading goroutine
+// ends the connection without a close frame (under sockhttp, net/http logs
+// the panic); one that panics on a timer's or an info delivery's
+// goroutine (Sent, for a keepalive ping or a push from HandleInfo)
+// crashes the program, as any goroutine's unrecovered panic does.
 type Hooks struct {
 	// Opened is called as the connection opens, before Init.
 	Opened func(c *Conn)

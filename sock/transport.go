@@ -60,7 +60,10 @@ import "time"
 // # Writing and closing
 //
 // Serve calls ReadFrames on one goroutine and WriteFrame and Close on any,
-// one at a time, possibly from within emit. WriteFrame writes one whole
+// one at a time, possibly from within emit. A server may also call Close
+// at any time and more than once (sockhttp does when Shutdown gives up,
+// and when a connection's request ends): it must be safe for that, as
+// net.Conn's Close is. WriteFrame writes one whole
 // frame, unmasked, and nothing after a close frame; it is done with the
 // payload when it returns, which may be lent (an echo): a library that
 // queues writes must copy it first. Serve gives the same deadline to the

@@ -1,7 +1,11 @@
 package sockhttp_test
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -62,4 +66,27 @@ func TestServerHooks(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// A hook that panics on the connection's goroutine, breaking the Hooks
+// contract, still ends its connection: net/http recovers the panic but
+// leaves a hijacked socket open, so the server closes it, and the client
+// is not left waiting.
+func TestPanickingHookClosesTheConnection(t *testing.T) {
+	hooks := &sock.Hooks{Received: func(_ *sock.Conn, _ sock.Opcode, n int) {
+		if n == len("boom") {
+			panic("hook bug")
+		}
+	}}
+	onHosts(t, sockhttp.Options{ConnOptions: &sock.Options{Hooks: hooks, Logger: discard}}, func(t *testing.T, o *sockhttp.Options) {
+		srv, _ := serve(t, newProbe(nil), o)
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http logs the panic
+		c := dial(t, srv, nil)
+		c.WriteMessage(websocket.TextMessage, []byte("boom"))
+		_, _, err := c.ReadMessage()
+		var timeout net.Error
+		if err == nil || errors.As(err, &timeout) && timeout.Timeout() {
+			t.Fatalf("after a hook's panic the client read %v, want the connection closed", err)
+		}
+	})
 }
