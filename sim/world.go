@@ -43,8 +43,9 @@ type World struct {
 	progress atomic.Uint64 // events recorded, traced or not: see Progress
 
 	mu       sync.Mutex   // guards mailful: SendInfo may run on other goroutines
-	mailful  []*Conn      // connections whose info queue went from empty to not empty
+	mailful  []*Conn      // connections whose info queue went from empty to not empty, by ID
 	mailfulN atomic.Int32 // len(mailful), read without the lock to settle fast
+	readyBuf []*Conn      // reused by readyMail
 
 	logger *slog.Logger
 }
@@ -164,44 +165,49 @@ func (w *World) ConnectWith(h sock.Handler, info sock.ConnInfo, opts *sock.Optio
 	return c
 }
 
+// mailArrived notes that c has infos waiting. The connections are kept by
+// ID, not in the order the infos came: a handler that sends to the members
+// of a map sends in a different order every run, and only the seed is to
+// choose.
 func (w *World) mailArrived(c *Conn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !slices.Contains(w.mailful, c) {
-		w.mailful = append(w.mailful, c)
+	if i, found := slices.BinarySearchFunc(w.mailful, c.id, byID); !found {
+		w.mailful = slices.Insert(w.mailful, i, c)
 		w.mailfulN.Store(int32(len(w.mailful)))
 	}
 }
 
+func byID(c *Conn, id uint64) int { return cmp.Compare(c.id, id) }
+
 // readyMail returns the connections with infos waiting that can take them
 // now, by ID: not one whose loop is stuck in a write, nor one stopped by a
-// loop.
+// loop. The slice is reused: valid until the next call.
 func (w *World) readyMail() []*Conn {
 	if w.mailfulN.Load() == 0 {
 		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var ready []*Conn
 	w.mailful = slices.DeleteFunc(w.mailful, func(c *Conn) bool { return c.terminations > 0 }) // their infos are gone
 	w.mailfulN.Store(int32(len(w.mailful)))
+	ready := w.readyBuf[:0]
 	for _, c := range w.mailful {
 		if !c.blocked() && !c.stopped() {
 			ready = append(ready, c)
 		}
 	}
-	// By ID, not in the order the infos came: a handler that sends to the
-	// members of a map sends in a different order every run, and only the
-	// seed is to choose.
-	slices.SortFunc(ready, func(a, b *Conn) int { return cmp.Compare(a.id, b.id) })
+	w.readyBuf = ready
 	return ready
 }
 
 // deliver hands c its waiting infos.
 func (w *World) deliver(c *Conn) {
 	w.mu.Lock()
-	w.mailful = slices.DeleteFunc(w.mailful, func(m *Conn) bool { return m == c })
-	w.mailfulN.Store(int32(len(w.mailful)))
+	if i, found := slices.BinarySearchFunc(w.mailful, c.id, byID); found {
+		w.mailful = slices.Delete(w.mailful, i, i+1)
+		w.mailfulN.Store(int32(len(w.mailful)))
+	}
 	w.mu.Unlock()
 	c.session.DeliverInfo(w.now)
 	c.flush()
