@@ -29,51 +29,64 @@ type reader struct {
 	current int64    // declared bytes of the data message being read
 	more    bool     // the data message being read has more fragments to come
 	held    []int64  // of the budget, by data message not handed over yet, oldest first
-	err     error    // why a read failed, as the Session should see it
+	err     error    // why reading ended, as the Session should see it; the next Read returns it
 }
 
+// Read reads the socket for gws. What it reads before a failure is gws's
+// first: the bytes crypto/tls returns with io.EOF, the frames before a
+// refused header. The failure comes at the next Read.
 func (r *reader) Read(p []byte) (int, error) {
-	midMessage := r.left > 0 || r.hdrLen > 0 || r.more // a frame, or a message in fragments, begun before
+	if r.err != nil {
+		return 0, r.err
+	}
 	n, err := r.Conn.Read(p)
-	if err != nil {
-		r.err = err
-		return n, err
+	if before, refused := r.follow(p[:n]); refused != nil {
+		n, err = before, refused
 	}
-	if err := r.follow(p[:n]); err != nil {
-		r.err = err
-		return 0, err
-	}
-	if midMessage && r.t.emit != nil { // more of it: activity
+	r.err = err
+	if r.partial() && r.t.emit != nil { // part of a message is in, which gws does not tell: activity
 		r.t.emit(sock.Frame{Op: sock.OpContinuation})
 	}
-	return n, nil
+	if n > 0 {
+		return n, nil
+	}
+	return 0, err
 }
 
-// follow walks the frames in b: payloads skipped, headers checked.
-func (r *reader) follow(b []byte) error {
-	for len(b) > 0 {
+// partial reports whether a frame, or a message in fragments, is begun
+// and not whole.
+func (r *reader) partial() bool { return r.left > 0 || r.hdrLen > 0 || r.more }
+
+// follow walks the frames in b: payloads skipped, headers checked. If it
+// refuses a header, it returns why, and how many bytes of b came before
+// it; those are whole frames, or parts of one begun before.
+func (r *reader) follow(b []byte) (before int, refused error) {
+	for at := 0; at < len(b); {
 		if r.left > 0 {
-			skip := min(r.left, uint64(len(b)))
+			skip := min(r.left, uint64(len(b)-at))
 			r.left -= skip
-			b = b[skip:]
+			at += int(skip)
 			continue
+		}
+		if r.hdrLen == 0 {
+			before = at
 		}
 		want := 2 // the first two bytes say how long the header is
 		if r.hdrLen >= 2 {
 			want = headerSize(r.hdr[:2])
 		}
-		c := copy(r.hdr[r.hdrLen:want], b)
+		c := copy(r.hdr[r.hdrLen:want], b[at:])
 		r.hdrLen += c
-		b = b[c:]
+		at += c
 		if r.hdrLen < 2 || r.hdrLen < headerSize(r.hdr[:2]) {
 			continue
 		}
 		if err := r.header(r.hdr[:r.hdrLen]); err != nil {
-			return err
+			return before, err
 		}
 		r.hdrLen = 0
 	}
-	return nil
+	return len(b), nil
 }
 
 // headerSize is the length of a client's frame header whose first two
@@ -126,10 +139,10 @@ func (r *reader) header(h []byte) error {
 		r.held = append(r.held, 0)
 	}
 	r.more = !fin
-	r.current += int64(length)
-	if r.current > r.max {
+	if length > uint64(r.max-r.current) { // checked before the sum, which could wrap
 		return fmt.Errorf("%w: more than %d bytes", sock.ErrMessageTooBig, r.max)
 	}
+	r.current += int64(length)
 	if need, last := r.current-sockhttp.FreeBytes, len(r.held)-1; last >= 0 && need > r.held[last] {
 		if !r.t.budget.Take(need - r.held[last]) {
 			return r.t.budget.Err()

@@ -140,21 +140,23 @@ func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 
 // OnClose turns what ended gws's read loop into what the Session should
 // hear: the peer's close frame, or an error wrapping sock's sentinel. The
-// reader has refused the frames gws would allocate for wrongly, and seen
-// every failed read first; what is left of gws's own errors are frames that
-// break the protocol (a stray continuation, a control frame in pieces).
+// peer's close frame comes first: gws read it before whatever the reader
+// met after it. Otherwise the reader has refused the frames gws would
+// allocate for wrongly, and seen every failed read first; what is left of
+// gws's own errors are frames that break the protocol (a stray
+// continuation, a control frame in pieces).
 func (events) OnClose(c *gws.Conn, err error) {
 	t := transportOf(c)
 	var closed *gws.CloseError
 	switch {
-	case t.reader.err != nil: // ours: a frame refused, the budget, the socket
-		t.err = t.reader.err
-	case errors.As(err, &closed):
+	case errors.As(err, &closed): // only a close frame read makes one
 		var payload []byte
 		if closed.Code != 0 || closed.Reason != nil {
 			payload = append(binary.BigEndian.AppendUint16(nil, closed.Code), closed.Reason...)
 		}
 		t.emit(sock.Frame{Op: sock.OpClose, Payload: payload})
+	case t.reader.err != nil: // ours: a frame refused, the budget, the socket
+		t.err = t.reader.err
 	case err != nil:
 		t.err = fmt.Errorf("%w: %w", sock.ErrProtocol, err)
 	}

@@ -3,10 +3,13 @@ package sockhttp_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -191,6 +194,111 @@ func TestPayloadHasNoSpareRoom(t *testing.T) {
 			if n := <-spare; n != 0 {
 				t.Errorf("a payload of %d bytes came with %d bytes of spare room", size, n)
 			}
+		}
+	})
+}
+
+// Over TLS 1.2, a client's last frame and its close_notify often come in
+// one read, which crypto/tls returns with io.EOF: the frame is read and
+// checked first, on every host. (A TLS 1.3 alert looks like data from
+// outside, and crypto/tls does not look ahead for it.)
+func TestTLSFrameThenCloseNotify(t *testing.T) {
+	closeFrame := binary.BigEndian.AppendUint16(nil, 4000)
+	for _, tc := range []struct {
+		name  string
+		frame rawHeader
+		p     []byte
+		want  sock.Reason // kind and code
+	}{
+		{"close 4000", rawHeader{fin: true, opcode: opClose, masked: true}, closeFrame, sock.Reason{Kind: sock.ReasonRemote, Code: 4000}},
+		{"a reserved bit", rawHeader{fin: true, rsv: 0x40, opcode: opText, masked: true}, []byte("x"), sock.Reason{Kind: sock.ReasonError, Code: 1002}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			onHosts(t, sockhttp.Options{}, func(t *testing.T, o *sockhttp.Options) {
+				tlsFrameThenCloseNotify(t, o, tc.frame, tc.p, tc.want)
+			})
+		})
+	}
+}
+
+// tlsFrameThenCloseNotify sends a frame with header h and payload p, and
+// close_notify, in one piece, and checks Terminate's reason.
+func tlsFrameThenCloseNotify(t *testing.T, o *sockhttp.Options, h rawHeader, payload []byte, want sock.Reason) {
+	p := newProbe(nil)
+	srv := httptest.NewUnstartedServer(sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return p }), o))
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	addr := strings.TrimPrefix(srv.URL, "https://")
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := &heldConn{Conn: nc}
+	cfg := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.MaxVersion = tls.VersionTLS12
+	cfg.ServerName = "example.com" // httptest's certificate
+	tc12 := tls.Client(held, cfg)
+	c := upgradeRaw(t, tc12, addr)
+	held.hold = true
+	c.write(h, payload)
+	tc12.CloseWrite() // close_notify, held with the frame
+	held.flush()
+	if r := p.reason(t); r.Kind != want.Kind || r.Code != want.Code {
+		t.Errorf("Terminate's reason %v, want %v %d", r, want.Kind, want.Code)
+	}
+}
+
+// heldConn keeps what is written while hold is set, for flush to write in
+// one piece.
+type heldConn struct {
+	net.Conn
+	hold bool
+	buf  []byte
+}
+
+func (h *heldConn) Write(p []byte) (int, error) {
+	if h.hold {
+		h.buf = append(h.buf, p...)
+		return len(p), nil
+	}
+	return h.Conn.Write(p)
+}
+
+func (h *heldConn) flush() {
+	h.hold = false
+	h.Conn.SetWriteDeadline(time.Time{}) // tls.Conn.CloseWrite set one
+	h.Conn.Write(h.buf)
+}
+
+// Fragments whose declared lengths add up past what an int64 holds end
+// the connection, with or without a memory budget, and nothing is
+// allocated for them: gws's host says 1009, the message is too big;
+// gorilla reports the sum as it reports a length with the top bit set,
+// which its host can only tell the peer with 1002.
+func TestFragmentLengthsPastInt64(t *testing.T) {
+	for _, budget := range []int64{0, -1} { // the default budget, none
+		t.Run(fmt.Sprintf("budget=%d", budget), func(t *testing.T) { fragmentLengthsPastInt64(t, budget) })
+	}
+}
+
+func fragmentLengthsPastInt64(t *testing.T, budget int64) {
+	onHosts(t, sockhttp.Options{MemoryBudget: budget}, func(t *testing.T, o *sockhttp.Options) {
+		want, wantErr := 1009, sock.ErrMessageTooBig
+		if o.Host == nil {
+			want, wantErr = 1002, sock.ErrProtocol
+		}
+		p := newProbe(nil)
+		srv, _ := serve(t, p, o)
+		c := dialRaw(t, srv.URL)
+		first := c.frame(rawHeader{fin: false, opcode: opBinary, masked: true}, []byte("x"))
+		huge := []byte{0x80 | opContinuation, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 'y'}
+		binary.BigEndian.PutUint64(huge[2:10], 1<<63-1)
+		c.writeRaw(append(first, huge...))
+		if f := c.mustRead(); f.opcode != opClose || f.closeCode() != want {
+			t.Fatalf("budget %d: server sent opcode %d code %d, want close %d", budget, f.opcode, f.closeCode(), want)
+		}
+		if r := p.reason(t); !errors.Is(r.Err, wantErr) {
+			t.Errorf("budget %d: Terminate's reason %v, want %v", budget, r, wantErr)
 		}
 	})
 }

@@ -2,7 +2,10 @@ package sockhttp_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -194,6 +197,82 @@ func TestRawSlowUploadIsNotIdle(t *testing.T) {
 			// Then silence: the idle timeout still works.
 			if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 1001 {
 				t.Errorf("server sent opcode %d code %d, want close 1001 after the idle timeout", f.opcode, f.closeCode())
+			}
+		})
+	}
+}
+
+// The first part of a message to arrive is activity too, not only the
+// parts after it: a message begun late in the idle time and finished after
+// it is echoed.
+func TestRawFirstPartIsActivity(t *testing.T) {
+	const idle = time.Second
+	p := newProbe(nil)
+	srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{IdleTimeout: idle}})
+	c := dialRaw(t, srv.URL)
+	msg := bytes.Repeat([]byte("a"), 1024)
+	b := c.frame(rawHeader{fin: true, opcode: opBinary, masked: true}, msg)
+	time.Sleep(idle * 6 / 10)
+	c.writeRaw(b[:len(b)/2]) // the header and half the payload, in one write
+	time.Sleep(idle * 8 / 10)
+	c.writeRaw(b[len(b)/2:])
+	if f := c.mustRead(); f.opcode != opBinary || !bytes.Equal(f.payload, msg) {
+		t.Fatalf("server sent opcode %d code %d, want the echo of %d bytes", f.opcode, f.closeCode(), len(msg))
+	}
+}
+
+// Frames that arrive in one piece with a frame the server refuses are
+// handled first, in order: the refusal ends the connection after them,
+// not instead of them.
+func TestRawFramesBeforeARefusedFrame(t *testing.T) {
+	const limit = 1 << 10
+	tooBig := func(c *rawConn) []byte {
+		return c.frame(rawHeader{fin: true, opcode: opBinary, masked: true}, make([]byte, limit+1))
+	}
+	for _, tc := range []struct {
+		name   string
+		before func(c *rawConn) []byte
+		after  func(c *rawConn) []byte
+		want   []string // what the server sends, in order
+		reason sock.ReasonKind
+	}{
+		{"a message, then one too big", func(c *rawConn) []byte {
+			return c.frame(rawHeader{fin: true, opcode: opText, masked: true}, []byte("first"))
+		}, tooBig, []string{"text first", "close 1009"}, sock.ReasonError},
+		{"a ping, then a reserved bit", func(c *rawConn) []byte {
+			return c.frame(rawHeader{fin: true, opcode: 0x9, masked: true}, []byte("p"))
+		}, func(c *rawConn) []byte {
+			return c.frame(rawHeader{fin: true, rsv: 0x40, opcode: opText, masked: true}, []byte("x"))
+		}, []string{"pong p", "close 1002"}, sock.ReasonError},
+		{"a close, then one too big", func(c *rawConn) []byte {
+			return c.frame(rawHeader{fin: true, opcode: opClose, masked: true}, binary.BigEndian.AppendUint16(nil, 4000))
+		}, tooBig, []string{"close 4000"}, sock.ReasonRemote},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProbe(nil)
+			srv, _ := serve(t, p, &sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: limit}})
+			c := dialRaw(t, srv.URL)
+			c.writeRaw(append(tc.before(c), tc.after(c)...)) // one write, one read
+			var got []string
+			for len(got) < len(tc.want) {
+				f, err := c.read()
+				if err != nil {
+					t.Fatalf("server sent %q, then %v; want %q", got, err, tc.want)
+				}
+				switch f.opcode {
+				case opClose:
+					got = append(got, fmt.Sprintf("close %d", f.closeCode()))
+				case opText:
+					got = append(got, "text "+string(f.payload))
+				case 0xA:
+					got = append(got, "pong "+string(f.payload))
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("server sent %q, want %q", got, tc.want)
+			}
+			if r := p.reason(t); r.Kind != tc.reason {
+				t.Errorf("Terminate's reason %v, want kind %v", r, tc.reason)
 			}
 		})
 	}

@@ -40,6 +40,13 @@ func dialRaw(t testing.TB, url string) *rawConn {
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
+	return upgradeRaw(t, nc, addr)
+}
+
+// upgradeRaw completes the opening handshake over nc, a connection to
+// addr, and closes nc at cleanup.
+func upgradeRaw(t testing.TB, nc net.Conn, addr string) *rawConn {
+	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
 	key := make([]byte, 16)
