@@ -73,11 +73,12 @@ func (h *host) Upgrade(w http.ResponseWriter, r *http.Request, header http.Heade
 func (h *host) takeOver(w http.ResponseWriter, l sockhttp.Limits) (*transport, *bufio.Reader, error) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		http.Error(w, "sockgws: the response cannot be taken over", http.StatusInternalServerError)
+		http.Error(w, cannotTakeOver, http.StatusInternalServerError)
 		return nil, nil, errors.New("sockgws: http.ResponseWriter is not an http.Hijacker")
 	}
 	raw, brw, err := hj.Hijack()
 	if err != nil {
+		http.Error(w, cannotTakeOver, http.StatusInternalServerError)
 		return nil, nil, fmt.Errorf("sockgws: %w", err)
 	}
 	if brw.Reader.Buffered() > 0 { // frames before the 101: as gorilla, refuse
@@ -94,6 +95,10 @@ func (h *host) takeOver(w http.ResponseWriter, l sockhttp.Limits) (*transport, *
 	}
 	return t, br, nil
 }
+
+// cannotTakeOver is the body of the 500 answered when the connection
+// cannot be hijacked.
+const cannotTakeOver = "sockgws: the response cannot be taken over"
 
 // upgradeRequest is the request gws is given to upgrade, the same for
 // every connection: the server has checked the client's (whose headers

@@ -302,3 +302,21 @@ func fragmentLengthsPastInt64(t *testing.T, budget int64) {
 		}
 	})
 }
+
+// gorilla's settings with another host are a mistake told at once, not
+// settings silently ignored.
+func TestGorillaSettingsWithAnotherHost(t *testing.T) {
+	opts := &sockhttp.Options{Host: sockgws.Host(nil), EnableCompression: true, ConnOptions: &sock.Options{Logger: discard}}
+	func() {
+		defer func() {
+			if s, _ := recover().(string); !strings.Contains(s, "EnableCompression") {
+				t.Errorf("NewServer panicked with %q, want a message naming the settings", s)
+			}
+		}()
+		sockhttp.NewServer(nil, opts)
+	}()
+	w := httptest.NewRecorder()
+	if err := sockhttp.Upgrade(w, upgradeRequest("GET", "/", "example.com"), newProbe(nil), opts); err == nil || w.Code != http.StatusInternalServerError {
+		t.Errorf("Upgrade = %v, status %d; want an error and 500", err, w.Code)
+	}
+}

@@ -1,6 +1,7 @@
 package sockhttp
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -53,7 +54,8 @@ type Options struct {
 
 	// Host is the WebSocket library under the server. Default
 	// gorilla/websocket, with the three settings below; another host has
-	// settings of its own.
+	// settings of its own, and setting these with it makes [NewServer]
+	// panic and [Upgrade] fail.
 	Host Host
 
 	// EnableCompression negotiates permessage-deflate (RFC 7692, without
@@ -110,7 +112,7 @@ type Hooks struct {
 	Upgraded func(r *http.Request)
 	// Refused is called for each upgrade request answered otherwise, with
 	// the status sent and the [*Refusal] (whose cause errors.Is finds);
-	// the status is 0, and err gorilla's, when the upgrade failed after
+	// the status is 0, and err the host's, when the upgrade failed after
 	// the handshake was accepted.
 	Refused func(r *http.Request, status int, err error)
 }
@@ -203,6 +205,14 @@ type Accept struct {
 }
 
 // host returns the Host of o: its own, or gorilla with o's settings.
+// check reports settings that contradict each other.
+func (o *Options) check() error {
+	if o.Host != nil && (o.EnableCompression || o.ReadBufferSize != 0 || o.WriteBufferSize != 0) {
+		return errors.New("EnableCompression, ReadBufferSize and WriteBufferSize are gorilla's settings; with Options.Host set, set the host's own")
+	}
+	return nil
+}
+
 func (o *Options) host() Host {
 	if o.Host != nil {
 		return o.Host

@@ -53,8 +53,11 @@ func NewServer(f Factory, opts *Options) *Server {
 	if opts != nil {
 		s.opts = *opts
 	}
-	var err error
-	if s.origins, err = newOrigins(&s.opts); err != nil {
+	err := s.opts.check()
+	if err == nil {
+		s.origins, err = newOrigins(&s.opts)
+	}
+	if err != nil {
 		panic("sockhttp: NewServer: " + err.Error())
 	}
 	s.host = s.opts.host()

@@ -30,7 +30,11 @@ func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *O
 		o = *opts
 	}
 	acc := Accept{Handler: h, ConnOptions: o.connOptions()}
-	origins, err := newOrigins(&o)
+	err := o.check()
+	var origins origins
+	if err == nil {
+		origins, err = newOrigins(&o)
+	}
 	var refusal *Refusal
 	switch {
 	case err != nil:
