@@ -49,13 +49,25 @@ import "time"
 // [ErrInvalidUTF8] (1007), [ErrBusy] when the server has no memory for it
 // (1013); any other error is a lost connection (1006). emit may block.
 //
+// What was read before a failure comes first: the frames that arrived in
+// the same read as a frame refused are emitted before the refusal, and so
+// are the bytes a read returns together with an error (crypto/tls returns
+// a client's last frame with io.EOF when its close_notify came along). A
+// peer's close frame read before a failure is what ended the connection.
+//
 // A host refuses what it cannot hold before it allocates it: a library
 // that allocates a frame's declared length as its header arrives (gws
 // does) needs the header checked first, which sockgws does by following
-// the frame headers in what it reads, ahead of gws. Under sockhttp, the
-// limits come in sockhttp.Limits: the largest message, and the server's
-// memory budget, from which a transport takes what it holds of a message
-// past sockhttp.FreeBytes until the message is whole.
+// the frame headers in what it reads, ahead of gws; declared lengths are
+// summed without wrapping around. Under sockhttp, the limits come in
+// sockhttp.Limits: the largest message, and the server's memory budget,
+// from which a transport takes what it holds of a message past
+// sockhttp.FreeBytes until the message is whole, and gives all of it back
+// on every way out, a failure included.
+//
+// Nothing a peer sends may make ReadFrames panic: a panic ends the
+// connection without a close frame, and net/http logs it with its stack,
+// a log a hostile client could fill.
 //
 // # Writing and closing
 //
@@ -74,10 +86,10 @@ import "time"
 // # Testing a host
 //
 // A Server with the host in its Options.Host runs the same tests as any:
-// scenarios.Conformance for the protocol, and scenarios.Differential,
-// which replays scenarios against the simulator and the host over loopback
-// and compares what every client saw. sockhttp runs its whole loopback
-// suite on both hosts.
+// scenarios.Conformance for the protocol, the rules above among them, and
+// scenarios.Differential, which replays scenarios against the simulator
+// and the host over loopback and compares what every client saw. sockhttp
+// runs its whole loopback suite, which is internal, on both of its hosts.
 type Transport interface {
 	// ReadFrames reads until the connection fails or a close frame
 	// arrives, calling emit for every frame read as the type's doc says,

@@ -13,7 +13,11 @@ import (
 // own host is gorilla/websocket; package sockgws puts lxzan/gws there.
 //
 // Writing a host for another library comes down to its transport, whose
-// doc, [sock.Transport], tells how; Upgrade only adds the 101 response.
+// doc, [sock.Transport], tells how, and to the takeover in Upgrade: hijack
+// the connection, refuse bytes the client sent before the 101 (gorilla
+// does, and sockgws), write the 101 under a deadline of its own, and keep
+// the library from checking the Origin, choosing a subprotocol or
+// negotiating compression, which the server has decided.
 type Host interface {
 	// Upgrade completes the opening handshake of r, which the server has
 	// checked and accepted: it answers 101 Switching Protocols, with header
