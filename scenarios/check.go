@@ -349,7 +349,7 @@ func (g *generator) oversize(t *rapid.T, name string, c *sim.Conn) {
 var zeros []byte
 
 func (g *generator) violation(t *rapid.T, name string, _ *sim.Conn) {
-	what := rapid.SampledFrom([]string{"RSV1 set", "unmasked frame", "reserved opcode", "fragmented ping"}).Draw(t, "violation")
+	what := rapid.SampledFrom(violationNames).Draw(t, "violation")
 	g.take(Violate{Conn: name, What: what})
 }
 

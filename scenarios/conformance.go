@@ -52,6 +52,7 @@ func Conformance(t *testing.T, newServer func() *sockhttp.Server, opts *Options)
 type conformanceCase struct {
 	name    string
 	simOnly bool // gorilla's client cannot send it, or production differs (see Differential)
+	raw     bool // over a socket, the steps go as bytes in one write: what gorilla's client refuses to send, frames to arrive in one read
 	steps   func(limit int64) []Step
 	want    func(frames []sock.Frame, r sock.Reason) error
 }
@@ -78,9 +79,21 @@ func (c conformanceCase) run(t *testing.T, newServer func() *sockhttp.Server, o 
 	if steps == nil {
 		t.Skipf("MaxMessageSize is %d: too large to send past", limit)
 	}
-	for _, s := range steps {
-		s = withConn(s, "c")
-		r.step(Line{Step: s})
+	if loopback && c.raw {
+		var b []byte
+		for _, s := range steps {
+			frame, err := wireBytes(s)
+			if err != nil {
+				t.Fatalf("scenarios: %v", err)
+			}
+			b = append(b, frame...)
+		}
+		conn.SendRaw(b)
+	} else {
+		for _, s := range steps {
+			s = withConn(s, "c")
+			r.step(Line{Step: s})
+		}
 	}
 	st.line.Store(nil)
 	frames, reason := conn.End()
@@ -129,23 +142,23 @@ var conformanceCases = []conformanceCase{
 	{name: "ping answered by its pong", steps: steps(send(sock.OpPing, "conformance"), send(sock.OpPing, ""), send(sock.OpPing, strings.Repeat("p", 125))),
 		want: pongs("conformance", "", strings.Repeat("p", 125))},
 	{name: "pong unasked ignored", steps: steps(send(sock.OpPong, "unasked")), want: noProtocolError},
-	{name: "ping of 126 bytes fails with 1002", simOnly: true, steps: steps(send(sock.OpPing, strings.Repeat("p", 126))),
+	{name: "ping of 126 bytes fails with 1002", raw: true, steps: steps(send(sock.OpPing, strings.Repeat("p", 126))),
 		want: failed(sock.CloseProtocolError)},
 	{name: "text not UTF-8 fails with 1007", steps: steps(send(sock.OpText, "caf\xe9")), want: failed(sock.CloseInvalidPayload)},
-	{name: "text whole across fragments, pings between", simOnly: true,
+	{name: "text whole across fragments, pings between",
 		steps: steps(fragment(sock.OpText, "caf", false), send(sock.OpPing, "between"), fragment(sock.OpContinuation, "\xc3", false),
 			fragment(sock.OpContinuation, "\xa9", true)),
 		want: all(pongs("between"), noProtocolError)},
-	{name: "text not UTF-8 across fragments fails with 1007", simOnly: true,
+	{name: "text not UTF-8 across fragments fails with 1007",
 		steps: steps(fragment(sock.OpText, "ok", false), fragment(sock.OpContinuation, "\xc3", true)), want: failed(sock.CloseInvalidPayload)},
-	{name: "continuation of nothing fails with 1002", simOnly: true, steps: steps(fragment(sock.OpContinuation, "x", true)),
+	{name: "continuation of nothing fails with 1002", steps: steps(fragment(sock.OpContinuation, "x", true)),
 		want: failed(sock.CloseProtocolError)},
-	{name: "message inside a fragmented one fails with 1002", simOnly: true,
+	{name: "message inside a fragmented one fails with 1002",
 		steps: steps(fragment(sock.OpBinary, "x", false), send(sock.OpText, "y")), want: failed(sock.CloseProtocolError)},
-	{name: "reserved opcode fails with 1002", simOnly: true, steps: steps(Violate{What: "reserved opcode"}), want: failed(sock.CloseProtocolError)},
-	{name: "reserved bit fails with 1002", simOnly: true, steps: steps(Violate{What: "RSV1 set"}), want: failed(sock.CloseProtocolError)},
-	{name: "unmasked frame fails with 1002", simOnly: true, steps: steps(Violate{What: "unmasked frame"}), want: failed(sock.CloseProtocolError)},
-	{name: "fragmented ping fails with 1002", simOnly: true, steps: steps(Violate{What: "fragmented ping"}), want: failed(sock.CloseProtocolError)},
+	{name: "reserved opcode fails with 1002", steps: steps(Violate{What: "reserved opcode"}), want: failed(sock.CloseProtocolError)},
+	{name: "reserved bit fails with 1002", steps: steps(Violate{What: "RSV1 set"}), want: failed(sock.CloseProtocolError)},
+	{name: "unmasked frame fails with 1002", steps: steps(Violate{What: "unmasked frame"}), want: failed(sock.CloseProtocolError)},
+	{name: "fragmented ping fails with 1002", steps: steps(Violate{What: "fragmented ping"}), want: failed(sock.CloseProtocolError)},
 	{name: "close answered with its code", steps: steps(Send{Frame: sock.CloseFrame(4000, "bye")}), want: closedBy(4000)},
 	{name: "close without a code answered", steps: steps(send(sock.OpClose, "")), want: closedBy(sock.CloseNoStatus)},
 	{name: "close with a code never sent fails with 1002",
@@ -156,6 +169,10 @@ var conformanceCases = []conformanceCase{
 		steps: steps(Send{Frame: sock.Frame{Op: sock.OpClose, Payload: []byte{0x03, 0xe8, 0xff}}}), want: failed(sock.CloseProtocolError)},
 	{name: "close of one byte fails with 1002", simOnly: true, // gorilla reads it as 1005 (see Differential)
 		steps: steps(send(sock.OpClose, "\x03")), want: failed(sock.CloseProtocolError)},
+	{name: "frames before a refused one in the same read answered first", raw: true,
+		steps: steps(send(sock.OpPing, "first"), Violate{What: "RSV1 set"}), want: all(pongs("first"), failed(sock.CloseProtocolError))},
+	{name: "close before a refused frame in the same read answered", raw: true,
+		steps: steps(Send{Frame: sock.CloseFrame(4000, "bye")}, Violate{What: "RSV1 set"}), want: closedBy(4000)},
 	{name: "message at the size limit taken", steps: sized(0), want: noProtocolError},
 	{name: "message past the size limit fails with 1009", steps: sized(1), want: failed(sock.CloseTooBig)},
 }

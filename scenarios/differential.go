@@ -22,8 +22,10 @@ import (
 //
 // Timing is not compared. So that each step's effects are over before the
 // next step, after each step every open connection syncs ([sockt.Conn.Sync]),
-// both ways: handlers see its pings (HandleControl). Steps only the simulator can take (fragments, faults, held
-// infos) fail; advance sleeps over loopback, so keep it short.
+// both ways: handlers see its pings (HandleControl). Fragments and
+// protocol violations go over the socket as the client's own bytes
+// ([sockt.Conn.SendRaw]); steps only the simulator can take (the other
+// faults, held infos) fail; advance sleeps over loopback, so keep it short.
 //
 // Two differences are legitimate, and not reported (docs/architecture.md
 // lists them with their reasons):

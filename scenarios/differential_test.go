@@ -53,8 +53,9 @@ func TestDifferentialCorpus(t *testing.T) {
 
 // loopbackScenario generates scenarios of the steps a loopback socket can
 // take: connections opened with the requests given (the last refused ones
-// of them refused), messages (some not UTF-8), pings, pongs, closes with
-// codes legal and not, infos, a shutdown.
+// of them refused), messages (some not UTF-8, some in fragments with a
+// ping between), pings, pongs, closes with codes legal and not, protocol
+// violations, infos, a shutdown.
 func loopbackScenario(connects []scenarios.Connect, refused int, infos bool) *rapid.Generator[*scenarios.Scenario] {
 	return rapid.Custom(func(t *rapid.T) *scenarios.Scenario {
 		s := &scenarios.Scenario{}
@@ -75,7 +76,7 @@ func loopbackScenario(connects []scenarios.Connect, refused int, infos bool) *ra
 		}
 		for range rapid.IntRange(1, 12).Draw(t, "steps") {
 			name := rapid.SampledFrom(accepted).Draw(t, "connection")
-			switch rapid.IntRange(0, 9).Draw(t, "step") {
+			switch rapid.IntRange(0, 11).Draw(t, "step") {
 			case 0:
 				if len(names) < 4 {
 					connect()
@@ -103,6 +104,15 @@ func loopbackScenario(connects []scenarios.Connect, refused int, infos bool) *ra
 					s.Add(scenarios.Shutdown{})
 					shut = true
 				}
+			case 10: // a message in fragments, a ping between them
+				s.Add(scenarios.SendFragment{Conn: name, Op: sock.OpText, Payload: []byte("frag")})
+				if rapid.Bool().Draw(t, "ping between") {
+					s.Add(scenarios.Send{Conn: name, Frame: sock.Frame{Op: sock.OpPing, Payload: []byte("b")}})
+				}
+				s.Add(scenarios.SendFragment{Conn: name, Op: sock.OpContinuation, Payload: []byte("ments"), Final: true})
+			case 11:
+				what := rapid.SampledFrom([]string{"RSV1 set", "unmasked frame", "reserved opcode", "fragmented ping"}).Draw(t, "violation")
+				s.Add(scenarios.Violate{Conn: name, What: what})
 			}
 		}
 		return s

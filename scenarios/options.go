@@ -29,7 +29,8 @@ type Options struct {
 	// (which may be nil). Connect targets are resolved against it as links
 	// are: "/chat" replaces its path. Only what a client can do and see
 	// runs: infos, shutdown and expect terminate fail, as do the steps
-	// only the simulator can take. TLSClientConfig configures wss://.
+	// only the simulator can take (faults but violations, held infos).
+	// TLSClientConfig configures wss://.
 	URL             string
 	TLSClientConfig *tls.Config
 	// Seed seeds Replay's simulated world. Default 1. Check draws its own

@@ -40,8 +40,10 @@ func TestReplayFailures(t *testing.T) {
 			`x.scenario:1: eve send text "hi": no connection named eve: connect it first`, false},
 		{"missing secret", "connect ada /?name=ada\n  header Authorization: Bearer ${SCENARIOS_TEST_UNSET}",
 			`x.scenario:1: connect ada /?name=ada: header Authorization needs $SCENARIOS_TEST_UNSET, which is not set`, false},
-		{"simulator only", "connect ada /?name=ada\nada send fragment text \"a\"",
-			`x.scenario:2: ada send fragment text "a": this step needs the simulator`, true},
+		{"simulator only", "connect ada /?name=ada\nada drop",
+			`x.scenario:2: ada drop: this step needs the simulator`, true},
+		{"violation without bytes", "connect ada /?name=ada\nada violate \"a bad mood\"",
+			`x.scenario:2: ada violate "a bad mood": no bytes for the violation "a bad mood" over a socket; these have some: RSV1 set, unmasked frame`, true},
 		{"a name twice", "connect ada /?name=ada\nconnect ada /?name=ada",
 			`x.scenario:2: connect ada /?name=ada: a connection named ada is open already: name each connection once`, false},
 	} {

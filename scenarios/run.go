@@ -196,7 +196,11 @@ func (r *run) do(step Step) {
 	case SendFragment:
 		r.fragment(s)
 	case Violate:
-		r.sim(s.Conn).Violate(s.What)
+		if c := r.conn(s.Conn).Sim(); c != nil {
+			c.Violate(s.What)
+			return
+		}
+		r.sendRaw(s.Conn, s)
 	case Peer:
 		r.peer(s)
 	case Info:
@@ -272,8 +276,21 @@ func (r *run) world() *sim.World {
 	return w
 }
 
+// sendRaw sends the bytes of step s on connection name's socket.
+func (r *run) sendRaw(name string, s Step) {
+	b, err := wireBytes(s)
+	if err != nil {
+		r.t.Fatalf("%v", err)
+	}
+	r.conn(name).SendRaw(b)
+}
+
 func (r *run) fragment(s SendFragment) {
-	c := r.sim(s.Conn)
+	c := r.conn(s.Conn).Sim()
+	if c == nil { // over a socket: the frame as it is
+		r.sendRaw(s.Conn, s)
+		return
+	}
 	m := r.partial[s.Conn]
 	switch {
 	case s.Op != sock.OpContinuation:

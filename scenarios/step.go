@@ -56,7 +56,9 @@ type SendFragment struct {
 }
 
 // Violate makes the client break RFC 6455 in a way a transport reports as a
-// protocol error.
+// protocol error. In the simulator What is only a note; over a socket it
+// names the frame the client sends: "RSV1 set", "unmasked frame",
+// "reserved opcode" or "fragmented ping".
 type Violate struct {
 	Conn string
 	What string

@@ -219,6 +219,23 @@ func (c *Conn) SendFrame(f sock.Frame) {
 	c.d.send(f)
 }
 
+// SendRaw writes b to the server as it is, in one write: frames a client
+// library refuses to send (a reserved bit, an unmasked frame, a length no
+// message has), or several frames at once. The bytes are the client's
+// own, masked or not as b has them. It needs a socket: over [DialServer]
+// and [DialURL] it writes b; in the simulator, which carries frames and
+// not bytes, it fails the test.
+func (c *Conn) SendRaw(b []byte) {
+	if c.d == nil {
+		c.t.Helper()
+		c.refused()
+	}
+	if err := c.d.sendRaw(b); err != nil {
+		c.t.Helper()
+		c.fatalf("SendRaw: %v", err)
+	}
+}
+
 // Sim returns the simulated connection, for what only the simulator can do
 // (fragments spread over time, faults; see package sim), or nil over
 // loopback and for a refused connection.

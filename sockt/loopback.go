@@ -192,6 +192,11 @@ type loopConn struct {
 	client *websocket.Conn
 	frames chan sock.Frame // what the client read, in order
 
+	// writing is held by raw writes and by the reader's answers (pongs,
+	// the close reply), which gorilla writes from the reader's goroutine:
+	// a pong must not land inside raw bytes.
+	writing sync.Mutex
+
 	mu           sync.Mutex
 	log          []sock.Frame // every frame the client read, in order
 	conn         *sock.Conn   // the server side, known once Init is called
@@ -252,7 +257,7 @@ func (d *loopConn) read() {
 				return nil
 			}
 			// Answer as gorilla's default ping handler does.
-			err := d.client.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+			err := d.answer(websocket.PongMessage, []byte(data))
 			if errors.Is(err, websocket.ErrCloseSent) {
 				return nil
 			}
@@ -261,6 +266,10 @@ func (d *loopConn) read() {
 	}
 	d.client.SetPingHandler(control(sock.OpPing))
 	d.client.SetPongHandler(control(sock.OpPong))
+	d.client.SetCloseHandler(func(code int, _ string) error { // as gorilla's default
+		d.answer(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))
+		return nil
+	})
 	for {
 		op, p, err := d.client.ReadMessage()
 		var ce *websocket.CloseError
@@ -300,6 +309,27 @@ func (d *loopConn) send(f sock.Frame) {
 	if err != nil {
 		d.record(sim.ClientFault, "send failed: "+err.Error())
 	}
+}
+
+// answer writes a control frame the reader answers with.
+func (d *loopConn) answer(op int, payload []byte) error {
+	d.writing.Lock()
+	defer d.writing.Unlock()
+	return d.client.WriteControl(op, payload, time.Now().Add(time.Second))
+}
+
+func (d *loopConn) sendRaw(b []byte) error {
+	shown := b[:min(len(b), 32)]
+	d.record(sim.ClientSent, fmt.Sprintf("raw %d bytes: % x", len(b), shown))
+	d.writing.Lock()
+	defer d.writing.Unlock()
+	nc := d.client.NetConn()
+	nc.SetWriteDeadline(time.Now().Add(d.server.opts.Wait))
+	defer nc.SetWriteDeadline(time.Time{})
+	if _, err := nc.Write(b); err != nil {
+		d.record(sim.ClientFault, "send failed: "+err.Error())
+	}
+	return nil
 }
 
 func (d *loopConn) info(v any) error {

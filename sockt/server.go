@@ -212,6 +212,8 @@ func refused(status int, header http.Header, body string) Handshake {
 // handled by connDriver.
 type connDriver interface {
 	send(f sock.Frame)
+	// sendRaw writes b on the socket; the simulator has none.
+	sendRaw(b []byte) error
 	info(v any) error
 	// next returns the next frame the client has read, waiting up to wait.
 	next(wait time.Duration) (sock.Frame, bool)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sockkit/sockkit/internal/wire"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockhttp"
 	"github.com/sockkit/sockkit/sockt"
@@ -142,3 +143,27 @@ func (h *slowInit) Init(*sock.Conn) sock.Result {
 }
 
 func (h *slowInit) HandleIn(*sock.Conn, sock.Frame) sock.Result { return sock.Continue() }
+
+// SendRaw writes the client's own bytes over a socket: two frames in one
+// write, the second one breaking the protocol, are read in order. In the
+// simulator, which carries frames, it fails the test.
+func TestSendRaw(t *testing.T) {
+	echo := sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler {
+		return sock.HandlerFunc(func(_ *sock.Conn, msg sock.Frame) sock.Result { return sock.Push(msg) })
+	}), nil)
+	c := sockt.DialServer(t, echo, nil).Connect(nil)
+	ping := wire.Frame(wire.Header{Fin: true, Op: byte(sock.OpPing), Masked: true}, []byte("first"))
+	rsv := wire.Frame(wire.Header{Fin: true, RSV: 0x40, Op: byte(sock.OpText), Masked: true}, []byte("x"))
+	c.SendRaw(append(ping, rsv...))
+	c.ExpectPong([]byte("first"))
+	if r := c.ExpectTerminate(sock.ReasonError); r.Code != sock.CloseProtocolError {
+		t.Errorf("Terminate's reason %v, want 1002", r)
+	}
+
+	failures := sockt.Failures(func(ft sockt.TB) {
+		sockt.NewServer(ft, newRoomServer(), nil).Connect(join("ada-token")).SendRaw(ping)
+	})
+	if len(failures) != 1 || !strings.Contains(failures[0], "the simulator carries frames, not bytes") {
+		t.Errorf("SendRaw in the simulator: failures %q, want one saying it needs a socket", failures)
+	}
+}

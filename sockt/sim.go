@@ -61,7 +61,10 @@ type simConn struct {
 }
 
 func (d *simConn) send(f sock.Frame) { d.conn.SendFrame(f) }
-func (d *simConn) info(v any) error  { return d.conn.SendInfo(v) }
+func (d *simConn) sendRaw([]byte) error {
+	return errors.New("the simulator carries frames, not bytes: SendRaw needs a socket (DialServer, DialURL)")
+}
+func (d *simConn) info(v any) error { return d.conn.SendInfo(v) }
 func (d *simConn) next(time.Duration) (sock.Frame, bool) {
 	f, ok := d.conn.Read()
 	if ok {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sockkit/sockkit/internal/wire"
 )
 
 // rawConn is a WebSocket client that writes frames byte by byte, so tests can
@@ -96,34 +98,7 @@ func (c *rawConn) writeRaw(b []byte) {
 
 // frame encodes one frame with header h and payload p, masked if h says so.
 func (c *rawConn) frame(h rawHeader, p []byte) []byte {
-	b0 := h.rsv | h.opcode
-	if h.fin {
-		b0 |= 0x80
-	}
-	frame := []byte{b0}
-	var maskBit byte
-	if h.masked {
-		maskBit = 0x80
-	}
-	switch n := len(p); {
-	case n < 126:
-		frame = append(frame, maskBit|byte(n))
-	case n <= 0xFFFF:
-		frame = append(frame, maskBit|126)
-		frame = binary.BigEndian.AppendUint16(frame, uint16(n))
-	default:
-		frame = append(frame, maskBit|127)
-		frame = binary.BigEndian.AppendUint64(frame, uint64(n))
-	}
-	body := append([]byte(nil), p...)
-	if h.masked {
-		key := []byte{0x12, 0x34, 0x56, 0x78}
-		frame = append(frame, key...)
-		for i := range body {
-			body[i] ^= key[i%4]
-		}
-	}
-	return append(frame, body...)
+	return wire.Frame(wire.Header{Fin: h.fin, RSV: h.rsv, Op: h.opcode, Masked: h.masked}, p)
 }
 
 // send writes a final, masked frame: what a correct client sends.
