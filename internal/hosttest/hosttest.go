@@ -4,6 +4,7 @@
 package hosttest
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"testing"
@@ -17,7 +18,9 @@ const env = "SOCKKIT_TEST_HOST"
 func OnGws() bool { return os.Getenv(env) == "gws" }
 
 // RunOnGws runs every test of the test binary again, on gws, in a child
-// process, and fails t if one fails there. In the child it skips.
+// process, and fails t if one fails there. The child has the parent's
+// -timeout, and its -v: with -v, its output is logged, to show what ran
+// and what skipped on gws. In the child it skips.
 func RunOnGws(t *testing.T) {
 	t.Helper()
 	if OnGws() {
@@ -26,9 +29,20 @@ func RunOnGws(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run", ".", "-test.count", "1")
+	args := []string{"-test.run", ".", "-test.count", "1"}
+	if f := flag.Lookup("test.timeout"); f != nil {
+		args = append(args, "-test.timeout", f.Value.String())
+	}
+	if testing.Verbose() {
+		args = append(args, "-test.v")
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), env+"=gws")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("the tests on gws: %v\n%s", err, out)
+	}
+	if testing.Verbose() {
+		t.Logf("the tests on gws:\n%s", out)
 	}
 }
