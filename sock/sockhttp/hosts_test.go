@@ -320,3 +320,28 @@ func TestGorillaSettingsWithAnotherHost(t *testing.T) {
 		t.Errorf("Upgrade = %v, status %d; want an error and 500", err, w.Code)
 	}
 }
+
+// Over TLS, where a connection has no writev, messages of every size
+// echo whole on every host: a frame larger than the write buffer goes in
+// two writes.
+func TestTLSEchoSizes(t *testing.T) {
+	onHosts(t, sockhttp.Options{}, func(t *testing.T, o *sockhttp.Options) {
+		srv := httptest.NewUnstartedServer(sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return newProbe(nil) }), o))
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		d := websocket.Dialer{TLSClientConfig: srv.Client().Transport.(*http.Transport).TLSClientConfig}
+		c, _, err := d.Dial("wss"+strings.TrimPrefix(srv.URL, "https"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for _, n := range []int{5, 4<<10 - 4, 4 << 10, 20 << 10, 100 << 10} {
+			msg := bytes.Repeat([]byte{byte(n)}, n)
+			c.WriteMessage(websocket.BinaryMessage, msg)
+			if _, got, err := c.ReadMessage(); err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("%d bytes: %d back, %v", n, len(got), err)
+			}
+		}
+	})
+}
