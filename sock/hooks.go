@@ -10,10 +10,12 @@ import "time"
 // must not panic — unlike a handler's callbacks, they are not recovered
 // (a recover on the hot path cost every idle connection 4 KiB of stack,
 // measured). A hook that panics on the connection's reading goroutine
-// ends the connection without a close frame (under sockhttp, net/http logs
-// the panic); one that panics on a timer's or an info delivery's
-// goroutine (Sent, for a keepalive ping or a push from HandleInfo)
-// crashes the program, as any goroutine's unrecovered panic does.
+// ends the connection without a close frame: [Serve] ends the Session as a
+// lost connection, Terminate included, closes the transport and lets the
+// panic go on (under sockhttp, net/http logs it). One that panics on a
+// timer's or an info delivery's goroutine, where any hook but Opened may
+// run (Sent for a keepalive ping, Terminated after a timeout...), crashes
+// the program, as any goroutine's unrecovered panic does.
 type Hooks struct {
 	// Opened is called as the connection opens, before Init.
 	Opened func(c *Conn)

@@ -26,15 +26,32 @@ import (
 // Serve returns nil when the connection ended normally, by the peer, by
 // shutdown or by timeout, and [Reason].Err when it failed.
 func Serve(ctx context.Context, t Transport, s *Session) error {
-	d := start(ctx, t, s)
-	defer d.stopShutdown()
+	d := &driver{t: t, s: s}
+	defer d.stop()
+	d.start(ctx)
 	// finish, apart: 48 bytes less under the whole connection (measured: 8 KiB idle stack without, path=ping).
 	return d.finish(t.ReadFrames(d.receive))
 }
 
-// start opens s and returns its driver.
-func start(ctx context.Context, t Transport, s *Session) *driver {
-	d := &driver{t: t, s: s}
+// errPanicked is what ends a connection whose goroutine panicked.
+var errPanicked = errors.New("sock: a panic on the connection's goroutine (a hook's, or the transport's)")
+
+// stop runs as Serve returns: it unregisters the shutdown and, if Serve is
+// unwinding from a panic that no callback's recover caught (a hook's, or
+// the transport's), ends the Session, Terminate included, and closes t, so
+// that neither the peer nor the handler is left waiting; the panic goes on.
+func (d *driver) stop() {
+	if d.stopShutdown != nil {
+		d.stopShutdown()
+	}
+	if d.opened && !d.finished {
+		d.finish(errPanicked)
+	}
+}
+
+// start opens the Session.
+func (d *driver) start(ctx context.Context) {
+	s := d.s
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.timer = time.AfterFunc(time.Hour, func() { d.locked(d.tick) })
@@ -43,15 +60,15 @@ func start(ctx context.Context, t Transport, s *Session) *driver {
 		d.infos.Store(true)
 		go d.locked(d.deliverInfo)
 	})
+	d.opened = s.state == stateNew // else Open panics: the Session is not this driver's
 	s.Open(time.Now())
 	d.flush()
-	// After Open, which panics if s was opened before: Serve defers
-	// stopShutdown only once start has returned.
+	// After Open, which panics if s was opened before: stop does not stop
+	// what start did not begin.
 	d.stopShutdown = context.AfterFunc(ctx, func() {
 		restart := errors.Is(context.Cause(ctx), ErrRestart)
 		d.locked(func(s *Session, now time.Time) { s.shutdown(now, restart) })
 	})
-	return d
 }
 
 // finish ends the Session after the reader stopped with err and returns
@@ -80,6 +97,7 @@ type driver struct {
 	armed    time.Time // when timer fires; zero when stopped
 	deadline time.Time // of the writes: see writeDeadline
 	closed   bool      // t is closed
+	opened   bool      // the Session was opened by this driver
 	finished bool      // Serve has returned or is returning
 	// infos is set when infos wait: the reader delivers them before the
 	// next frame if the delivery goroutine has not had its turn yet, so

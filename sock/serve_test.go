@@ -399,3 +399,31 @@ func TestServeWriteDeadlineForEachWrite(t *testing.T) {
 		}
 	}
 }
+
+// A hook that panics on Serve's goroutine, breaking the Hooks contract,
+// still ends the connection: Terminate runs, as for a lost connection, the
+// transport is closed, and the panic goes on up to whoever recovers it
+// (net/http, for sockhttp).
+func TestServePanicOnItsGoroutine(t *testing.T) {
+	rec := &recorder{}
+	tr := newFakeTransport()
+	hooks := &sock.Hooks{Received: func(*sock.Conn, sock.Opcode, int) { panic("hook bug") }}
+	s := newSession(t, rec, &sock.Options{Hooks: hooks})
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		sock.Serve(context.Background(), tr, s)
+	}()
+	tr.send(t, sock.Text("hi"))
+	if v := <-panicked; v != "hook bug" {
+		t.Fatalf("Serve panicked with %v, want the hook's panic", v)
+	}
+	if r := rec.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrConnectionLost) {
+		t.Errorf("Terminate's reason %v, want a lost connection", r)
+	}
+	select {
+	case <-tr.closed:
+	default:
+		t.Error("the transport is still open")
+	}
+}

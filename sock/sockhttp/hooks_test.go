@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -69,24 +70,37 @@ func TestServerHooks(t *testing.T) {
 }
 
 // A hook that panics on the connection's goroutine, breaking the Hooks
-// contract, still ends its connection: net/http recovers the panic but
-// leaves a hijacked socket open, so the server closes it, and the client
-// is not left waiting.
-func TestPanickingHookClosesTheConnection(t *testing.T) {
+// contract, still ends its connection, through a Server or Upgrade alike:
+// Terminate runs and the socket is closed (net/http recovers the panic but
+// leaves a hijacked socket open), so neither the client nor the handler is
+// left waiting.
+func TestPanickingHookEndsTheConnection(t *testing.T) {
 	hooks := &sock.Hooks{Received: func(_ *sock.Conn, _ sock.Opcode, n int) {
 		if n == len("boom") {
 			panic("hook bug")
 		}
 	}}
 	onHosts(t, sockhttp.Options{ConnOptions: &sock.Options{Hooks: hooks, Logger: discard}}, func(t *testing.T, o *sockhttp.Options) {
-		srv, _ := serve(t, newProbe(nil), o)
-		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http logs the panic
-		c := dial(t, srv, nil)
-		c.WriteMessage(websocket.TextMessage, []byte("boom"))
-		_, _, err := c.ReadMessage()
-		var timeout net.Error
-		if err == nil || errors.As(err, &timeout) && timeout.Timeout() {
-			t.Fatalf("after a hook's panic the client read %v, want the connection closed", err)
+		for _, via := range []string{"Server", "Upgrade"} {
+			p := newProbe(nil)
+			var h http.Handler = sockhttp.NewServer(sockhttp.AcceptAll(func() sock.Handler { return p }), o)
+			if via == "Upgrade" {
+				h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sockhttp.Upgrade(w, r, p, o) })
+			}
+			srv := httptest.NewUnstartedServer(h)
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http logs the panic
+			srv.Start()
+			t.Cleanup(srv.Close)
+			c := dial(t, srv, nil)
+			c.WriteMessage(websocket.TextMessage, []byte("boom"))
+			_, _, err := c.ReadMessage()
+			var timeout net.Error
+			if err == nil || errors.As(err, &timeout) && timeout.Timeout() {
+				t.Errorf("%s: after a hook's panic the client read %v, want the connection closed", via, err)
+			}
+			if r := p.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrConnectionLost) {
+				t.Errorf("%s: Terminate's reason %v, want a lost connection", via, r)
+			}
 		}
 	})
 }

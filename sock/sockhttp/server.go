@@ -271,10 +271,6 @@ func (s *Server) track(t sock.Transport, client netip.Addr) context.Context {
 
 // done removes t from the live connections: its request is over.
 func (s *Server) done(t sock.Transport) {
-	// Serve has closed t, unless a hook panicked on the connection's
-	// goroutine: net/http recovers the panic, but leaves a hijacked
-	// connection open, its client waiting.
-	t.Close()
 	s.mu.Lock()
 	c := s.live[t]
 	delete(s.live, t)
