@@ -171,6 +171,8 @@ var conformanceCases = []conformanceCase{
 		steps: steps(send(sock.OpClose, "\x03")), want: failed(sock.CloseProtocolError)},
 	{name: "frames before a refused one in the same read answered first", raw: true,
 		steps: steps(send(sock.OpPing, "first"), Violate{What: "RSV1 set"}), want: all(pongs("first"), failed(sock.CloseProtocolError))},
+	{name: "continuation of nothing before a message too big in the same read fails with 1002", raw: true,
+		steps: then(steps(fragment(sock.OpContinuation, "x", true)), sized(1)), want: failed(sock.CloseProtocolError)},
 	{name: "close before a refused frame in the same read answered", raw: true,
 		steps: steps(Send{Frame: sock.CloseFrame(4000, "bye")}, Violate{What: "RSV1 set"}), want: closedBy(4000)},
 	{name: "message at the size limit taken", steps: sized(0), want: noProtocolError},
@@ -185,6 +187,17 @@ func sized(extra int64) func(int64) []Step {
 			return nil
 		}
 		return []Step{Send{Frame: sock.Binary(make([]byte, limit+extra))}}
+	}
+}
+
+// then returns the steps of a, then those of b; nil if either has none.
+func then(a, b func(int64) []Step) func(int64) []Step {
+	return func(limit int64) []Step {
+		first, second := a(limit), b(limit)
+		if first == nil || second == nil {
+			return nil
+		}
+		return append(first[:len(first):len(first)], second...)
 	}
 }
 

@@ -136,12 +136,12 @@ func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 }
 
 // OnClose turns what ended gws's read loop into what the Session should
-// hear: the peer's close frame, or an error wrapping sock's sentinel. The
-// peer's close frame comes first: gws read it before whatever the reader
-// met after it. Otherwise the reader has refused the frames gws would
-// allocate for wrongly, and seen every failed read first; what is left of
-// gws's own errors are frames that break the protocol (a stray
-// continuation, a control frame in pieces).
+// hear: the peer's close frame, or an error wrapping sock's sentinel. What
+// gws read first comes first: the peer's close frame, or a frame gws found
+// breaking the protocol (a stray continuation, a message inside another),
+// before a failure the reader met later in the same read and had not told
+// gws of yet. The reader has refused the frames gws would allocate for
+// wrongly, and told every failed read.
 func (events) OnClose(c *gws.Conn, err error) {
 	t := transportOf(c)
 	var closed *gws.CloseError
@@ -152,7 +152,7 @@ func (events) OnClose(c *gws.Conn, err error) {
 			payload = append(binary.BigEndian.AppendUint16(nil, closed.Code), closed.Reason...)
 		}
 		t.emit(sock.Frame{Op: sock.OpClose, Payload: payload})
-	case t.reader.err != nil: // ours: a frame refused, the budget, the socket
+	case t.reader.told: // ours: a frame refused, the budget, the socket
 		t.err = t.reader.err
 	case err != nil:
 		t.err = fmt.Errorf("%w: %w", sock.ErrProtocol, err)

@@ -212,6 +212,7 @@ func TestTLSFrameThenCloseNotify(t *testing.T) {
 	}{
 		{"close 4000", rawHeader{fin: true, opcode: opClose, masked: true}, closeFrame, sock.Reason{Kind: sock.ReasonRemote, Code: 4000}},
 		{"a reserved bit", rawHeader{fin: true, rsv: 0x40, opcode: opText, masked: true}, []byte("x"), sock.Reason{Kind: sock.ReasonError, Code: 1002}},
+		{"a continuation of nothing", rawHeader{fin: true, opcode: opContinuation, masked: true}, []byte("x"), sock.Reason{Kind: sock.ReasonError, Code: 1002}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			onHosts(t, sockhttp.Options{}, func(t *testing.T, o *sockhttp.Options) {
@@ -344,4 +345,40 @@ func TestTLSEchoSizes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A frame that breaks the protocol in a way only the library sees (gws
+// tells a stray continuation, a message inside another) ends the
+// connection with 1002 even when a frame the host refuses itself follows
+// it in the same read: what arrived first is what the peer did first.
+func TestProtocolErrorBeforeARefusedFrame(t *testing.T) {
+	const limit = 1 << 10
+	for _, tc := range []struct {
+		name  string
+		first func(c *rawConn) []byte
+	}{
+		{"a continuation of nothing", func(c *rawConn) []byte {
+			return c.frame(rawHeader{fin: true, opcode: opContinuation, masked: true}, []byte("x"))
+		}},
+		{"a message inside another", func(c *rawConn) []byte {
+			return append(c.frame(rawHeader{opcode: opBinary, masked: true}, []byte("a")),
+				c.frame(rawHeader{fin: true, opcode: opText, masked: true}, []byte("b"))...)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			onHosts(t, sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: limit}}, func(t *testing.T, o *sockhttp.Options) {
+				p := newProbe(nil)
+				srv, _ := serve(t, p, o)
+				c := dialRaw(t, srv.URL)
+				tooBig := c.frame(rawHeader{fin: true, opcode: opBinary, masked: true}, make([]byte, limit+1))
+				c.writeRaw(append(tc.first(c), tooBig...))
+				if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 1002 {
+					t.Errorf("server sent opcode %d code %d, want close 1002", f.opcode, f.closeCode())
+				}
+				if r := p.reason(t); !errors.Is(r.Err, sock.ErrProtocol) {
+					t.Errorf("Terminate's reason %v, want a protocol error", r)
+				}
+			})
+		})
+	}
 }
