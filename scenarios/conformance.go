@@ -87,6 +87,7 @@ func (c conformanceCase) run(t *testing.T, newServer func() *sockhttp.Server, o 
 				t.Fatalf("scenarios: %v", err)
 			}
 			b = append(b, frame...)
+			r.scenario.Add(withConn(s, "c")) // for the report: sent below, in one write
 		}
 		conn.SendRaw(b)
 	} else {

@@ -111,7 +111,7 @@ func loopbackScenario(connects []scenarios.Connect, refused int, infos bool) *ra
 				}
 				s.Add(scenarios.SendFragment{Conn: name, Op: sock.OpContinuation, Payload: []byte("ments"), Final: true})
 			case 11:
-				what := rapid.SampledFrom([]string{"RSV1 set", "unmasked frame", "reserved opcode", "fragmented ping"}).Draw(t, "violation")
+				what := rapid.SampledFrom(scenarios.ViolationNames).Draw(t, "violation")
 				s.Add(scenarios.Violate{Conn: name, What: what})
 			}
 		}

@@ -192,11 +192,6 @@ type loopConn struct {
 	client *websocket.Conn
 	frames chan sock.Frame // what the client read, in order
 
-	// writing is held by raw writes and by the reader's answers (pongs,
-	// the close reply), which gorilla writes from the reader's goroutine:
-	// a pong must not land inside raw bytes.
-	writing sync.Mutex
-
 	mu           sync.Mutex
 	log          []sock.Frame // every frame the client read, in order
 	conn         *sock.Conn   // the server side, known once Init is called
@@ -257,7 +252,7 @@ func (d *loopConn) read() {
 				return nil
 			}
 			// Answer as gorilla's default ping handler does.
-			err := d.answer(websocket.PongMessage, []byte(data))
+			err := d.client.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
 			if errors.Is(err, websocket.ErrCloseSent) {
 				return nil
 			}
@@ -266,10 +261,7 @@ func (d *loopConn) read() {
 	}
 	d.client.SetPingHandler(control(sock.OpPing))
 	d.client.SetPongHandler(control(sock.OpPong))
-	d.client.SetCloseHandler(func(code int, _ string) error { // as gorilla's default
-		d.answer(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))
-		return nil
-	})
+
 	for {
 		op, p, err := d.client.ReadMessage()
 		var ce *websocket.CloseError
@@ -311,21 +303,15 @@ func (d *loopConn) send(f sock.Frame) {
 	}
 }
 
-// answer writes a control frame the reader answers with.
-func (d *loopConn) answer(op int, payload []byte) error {
-	d.writing.Lock()
-	defer d.writing.Unlock()
-	return d.client.WriteControl(op, payload, time.Now().Add(time.Second))
-}
-
+// sendRaw writes b in one Write, which no frame gorilla's client writes
+// from the reader's goroutine (a pong, a close reply) can land inside: a
+// connection's writes are whole, one after the other. Each of gorilla's
+// writes sets its own deadline.
 func (d *loopConn) sendRaw(b []byte) error {
 	shown := b[:min(len(b), 32)]
 	d.record(sim.ClientSent, fmt.Sprintf("raw %d bytes: % x", len(b), shown))
-	d.writing.Lock()
-	defer d.writing.Unlock()
 	nc := d.client.NetConn()
 	nc.SetWriteDeadline(time.Now().Add(d.server.opts.Wait))
-	defer nc.SetWriteDeadline(time.Time{})
 	if _, err := nc.Write(b); err != nil {
 		d.record(sim.ClientFault, "send failed: "+err.Error())
 	}

@@ -42,13 +42,13 @@ func (r *reader) Read(p []byte) (int, error) {
 		return 0, r.err
 	}
 	n, err := r.Conn.Read(p)
-	if before, refused := r.follow(p[:n]); refused != nil {
+	before, refused := r.follow(p[:n])
+	if refused != nil {
 		n, err = before, refused
-	}
-	r.err = err
-	if r.partial() && r.t.emit != nil { // part of a message is in, which gws does not tell: activity
+	} else if r.partial() && r.t.emit != nil { // part of a message is in, which gws does not tell: activity
 		r.t.emit(sock.Frame{Op: sock.OpContinuation})
 	}
+	r.err = err
 	if n > 0 {
 		return n, nil
 	}

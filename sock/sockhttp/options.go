@@ -204,7 +204,6 @@ type Accept struct {
 	Header http.Header
 }
 
-// host returns the Host of o: its own, or gorilla with o's settings.
 // check reports settings that contradict each other.
 func (o *Options) check() error {
 	if o.Host != nil && (o.EnableCompression || o.ReadBufferSize != 0 || o.WriteBufferSize != 0) {
@@ -213,6 +212,7 @@ func (o *Options) check() error {
 	return nil
 }
 
+// host returns the Host of o: its own, or gorilla with o's settings.
 func (o *Options) host() Host {
 	if o.Host != nil {
 		return o.Host

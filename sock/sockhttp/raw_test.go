@@ -212,9 +212,9 @@ func TestRawFirstPartIsActivity(t *testing.T) {
 	c := dialRaw(t, srv.URL)
 	msg := bytes.Repeat([]byte("a"), 1024)
 	b := c.frame(rawHeader{fin: true, opcode: opBinary, masked: true}, msg)
-	time.Sleep(idle * 6 / 10)
+	time.Sleep(idle / 2)
 	c.writeRaw(b[:len(b)/2]) // the header and half the payload, in one write
-	time.Sleep(idle * 8 / 10)
+	time.Sleep(idle * 7 / 10)
 	c.writeRaw(b[len(b)/2:])
 	if f := c.mustRead(); f.opcode != opBinary || !bytes.Equal(f.payload, msg) {
 		t.Fatalf("server sent opcode %d code %d, want the echo of %d bytes", f.opcode, f.closeCode(), len(msg))
