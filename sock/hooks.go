@@ -8,14 +8,16 @@ import "time"
 // sender's), one at a time for a connection but concurrently across
 // connections: they must be safe for concurrent use, must not block, and
 // must not panic — unlike a handler's callbacks, they are not recovered
-// (a recover on the hot path cost every idle connection 4 KiB of stack,
-// measured). A hook that panics on the connection's reading goroutine
-// ends the connection without a close frame: [Serve] ends the Session as a
-// lost connection, Terminate included, closes the transport and lets the
-// panic go on (under sockhttp, net/http logs it). One that panics on a
-// timer's or an info delivery's goroutine, where any hook but Opened may
-// run (Sent for a keepalive ping, Terminated after a timeout...), crashes
-// the program, as any goroutine's unrecovered panic does.
+// where they run (a recover on the hot path cost every idle connection
+// 4 KiB of stack, measured). A hook that panics on the goroutine running
+// [Serve] ends its connection, not the program: Serve recovers the panic
+// as it returns, logs it at Error with its stack, ends the Session at once
+// (Terminate receives a [*PanicError] with code 1006, unless Init has not
+// run or the connection was ending already; a close frame already queued
+// is still written), closes the transport and returns the panic. One that
+// panics on a timer's, an info delivery's or the shutdown's goroutine,
+// where Sent, Bug and Terminated may run, crashes the program, as any
+// goroutine's unrecovered panic does.
 type Hooks struct {
 	// Opened is called as the connection opens, before Init.
 	Opened func(c *Conn)

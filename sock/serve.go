@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,29 +25,47 @@ import (
 // the Session.
 //
 // Serve returns nil when the connection ended normally, by the peer, by
-// shutdown or by timeout, and [Reason].Err when it failed.
-func Serve(ctx context.Context, t Transport, s *Session) error {
+// shutdown or by timeout, and [Reason].Err when it failed. A panic on its
+// goroutine outside the callbacks, a hook's or the transport's, ends the
+// connection at once (see [Hooks]) and is returned as a [*PanicError].
+func Serve(ctx context.Context, t Transport, s *Session) (err error) {
+	s.mustBeNew() // a Session is served once
 	d := &driver{t: t, s: s}
-	defer d.stop()
+	defer d.stop(&err)
 	d.start(ctx)
 	// finish, apart: 48 bytes less under the whole connection (measured: 8 KiB idle stack without, path=ping).
 	return d.finish(t.ReadFrames(d.receive))
 }
 
-// errPanicked is what ends a connection whose goroutine panicked.
-var errPanicked = errors.New("sock: a panic on the connection's goroutine (a hook's, or the transport's)")
-
 // stop runs as Serve returns: it unregisters the shutdown and, if Serve is
-// unwinding from a panic that no callback's recover caught (a hook's, or
-// the transport's), ends the Session, Terminate included, and closes t, so
-// that neither the peer nor the handler is left waiting; the panic goes on.
-func (d *driver) stop() {
+// over without finishing, because of a panic that no callback's recover
+// caught (a hook's, the transport's), recovers it and ends the connection
+// at once. The panic is logged with its stack; Terminate receives it as a
+// [*PanicError], unless the Session was ending already or Init has not
+// run; t is closed, even if ending the Session panics again; Serve
+// returns the [*PanicError]. The recover costs an idle connection
+// nothing: stop runs only as Serve returns.
+func (d *driver) stop(err *error) {
 	if d.stopShutdown != nil {
 		d.stopShutdown()
 	}
-	if d.opened && !d.finished {
-		d.finish(errPanicked)
+	if d.finished {
+		return
 	}
+	defer d.t.Close()
+	var cause error // nil for runtime.Goexit: a lost connection, to the Session
+	if v := recover(); v != nil {
+		p := &PanicError{Value: v, Stack: debug.Stack()}
+		*err, cause = p, p
+		d.s.conn.Logger().Error("sock: a hook or the transport panicked", "panic", v, "stack", string(p.Stack))
+	}
+	if d.opened {
+		d.finish(cause)
+		return
+	}
+	d.mu.Lock()
+	d.finished = true // no timer or info runs a Session whose Init did not
+	d.mu.Unlock()
 }
 
 // start opens the Session.
@@ -60,11 +79,9 @@ func (d *driver) start(ctx context.Context) {
 		d.infos.Store(true)
 		go d.locked(d.deliverInfo)
 	})
-	d.opened = s.state == stateNew // else Open panics: the Session is not this driver's
 	s.Open(time.Now())
+	d.opened = true // Init has run
 	d.flush()
-	// After Open, which panics if s was opened before: stop does not stop
-	// what start did not begin.
 	d.stopShutdown = context.AfterFunc(ctx, func() {
 		restart := errors.Is(context.Cause(ctx), ErrRestart)
 		d.locked(func(s *Session, now time.Time) { s.shutdown(now, restart) })
@@ -97,7 +114,7 @@ type driver struct {
 	armed    time.Time // when timer fires; zero when stopped
 	deadline time.Time // of the writes: see writeDeadline
 	closed   bool      // t is closed
-	opened   bool      // the Session was opened by this driver
+	opened   bool      // Open has returned: Init has run
 	finished bool      // Serve has returned or is returning
 	// infos is set when infos wait: the reader delivers them before the
 	// next frame if the delivery goroutine has not had its turn yet, so

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -401,29 +402,101 @@ func TestServeWriteDeadlineForEachWrite(t *testing.T) {
 }
 
 // A hook that panics on Serve's goroutine, breaking the Hooks contract,
-// still ends the connection: Terminate runs, as for a lost connection, the
-// transport is closed, and the panic goes on up to whoever recovers it
-// (net/http, for sockhttp).
+// ends the connection, not the program: Serve recovers the panic, logs it
+// at Error with its stack (not as the peer's fault), gives it to
+// Terminate, closes the transport and returns it. A second panic, as the
+// Session ends, still leaves the transport closed.
 func TestServePanicOnItsGoroutine(t *testing.T) {
-	rec := &recorder{}
-	tr := newFakeTransport()
-	hooks := &sock.Hooks{Received: func(*sock.Conn, sock.Opcode, int) { panic("hook bug") }}
-	s := newSession(t, rec, &sock.Options{Hooks: hooks})
-	panicked := make(chan any, 1)
-	go func() {
-		defer func() { panicked <- recover() }()
-		sock.Serve(context.Background(), tr, s)
+	for _, tc := range []struct {
+		name       string
+		terminated func(*sock.Conn, sock.Reason, time.Duration)
+	}{
+		{"once", nil},
+		{"again in Terminated", func(*sock.Conn, sock.Reason, time.Duration) { panic("second") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			var mu sync.Mutex
+			logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return logs.Write(p)
+			}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+			rec := &recorder{}
+			tr := newFakeTransport()
+			hooks := &sock.Hooks{Received: func(*sock.Conn, sock.Opcode, int) { panic("hook bug") }, Terminated: tc.terminated}
+			s := sock.NewSession(rec, sock.ConnInfo{}, &sock.Options{Hooks: hooks, IdleTimeout: -1, Logger: logger})
+			type outcome struct {
+				err      error
+				panicked any
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				var o outcome
+				defer func() { o.panicked = recover(); done <- o }()
+				o.err = sock.Serve(context.Background(), tr, s)
+			}()
+			tr.send(t, sock.Text("hi"))
+			o := <-done
+			select {
+			case <-tr.closed:
+			default:
+				t.Error("the transport is still open")
+			}
+			if tc.terminated != nil {
+				if o.panicked != "second" {
+					t.Errorf("Serve panicked with %v, want Terminated's panic", o.panicked)
+				}
+				return
+			}
+			var p *sock.PanicError
+			if o.panicked != nil || !errors.As(o.err, &p) || p.Value != "hook bug" {
+				t.Fatalf("Serve returned %v and panicked with %v; want the hook's panic returned", o.err, o.panicked)
+			}
+			if r := rec.reason(t); r.Kind != sock.ReasonError || !errors.As(r.Err, &p) {
+				t.Errorf("Terminate's reason %v, want the hook's panic", r)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if out := logs.String(); !strings.Contains(out, `level=ERROR msg="sock: a hook or the transport panicked"`) ||
+				!strings.Contains(out, `panic="hook bug"`) || strings.Contains(out, "the peer broke the protocol") {
+				t.Errorf("logged:\n%s\nwant the panic at Error, not as the peer's fault", out)
+			}
+		})
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// Serve refuses a Session opened before, by another Serve say, before it
+// touches it: that Serve's connection keeps its infos.
+func TestServeASessionOpenedBefore(t *testing.T) {
+	rec := &recorder{info: func(_ *sock.Conn, info any) sock.Result { return sock.Push(sock.Text(info.(string))) }}
+	first, second := newFakeTransport(), newFakeTransport()
+	s := newSession(t, rec, &sock.Options{IdleTimeout: -1})
+	go sock.Serve(context.Background(), first, s)
+	s.Conn().SendInfo("one")
+	if got := first.next(t); got != `text "one"` {
+		t.Fatalf("the first Serve wrote %s", got)
+	}
+	func() {
+		defer func() {
+			if v := recover(); v != "sock: Session opened twice" {
+				t.Errorf("a second Serve panicked with %v, want \"sock: Session opened twice\"", v)
+			}
+		}()
+		sock.Serve(context.Background(), second, s)
 	}()
-	tr.send(t, sock.Text("hi"))
-	if v := <-panicked; v != "hook bug" {
-		t.Fatalf("Serve panicked with %v, want the hook's panic", v)
-	}
-	if r := rec.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrConnectionLost) {
-		t.Errorf("Terminate's reason %v, want a lost connection", r)
-	}
+	s.Conn().SendInfo("two")
 	select {
-	case <-tr.closed:
-	default:
-		t.Error("the transport is still open")
+	case f := <-first.wrote:
+		if got := f.String(); got != `text "two"` {
+			t.Errorf("the first Serve wrote %s", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the info sent after the second Serve never went out on the first's transport")
 	}
+	first.Close()
 }

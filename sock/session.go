@@ -164,9 +164,7 @@ func (s *Session) idleDue() time.Time {
 
 // Open starts the connection and runs Init.
 func (s *Session) Open(now time.Time) {
-	if s.state != stateNew {
-		panic("sock: Session opened twice")
-	}
+	s.mustBeNew()
 	s.now, s.opened, s.lastRead, s.state = now, now, now, stateOpen
 	if s.opts.PingInterval > 0 {
 		s.nextPing = now.Add(s.opts.PingInterval)
@@ -176,6 +174,13 @@ func (s *Session) Open(now time.Time) {
 	}
 	if s.has&hasInit != 0 {
 		s.run(callInit, nil, nil)
+	}
+}
+
+// mustBeNew panics unless the Session has not been opened.
+func (s *Session) mustBeNew() {
+	if s.state != stateNew {
+		panic("sock: Session opened twice")
 	}
 }
 
@@ -290,8 +295,9 @@ func (s *Session) Tick(now time.Time) {
 // Fail reports that the transport failed: a read or write error, a protocol
 // violation it detected (wrap [ErrProtocol]), an oversize message
 // ([ErrMessageTooBig]), a message it had no room for ([ErrBusy]) or a write
-// timeout ([ErrWriteTimeout]). A nil err means
-// the transport ended without a closing handshake.
+// timeout ([ErrWriteTimeout]), or a [*PanicError] when the driver's
+// goroutine panicked outside the callbacks. A nil err means the transport
+// ended without a closing handshake.
 func (s *Session) Fail(now time.Time, err error) {
 	if !s.advance(now) {
 		return
@@ -310,10 +316,11 @@ func (s *Session) Fail(now time.Time, err error) {
 	case errors.Is(err, ErrBusy):
 		s.fail(CloseTryAgainLater, err)
 	default:
+		var p *PanicError
 		switch {
 		case err == nil:
 			err = ErrConnectionLost
-		case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost):
+		case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost) && !errors.As(err, &p):
 			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
 		}
 		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: err})

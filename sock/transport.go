@@ -65,17 +65,17 @@ import "time"
 // sockhttp.FreeBytes until the message is whole, and gives all of it back
 // on every way out, a failure included.
 //
-// Nothing a peer sends may make ReadFrames panic: a panic ends the
-// connection without a close frame, and net/http logs it with its stack,
-// a log a hostile client could fill.
+// Nothing a peer sends may make ReadFrames panic: Serve recovers it, but
+// ends the connection without a close frame and logs the panic with its
+// stack at Error, a log a hostile client could fill.
 //
 // # Writing and closing
 //
 // Serve calls ReadFrames on one goroutine and WriteFrame and Close on any,
 // one at a time, possibly from within emit. A server may also call Close
 // at any time and more than once (sockhttp does when Shutdown gives up,
-// and when a connection's request ends): it must be safe for that, as
-// net.Conn's Close is. WriteFrame writes one whole
+// and Serve again as it returns from a panic): it must be safe for that,
+// as net.Conn's Close is. WriteFrame writes one whole
 // frame, unmasked, and nothing after a close frame; it is done with the
 // payload when it returns, which may be lent (an echo): a library that
 // queues writes must copy it first. Serve gives the same deadline to the

@@ -3,8 +3,6 @@ package sockhttp_test
 import (
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -70,10 +68,10 @@ func TestServerHooks(t *testing.T) {
 }
 
 // A hook that panics on the connection's goroutine, breaking the Hooks
-// contract, still ends its connection, through a Server or Upgrade alike:
-// Terminate runs and the socket is closed (net/http recovers the panic but
-// leaves a hijacked socket open), so neither the client nor the handler is
-// left waiting.
+// contract, ends its connection, through a Server or Upgrade alike:
+// Terminate runs and the socket is closed (net/http would recover the
+// panic but leave a hijacked socket open), so neither the client nor the
+// handler is left waiting.
 func TestPanickingHookEndsTheConnection(t *testing.T) {
 	hooks := &sock.Hooks{Received: func(_ *sock.Conn, _ sock.Opcode, n int) {
 		if n == len("boom") {
@@ -88,7 +86,6 @@ func TestPanickingHookEndsTheConnection(t *testing.T) {
 				h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sockhttp.Upgrade(w, r, p, o) })
 			}
 			srv := httptest.NewUnstartedServer(h)
-			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http logs the panic
 			srv.Start()
 			t.Cleanup(srv.Close)
 			c := dial(t, srv, nil)
@@ -98,8 +95,9 @@ func TestPanickingHookEndsTheConnection(t *testing.T) {
 			if err == nil || errors.As(err, &timeout) && timeout.Timeout() {
 				t.Errorf("%s: after a hook's panic the client read %v, want the connection closed", via, err)
 			}
-			if r := p.reason(t); r.Kind != sock.ReasonError || !errors.Is(r.Err, sock.ErrConnectionLost) {
-				t.Errorf("%s: Terminate's reason %v, want a lost connection", via, r)
+			var panicked *sock.PanicError
+			if r := p.reason(t); r.Kind != sock.ReasonError || !errors.As(r.Err, &panicked) || panicked.Value != "hook bug" {
+				t.Errorf("%s: Terminate's reason %v, want the hook's panic", via, r)
 			}
 		}
 	})
