@@ -134,10 +134,17 @@ func (r *reader) header(h []byte) error {
 		return fmt.Errorf("%w: reserved opcode %d", sock.ErrProtocol, op)
 	}
 	r.left = length
-	if op.IsControl() {
+	switch {
+	case op.IsControl():
 		return nil
+	// Before the length, as gorilla checks: a frame out of order breaks
+	// the protocol, whatever its size.
+	case op == sock.OpContinuation && !r.more:
+		return fmt.Errorf("%w: a continuation of no message", sock.ErrProtocol)
+	case op != sock.OpContinuation && r.more:
+		return fmt.Errorf("%w: a message inside a fragmented one", sock.ErrProtocol)
 	}
-	if !r.more { // the first fragment of a message (gws tells a stray continuation)
+	if !r.more { // the first fragment of a message
 		r.current = 0
 		r.held = append(r.held, 0)
 	}

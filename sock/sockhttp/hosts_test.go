@@ -382,3 +382,32 @@ func TestProtocolErrorBeforeARefusedFrame(t *testing.T) {
 		})
 	}
 }
+
+// A frame out of order breaks the protocol whatever its size: 1002, not
+// 1009, on every host, as gorilla checks the order first.
+func TestOutOfOrderFrameTooBig(t *testing.T) {
+	const limit = 1 << 10
+	for _, tc := range []struct {
+		name   string
+		before []rawHeader // frames sent first, of one byte each
+		frame  rawHeader   // then this one, past the limit
+	}{
+		{"a continuation of nothing", nil, rawHeader{fin: true, opcode: opContinuation, masked: true}},
+		{"a message inside another", []rawHeader{{opcode: opBinary, masked: true}}, rawHeader{fin: true, opcode: opText, masked: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			onHosts(t, sockhttp.Options{ConnOptions: &sock.Options{MaxMessageSize: limit}}, func(t *testing.T, o *sockhttp.Options) {
+				srv, _ := serve(t, newProbe(nil), o)
+				c := dialRaw(t, srv.URL)
+				var b []byte
+				for _, h := range tc.before {
+					b = append(b, c.frame(h, []byte("a"))...)
+				}
+				c.writeRaw(append(b, c.frame(tc.frame, make([]byte, limit+1))...))
+				if f := c.mustRead(); f.opcode != opClose || f.closeCode() != 1002 {
+					t.Errorf("server sent opcode %d code %d, want close 1002", f.opcode, f.closeCode())
+				}
+			})
+		})
+	}
+}
