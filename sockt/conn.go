@@ -222,9 +222,10 @@ func (c *Conn) SendFrame(f sock.Frame) {
 // SendRaw writes b to the server as it is, in one write: frames a client
 // library refuses to send (a reserved bit, an unmasked frame, a length no
 // message has), or several frames at once. The bytes are the client's
-// own, masked or not as b has them. It needs a socket: over [DialServer]
-// and [DialURL] it writes b; in the simulator, which carries frames and
-// not bytes, it fails the test.
+// own, masked or not as b has them; let b end at a frame's end, or the
+// client's answer to a ping may land inside the frame it began. It needs
+// a socket: over [DialServer] and [DialURL] it writes b; in the
+// simulator, which carries frames and not bytes, it fails the test.
 func (c *Conn) SendRaw(b []byte) {
 	if c.d == nil {
 		c.t.Helper()
