@@ -7,17 +7,15 @@ import "time"
 // They are called on the connection's goroutines (InfoDropped on the
 // sender's), one at a time for a connection but concurrently across
 // connections: they must be safe for concurrent use, must not block, and
-// must not panic — unlike a handler's callbacks, they are not recovered
+// must not panic. Unlike a handler's callbacks, they are not recovered
 // where they run (a recover on the hot path cost every idle connection
-// 4 KiB of stack, measured). A hook that panics on the goroutine running
-// [Serve] ends its connection, not the program: Serve recovers the panic
-// as it returns, logs it at Error with its stack, ends the Session at once
-// (Terminate receives a [*PanicError] with code 1006, unless Init has not
-// run or the connection was ending already; a close frame already queued
-// is still written), closes the transport and returns the panic. One that
-// panics on a timer's, an info delivery's or the shutdown's goroutine,
-// where Sent, Bug and Terminated may run, crashes the program, as any
-// goroutine's unrecovered panic does.
+// 4 KiB of stack, measured), but [Serve] recovers what reaches the top of
+// the connection's goroutines: a hook that panics ends its connection,
+// not the program. The panic is logged at Error with its stack; Terminate
+// receives it as a [*PanicError] with code 1006, unless Init has not run
+// or the connection was ending already; no close frame is sent, but one
+// already queued is still written; the transport is closed; Serve returns
+// the panic. InfoDropped's panic is its sender's.
 type Hooks struct {
 	// Opened is called as the connection opens, before Init.
 	Opened func(c *Conn)

@@ -25,9 +25,10 @@ import (
 // the Session.
 //
 // Serve returns nil when the connection ended normally, by the peer, by
-// shutdown or by timeout, and [Reason].Err when it failed. A panic on its
-// goroutine outside the callbacks, a hook's or the transport's, ends the
-// connection at once (see [Hooks]) and is returned as a [*PanicError].
+// shutdown or by timeout, and [Reason].Err when it failed. A panic outside
+// the callbacks, a hook's or the transport's, on any goroutine of the
+// connection, ends it at once (see [Hooks]) and is returned as a
+// [*PanicError].
 func Serve(ctx context.Context, t Transport, s *Session) (err error) {
 	s.mustBeNew() // a Session is served once
 	d := &driver{t: t, s: s}
@@ -39,12 +40,9 @@ func Serve(ctx context.Context, t Transport, s *Session) (err error) {
 
 // stop runs as Serve returns: it unregisters the shutdown and, if Serve is
 // over without finishing, because of a panic that no callback's recover
-// caught (a hook's, the transport's), recovers it and ends the connection
-// at once. The panic is logged with its stack; Terminate receives it as a
-// [*PanicError], unless the Session was ending already or Init has not
-// run; t is closed, even if ending the Session panics again; Serve
-// returns the [*PanicError]. The recover costs an idle connection
-// nothing: stop runs only as Serve returns.
+// caught (a hook's, the transport's), recovers it and abandons the
+// connection; Serve returns the [*PanicError]. The recover costs an idle
+// connection nothing: stop runs only as Serve returns.
 func (d *driver) stop(err *error) {
 	if d.stopShutdown != nil {
 		d.stopShutdown()
@@ -52,20 +50,49 @@ func (d *driver) stop(err *error) {
 	if d.finished {
 		return
 	}
-	defer d.t.Close()
-	var cause error // nil for runtime.Goexit: a lost connection, to the Session
-	if v := recover(); v != nil {
-		p := &PanicError{Value: v, Stack: debug.Stack()}
-		*err, cause = p, p
-		d.s.conn.Logger().Error("sock: a hook or the transport panicked", "panic", v, "stack", string(p.Stack))
-	}
-	if d.opened {
-		d.finish(cause)
+	v := recover()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.finished = true
+	if v != nil {
+		*err = d.abandon(v)
 		return
 	}
-	d.mu.Lock()
-	d.finished = true // no timer or info runs a Session whose Init did not
-	d.mu.Unlock()
+	// runtime.Goexit (a test's FailNow in a hook): a lost connection.
+	if d.opened {
+		d.s.Fail(time.Now(), nil)
+		d.flush()
+	}
+	d.t.Close()
+}
+
+// abandon ends the connection at once after v, a panic that no callback's
+// recover caught, on whichever goroutine held the Session: it logs v at
+// Error with its stack; Terminate receives it as a [*PanicError] with
+// 1006 and no close frame, unless Init has not run or the connection was
+// ending already; t is closed, even if ending the Session panics again
+// (that panic is logged too). The caller holds d.mu.
+func (d *driver) abandon(v any) (p *PanicError) {
+	p = d.logPanic(v)
+	defer func() {
+		if v := recover(); v != nil {
+			d.logPanic(v)
+		}
+		d.t.Close()
+	}()
+	if d.opened {
+		d.s.Fail(time.Now(), p)
+		d.flush()
+	}
+	return p
+}
+
+// logPanic logs v, a panic that no callback's recover caught, and returns
+// it as a [*PanicError].
+func (d *driver) logPanic(v any) *PanicError {
+	p := &PanicError{Value: v, Stack: debug.Stack()}
+	d.s.conn.Logger().Error("sock: a hook or the transport panicked", "panic", v, "stack", string(p.Stack))
+	return p
 }
 
 // start opens the Session.
@@ -155,10 +182,16 @@ func (d *driver) deliverInfo(s *Session, now time.Time) {
 func (d *driver) locked(event func(s *Session, now time.Time)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.finished {
-		event(d.s, time.Now())
-		d.flush()
+	if d.finished {
+		return
 	}
+	defer func() { // a hook that panicked, on a goroutine of Serve's own: this connection's end, not the program's
+		if v := recover(); v != nil {
+			d.abandon(v)
+		}
+	}()
+	event(d.s, time.Now())
+	d.flush()
 }
 
 // tick is the timer's event: the timer is no longer armed.

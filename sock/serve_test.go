@@ -401,18 +401,30 @@ func TestServeWriteDeadlineForEachWrite(t *testing.T) {
 	}
 }
 
-// A hook that panics on Serve's goroutine, breaking the Hooks contract,
-// ends the connection, not the program: Serve recovers the panic, logs it
-// at Error with its stack (not as the peer's fault), gives it to
-// Terminate, closes the transport and returns it. A second panic, as the
-// Session ends, still leaves the transport closed.
-func TestServePanicOnItsGoroutine(t *testing.T) {
+// A hook that panics, breaking the Hooks contract, ends its connection,
+// not the program, on Serve's goroutine (Received) as on a timer's (Sent,
+// for a keepalive ping): the panic is logged at Error with its stack (not
+// as the peer's fault), Terminate receives it, the transport is closed and
+// Serve returns it. A second panic, as the Session ends, is logged too,
+// and the transport still closed.
+func TestServeHookPanics(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		terminated func(*sock.Conn, sock.Reason, time.Duration)
+		hooks      sock.Hooks
+		pingEvery  time.Duration
+		wantLogged []string
 	}{
-		{"once", nil},
-		{"again in Terminated", func(*sock.Conn, sock.Reason, time.Duration) { panic("second") }},
+		{"on Serve's goroutine", sock.Hooks{Received: func(*sock.Conn, sock.Opcode, int) { panic("hook bug") }}, 0,
+			[]string{`panic="hook bug"`}},
+		{"on a timer's", sock.Hooks{Sent: func(_ *sock.Conn, op sock.Opcode, _ int) {
+			if op == sock.OpPing {
+				panic("hook bug")
+			}
+		}}, time.Millisecond, []string{`panic="hook bug"`}},
+		{"again as the Session ends", sock.Hooks{
+			Received:   func(*sock.Conn, sock.Opcode, int) { panic("hook bug") },
+			Terminated: func(*sock.Conn, sock.Reason, time.Duration) { panic("second") },
+		}, 0, []string{`panic="hook bug"`, `panic=second`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
@@ -424,8 +436,7 @@ func TestServePanicOnItsGoroutine(t *testing.T) {
 			}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 			rec := &recorder{}
 			tr := newFakeTransport()
-			hooks := &sock.Hooks{Received: func(*sock.Conn, sock.Opcode, int) { panic("hook bug") }, Terminated: tc.terminated}
-			s := sock.NewSession(rec, sock.ConnInfo{}, &sock.Options{Hooks: hooks, IdleTimeout: -1, Logger: logger})
+			s := sock.NewSession(rec, sock.ConnInfo{}, &sock.Options{Hooks: &tc.hooks, PingInterval: tc.pingEvery, IdleTimeout: -1, Logger: logger})
 			type outcome struct {
 				err      error
 				panicked any
@@ -436,31 +447,32 @@ func TestServePanicOnItsGoroutine(t *testing.T) {
 				defer func() { o.panicked = recover(); done <- o }()
 				o.err = sock.Serve(context.Background(), tr, s)
 			}()
-			tr.send(t, sock.Text("hi"))
+			if tc.pingEvery == 0 {
+				tr.send(t, sock.Text("hi"))
+			}
 			o := <-done
 			select {
 			case <-tr.closed:
 			default:
 				t.Error("the transport is still open")
 			}
-			if tc.terminated != nil {
-				if o.panicked != "second" {
-					t.Errorf("Serve panicked with %v, want Terminated's panic", o.panicked)
-				}
-				return
-			}
 			var p *sock.PanicError
 			if o.panicked != nil || !errors.As(o.err, &p) || p.Value != "hook bug" {
 				t.Fatalf("Serve returned %v and panicked with %v; want the hook's panic returned", o.err, o.panicked)
 			}
-			if r := rec.reason(t); r.Kind != sock.ReasonError || !errors.As(r.Err, &p) {
-				t.Errorf("Terminate's reason %v, want the hook's panic", r)
+			if r := rec.reason(t); r.Kind != sock.ReasonError || !errors.As(r.Err, &p) || r.Code != sock.CloseAbnormal {
+				t.Errorf("Terminate's reason %v, want the hook's panic, 1006", r)
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if out := logs.String(); !strings.Contains(out, `level=ERROR msg="sock: a hook or the transport panicked"`) ||
-				!strings.Contains(out, `panic="hook bug"`) || strings.Contains(out, "the peer broke the protocol") {
-				t.Errorf("logged:\n%s\nwant the panic at Error, not as the peer's fault", out)
+			out := logs.String()
+			for _, want := range tc.wantLogged {
+				if !strings.Contains(out, `level=ERROR msg="sock: a hook or the transport panicked"`) || !strings.Contains(out, want) {
+					t.Errorf("logged:\n%s\nwant %s at Error", out, want)
+				}
+			}
+			if strings.Contains(out, "the peer broke the protocol") {
+				t.Errorf("logged:\n%s\nas the peer's fault", out)
 			}
 		})
 	}
