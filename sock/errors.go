@@ -48,7 +48,7 @@ var (
 // PanicError is a panic recovered from a handler callback: the connection
 // closes with 1011 and Terminate receives it in [Reason].Err. [Serve] also
 // recovers one from a hook or the transport, and ends the connection
-// without a close frame (1006).
+// without a close frame of its own (see [Hooks]).
 type PanicError struct {
 	Value any    // the value passed to panic
 	Stack []byte // the goroutine's stack where it panicked

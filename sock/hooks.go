@@ -13,9 +13,9 @@ import "time"
 // the connection's goroutines: a hook that panics ends its connection,
 // not the program. The panic is logged at Error with its stack; Terminate
 // receives it as a [*PanicError] with code 1006, unless Init has not run
-// or the connection was ending already; no close frame is sent, but one
-// already queued is still written; the transport is closed; Serve returns
-// the panic. InfoDropped's panic is its sender's.
+// or the connection was ending already; nothing more runs on the Session,
+// no close frame is sent for it, the transport is closed, and Serve
+// returns it. InfoDropped's panic is its sender's.
 type Hooks struct {
 	// Opened is called as the connection opens, before Init.
 	Opened func(c *Conn)

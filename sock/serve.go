@@ -27,8 +27,8 @@ import (
 // Serve returns nil when the connection ended normally, by the peer, by
 // shutdown or by timeout, and [Reason].Err when it failed. A panic outside
 // the callbacks, a hook's or the transport's, on any goroutine of the
-// connection, ends it at once (see [Hooks]) and is returned as a
-// [*PanicError].
+// connection, ends it at once (see [Hooks]) and the first is returned as
+// a [*PanicError]. Serve panics if s was opened before.
 func Serve(ctx context.Context, t Transport, s *Session) (err error) {
 	s.mustBeNew() // a Session is served once
 	d := &driver{t: t, s: s}
@@ -42,7 +42,9 @@ func Serve(ctx context.Context, t Transport, s *Session) (err error) {
 // over without finishing, because of a panic that no callback's recover
 // caught (a hook's, the transport's), recovers it and abandons the
 // connection; Serve returns the [*PanicError]. The recover costs an idle
-// connection nothing: stop runs only as Serve returns.
+// connection nothing: stop runs only as Serve returns. A panic on Serve's
+// goroutine leaves d.mu locked (held says so), so that nothing runs on
+// the Session from the panic on.
 func (d *driver) stop(err *error) {
 	if d.stopShutdown != nil {
 		d.stopShutdown()
@@ -51,40 +53,64 @@ func (d *driver) stop(err *error) {
 		return
 	}
 	v := recover()
-	d.mu.Lock()
+	if !d.held {
+		d.mu.Lock()
+	}
+	d.held = false
 	defer d.mu.Unlock()
 	d.finished = true
-	if v != nil {
-		*err = d.abandon(v)
-		return
+	if v == nil { // runtime.Goexit (a test's FailNow in a hook)
+		v = errGoexit
 	}
-	// runtime.Goexit (a test's FailNow in a hook): a lost connection.
-	if d.opened {
-		d.s.Fail(time.Now(), nil)
-		d.flush()
-	}
-	d.t.Close()
+	d.abandon(v) // sets d.panicked, if no other goroutine did first
+	*err = d.panicked
 }
 
+// errGoexit is what ends a connection whose goroutine runtime.Goexit ended.
+var errGoexit = errors.New("sock: the connection's goroutine exited (runtime.Goexit)")
+
 // abandon ends the connection at once after v, a panic that no callback's
-// recover caught, on whichever goroutine held the Session: it logs v at
-// Error with its stack; Terminate receives it as a [*PanicError] with
-// 1006 and no close frame, unless Init has not run or the connection was
-// ending already; t is closed, even if ending the Session panics again
-// (that panic is logged too). The caller holds d.mu.
-func (d *driver) abandon(v any) (p *PanicError) {
-	p = d.logPanic(v)
+// recover caught, on whichever goroutine held the Session. It logs v at
+// Error with its stack and, for the first such panic, ends the Session:
+// Terminate receives it as a [*PanicError] with 1006, unless Init has not
+// run (the infos are refused from then on) or the connection was ending
+// already; frames queued before are still written. Whatever happens, even
+// another panic (logged too), the timer is stopped and t closed, and
+// nothing runs on the Session after. The caller holds d.mu.
+func (d *driver) abandon(v any) {
+	p := d.logPanic(v)
 	defer func() {
 		if v := recover(); v != nil {
 			d.logPanic(v)
 		}
-		d.t.Close()
+		d.timer.Stop()
+		d.closeTransport()
 	}()
-	if d.opened {
-		d.s.Fail(time.Now(), p)
-		d.flush()
+	if d.panicked != nil {
+		return
 	}
-	return p
+	d.panicked = p
+	if !d.opened {
+		d.s.closeInfos()
+		return
+	}
+	d.s.Fail(time.Now(), p)
+	d.flush()
+}
+
+// closeTransport closes t once, whatever its Close does: a panic in it is
+// logged.
+func (d *driver) closeTransport() {
+	if d.closed {
+		return
+	}
+	d.closed = true
+	defer func() {
+		if v := recover(); v != nil {
+			d.logPanic(v)
+		}
+	}()
+	d.t.Close()
 }
 
 // logPanic logs v, a panic that no callback's recover caught, and returns
@@ -99,7 +125,7 @@ func (d *driver) logPanic(v any) *PanicError {
 func (d *driver) start(ctx context.Context) {
 	s := d.s
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.held = true
 	d.timer = time.AfterFunc(time.Hour, func() { d.locked(d.tick) })
 	d.timer.Stop()
 	s.NotifyInfo(func() {
@@ -109,6 +135,8 @@ func (d *driver) start(ctx context.Context) {
 	s.Open(time.Now())
 	d.opened = true // Init has run
 	d.flush()
+	d.held = false
+	d.mu.Unlock()
 	d.stopShutdown = context.AfterFunc(ctx, func() {
 		restart := errors.Is(context.Cause(ctx), ErrRestart)
 		d.locked(func(s *Session, now time.Time) { s.shutdown(now, restart) })
@@ -119,14 +147,23 @@ func (d *driver) start(ctx context.Context) {
 // what Serve returns.
 func (d *driver) finish(err error) error {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.s.Fail(time.Now(), err) // a no-op if the Session is done already
-	d.flush()
-	d.finished = true
-	if r := &d.s.reason; r.Kind == ReasonError {
-		return r.Err
+	d.held = true
+	if d.panicked == nil { // else abandoned on another goroutine
+		d.s.Fail(time.Now(), err) // a no-op if the Session is done already
+		d.flush()
 	}
-	return nil
+	d.finished = true
+	switch r := &d.s.reason; {
+	case d.panicked != nil:
+		err = d.panicked
+	case r.Kind == ReasonError:
+		err = r.Err
+	default:
+		err = nil
+	}
+	d.held = false
+	d.mu.Unlock()
+	return err
 }
 
 // driver holds what Serve shares between the goroutines that take turns
@@ -138,23 +175,28 @@ type driver struct {
 	mu       sync.Mutex // held while the Session runs
 	s        *Session
 	timer    *time.Timer
-	armed    time.Time // when timer fires; zero when stopped
-	deadline time.Time // of the writes: see writeDeadline
-	closed   bool      // t is closed
-	opened   bool      // Open has returned: Init has run
-	finished bool      // Serve has returned or is returning
+	armed    time.Time   // when timer fires; zero when stopped
+	deadline time.Time   // of the writes: see writeDeadline
+	closed   bool        // t is closed
+	opened   bool        // Open has returned: Init has run
+	finished bool        // Serve has returned or is returning
+	held     bool        // Serve's goroutine holds mu (a panic there leaves it held)
+	panicked *PanicError // the first panic abandon recovered
 	// infos is set when infos wait: the reader delivers them before the
 	// next frame if the delivery goroutine has not had its turn yet, so
 	// that an info sent before a frame arrived is handled before it.
 	infos atomic.Bool
 }
 
-// receive hands a frame read by t to the Session.
+// receive hands a frame read by t to the Session. d.mu is released
+// without a defer: a panic leaves it held, for stop (see held).
 func (d *driver) receive(f Frame) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.held = true
 	d.handle(&f)
 	d.flush()
+	d.held = false
+	d.mu.Unlock()
 }
 
 // handle hands f to the Session, after the infos that wait.
@@ -182,7 +224,7 @@ func (d *driver) deliverInfo(s *Session, now time.Time) {
 func (d *driver) locked(event func(s *Session, now time.Time)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.finished {
+	if d.finished || d.panicked != nil {
 		return
 	}
 	defer func() { // a hook that panicked, on a goroutine of Serve's own: this connection's end, not the program's
@@ -245,10 +287,7 @@ func (d *driver) writeDeadline() time.Time {
 func (d *driver) settle() {
 	if d.s.Done() {
 		d.timer.Stop()
-		if !d.closed {
-			d.closed = true
-			d.t.Close() // ends ReadFrames
-		}
+		d.closeTransport() // ends ReadFrames
 		return
 	}
 	// Re-arm only for an earlier deadline: a timer that fires early finds

@@ -13,7 +13,8 @@ import (
 // does not upgrade gets its answer, and Upgrade returns a [*Refusal] that
 // wraps the cause ([ErrBadHandshake], [ErrOriginNotAllowed],
 // [ErrBadOriginPattern]...); a failure of the upgrade itself is returned as
-// it is. Connections made by Upgrade are not tracked by any Server.
+// it is, and once upgraded, what [sock.Serve] returns. Connections made by
+// Upgrade are not tracked by any Server.
 func Upgrade(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *Options) error {
 	// The handshake in upgradeOnce, apart: 384 bytes less under the whole connection (measured: 8 KiB idle stack without, serving path=echo through Upgrade).
 	t, sess, err := upgradeOnce(w, r, h, opts)
