@@ -138,26 +138,27 @@ var (
 		return []sock.Frame{m}
 	})
 	silentAfterLeave = scenarios.NoPushAfter(sockt.Equal(sock.Text("leave")))
-	// counts is a model: how many messages HandleIn has had.
+	// counts is a model: how many messages HandleIn has had, which is what
+	// the text pushed next after a "count" says (a number the client sent
+	// is echoed, and no count).
 	counts = scenarios.Property{Name: "count is the number of messages", New: func() func(sim.Event) error {
-		n := 0
+		n, asked := 0, false
 		return func(e sim.Event) error {
 			switch {
+			case e.Kind == sim.ClientSent && e.Frame.Op == sock.OpText && string(e.Frame.Payload) == "count":
+				asked = true
 			case e.Kind == sim.Called && e.Detail.String() == "HandleIn":
 				n++
-			case e.Kind == sim.ServerWrote && e.Frame.Op == sock.OpText && bytes.Equal(e.Frame.Payload, []byte(strconv.Itoa(n))):
-			case e.Kind == sim.ServerWrote && e.Frame.Op == sock.OpText && isNumber(e.Frame.Payload):
-				return fmt.Errorf("pushed count %s after %d messages", e.Frame.Payload, n)
+			case e.Kind == sim.ServerWrote && e.Frame.Op == sock.OpText && asked:
+				asked = false
+				if !bytes.Equal(e.Frame.Payload, []byte(strconv.Itoa(n))) {
+					return fmt.Errorf("pushed count %s after %d messages", e.Frame.Payload, n)
+				}
 			}
 			return nil
 		}
 	}}
 )
-
-func isNumber(b []byte) bool {
-	_, err := strconv.Atoi(string(b))
-	return err == nil
-}
 
 // checkFailures runs Check as a test would and returns what it reported.
 func checkFailures(t *testing.T, newServer func() *sockhttp.Server, opts *scenarios.Options) []string {
