@@ -62,7 +62,11 @@ func (d *driver) start(ctx context.Context) {
 // finish ends the Session after the reader stopped with err and returns
 // what Serve returns.
 func (d *driver) finish(err error) error {
-	d.mu.Lock()
+	if d.held {
+		d.swallowed()
+	} else {
+		d.mu.Lock()
+	}
 	d.held = true
 	if d.panicked == nil { // else abandoned on another goroutine
 		d.s.Fail(time.Now(), err) // a no-op if the Session is done already
@@ -107,6 +111,10 @@ type driver struct {
 // receive hands a frame read by t to the Session. d.mu is released
 // without a defer: a panic leaves it held, for stop (see held).
 func (d *driver) receive(f Frame) {
+	if d.held { // a panic out of the last emit, which the transport recovered
+		d.swallowed()
+		return
+	}
 	d.mu.Lock()
 	d.held = true
 	d.handle(&f)
@@ -143,13 +151,19 @@ func (d *driver) locked(event func(s *Session, now time.Time)) {
 	if d.finished || d.panicked != nil {
 		return
 	}
+	done := false
 	defer func() { // a hook that panicked, on a goroutine of Serve's own: this connection's end, not the program's
-		if v := recover(); v != nil {
+		v := recover()
+		if v == nil && !done {
+			v = errGoexit
+		}
+		if v != nil {
 			d.abandon(v)
 		}
 	}()
 	event(d.s, time.Now())
 	d.flush()
+	done = true
 }
 
 // tick is the timer's event: the timer is no longer armed.

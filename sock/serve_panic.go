@@ -37,6 +37,21 @@ func (d *driver) stop(err *error) {
 // errGoexit is what ends a connection whose goroutine runtime.Goexit ended.
 var errGoexit = errors.New("sock: the connection's goroutine exited (runtime.Goexit)")
 
+// errSwallowed is what ends a connection whose transport recovered a
+// panic out of emit: the lock the panic left held is found at the next
+// emit, or as ReadFrames returns.
+var errSwallowed = errors.New("sock: a panic out of emit, recovered by the transport")
+
+// swallowed abandons the connection, if it was not already, when Serve's
+// goroutine finds d.mu held on entering emit or finish (see held): the
+// transport recovered a panic out of emit. Serve's goroutine goes on
+// holding d.mu.
+func (d *driver) swallowed() {
+	if d.panicked == nil {
+		d.abandon(errSwallowed)
+	}
+}
+
 // abandon ends the connection at once after v, a panic that no callback's
 // recover caught, on whichever goroutine held the Session. It logs v at
 // Error with its stack and, for the first such panic, ends the Session:
@@ -46,14 +61,14 @@ var errGoexit = errors.New("sock: the connection's goroutine exited (runtime.Goe
 // another panic (logged too), the timer is stopped and t closed, and
 // nothing runs on the Session after. The caller holds d.mu.
 func (d *driver) abandon(v any) {
-	p := d.logPanic(v)
+	defer d.closeTransport() // first in, last out: even if a log below panics
+	defer d.timer.Stop()
 	defer func() {
 		if v := recover(); v != nil {
 			d.logPanic(v)
 		}
-		d.timer.Stop()
-		d.closeTransport()
 	}()
+	p := d.logPanic(v)
 	if d.panicked != nil {
 		return
 	}

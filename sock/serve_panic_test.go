@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -328,5 +329,73 @@ func TestServePanickyCloseOnTheTimer(t *testing.T) {
 	defer mu.Unlock()
 	if !strings.Contains(logs.String(), `panic="close bug"`) {
 		t.Errorf("logged:\n%s\nwant Close's panic", logs.String())
+	}
+}
+
+// recovering is a transport that recovers a panic out of emit, against
+// the Transport contract, and reads on.
+type recovering struct{ *fakeTransport }
+
+func (t recovering) ReadFrames(emit func(sock.Frame)) error {
+	for {
+		select {
+		case f, ok := <-t.in:
+			if !ok {
+				return t.readErr
+			}
+			func() {
+				defer func() { recover() }()
+				emit(f)
+			}()
+		case <-t.closed:
+			return net.ErrClosed
+		}
+	}
+}
+
+// A transport that recovers a hook's panic out of emit does not hang
+// Serve: the connection ends at the next emit, or as ReadFrames returns.
+func TestServeTransportRecoversAPanic(t *testing.T) {
+	tr := recovering{newFakeTransport()}
+	hooks := &sock.Hooks{Received: func(*sock.Conn, sock.Opcode, int) { panic("hook bug") }}
+	s := newSession(t, &recorder{}, &sock.Options{Hooks: hooks, IdleTimeout: -1})
+	done := make(chan error, 1)
+	go func() { done <- sock.Serve(context.Background(), tr, s) }()
+	tr.in <- sock.Text("one")
+	select {
+	case tr.in <- sock.Text("two"): // its emit finds the connection abandoned
+	case <-tr.closed:
+	}
+	select {
+	case err := <-done:
+		var p *sock.PanicError
+		if !errors.As(err, &p) {
+			t.Errorf("Serve returned %v, want a *PanicError", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve hung")
+	}
+}
+
+// runtime.Goexit in a hook on the timer's goroutine (a Sent hook, on a
+// keepalive ping) ends the connection, as a panic there does.
+func TestServeGoexitOnTheTimer(t *testing.T) {
+	tr := newFakeTransport()
+	hooks := &sock.Hooks{Sent: func(_ *sock.Conn, op sock.Opcode, _ int) {
+		if op == sock.OpPing {
+			runtime.Goexit()
+		}
+	}}
+	s := newSession(t, &recorder{}, &sock.Options{Hooks: hooks, PingInterval: time.Millisecond, IdleTimeout: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- sock.Serve(context.Background(), tr, s) }()
+	select {
+	case err := <-done:
+		var p *sock.PanicError
+		if !errors.As(err, &p) {
+			t.Errorf("Serve returned %v, want a *PanicError", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection is still open")
 	}
 }

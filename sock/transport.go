@@ -67,7 +67,10 @@ import "time"
 //
 // Nothing a peer sends may make ReadFrames panic: Serve recovers it, but
 // ends the connection without a close frame and logs the panic with its
-// stack at Error, a log a hostile client could fill.
+// stack at Error, a log a hostile client could fill. ReadFrames calls emit
+// on its own goroutine, Serve's, and lets a panic out of emit (a hook's)
+// go up: Serve ends the connection for it. A transport that recovers one
+// has its connection ended at the next emit.
 //
 // # Writing and closing
 //
