@@ -366,15 +366,7 @@ func TestServeTransportRecoversAPanic(t *testing.T) {
 	case tr.in <- sock.Text("two"): // its emit finds the connection abandoned
 	case <-tr.closed:
 	}
-	select {
-	case err := <-done:
-		var p *sock.PanicError
-		if !errors.As(err, &p) {
-			t.Errorf("Serve returned %v, want a *PanicError", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve hung")
-	}
+	wantPanicReturned(t, done)
 }
 
 // runtime.Goexit in a hook on the timer's goroutine (a Sent hook, on a
@@ -389,6 +381,12 @@ func TestServeGoexitOnTheTimer(t *testing.T) {
 	s := newSession(t, &recorder{}, &sock.Options{Hooks: hooks, PingInterval: time.Millisecond, IdleTimeout: time.Hour})
 	done := make(chan error, 1)
 	go func() { done <- sock.Serve(context.Background(), tr, s) }()
+	wantPanicReturned(t, done)
+}
+
+// wantPanicReturned waits up to 5 s for Serve to return a *PanicError.
+func wantPanicReturned(t *testing.T, done <-chan error) {
+	t.Helper()
 	select {
 	case err := <-done:
 		var p *sock.PanicError
@@ -396,6 +394,6 @@ func TestServeGoexitOnTheTimer(t *testing.T) {
 			t.Errorf("Serve returned %v, want a *PanicError", err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("the connection is still open")
+		t.Fatal("Serve has not returned: the connection is still open")
 	}
 }
