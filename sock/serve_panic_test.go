@@ -42,13 +42,7 @@ func TestServeHookPanics(t *testing.T) {
 		}, 0, []string{`panic="hook bug"`, `panic=second`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs bytes.Buffer
-			var mu sync.Mutex
-			logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				return logs.Write(p)
-			}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+			logger, logged := captureLogs()
 			rec := &recorder{}
 			tr := newFakeTransport()
 			s := sock.NewSession(rec, sock.ConnInfo{}, &sock.Options{Hooks: &tc.hooks, PingInterval: tc.pingEvery, IdleTimeout: -1, Logger: logger})
@@ -78,9 +72,7 @@ func TestServeHookPanics(t *testing.T) {
 			if r := rec.reason(t); r.Kind != sock.ReasonError || !errors.As(r.Err, &p) || r.Code != sock.CloseAbnormal {
 				t.Errorf("Terminate's reason %v, want the hook's panic, 1006", r)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			out := logs.String()
+			out := logged()
 			for _, want := range tc.wantLogged {
 				if !strings.Contains(out, `level=ERROR msg="sock: a hook or the transport panicked"`) || !strings.Contains(out, want) {
 					t.Errorf("logged:\n%s\nwant %s at Error", out, want)
@@ -122,6 +114,23 @@ func TestServeASessionOpenedBefore(t *testing.T) {
 		t.Error("the info sent after the second Serve never went out on the first's transport")
 	}
 	first.Close()
+}
+
+// captureLogs returns a logger, for any goroutine, writing text at every
+// level, and a function that returns what it wrote so far.
+func captureLogs() (*slog.Logger, func() string) {
+	var mu sync.Mutex
+	var logs bytes.Buffer
+	w := writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})), func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.String()
+	}
 }
 
 type writerFunc func(p []byte) (int, error)
@@ -313,22 +322,14 @@ func (t panickyClose) Close() error {
 // timeout), does not take the program down (were it to, this test binary
 // would die): the panic is logged, and the connection ends as it would.
 func TestServePanickyCloseOnTheTimer(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), nil))
+	logger, logged := captureLogs()
 	tr := panickyClose{newFakeTransport()}
 	s := sock.NewSession(&recorder{}, sock.ConnInfo{}, &sock.Options{IdleTimeout: 10 * time.Millisecond, Logger: logger})
 	if err := sock.Serve(context.Background(), tr, s); err != nil {
 		t.Errorf("Serve returned %v after an idle timeout", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !strings.Contains(logs.String(), `panic="close bug"`) {
-		t.Errorf("logged:\n%s\nwant Close's panic", logs.String())
+	if out := logged(); !strings.Contains(out, `panic="close bug"`) {
+		t.Errorf("logged:\n%s\nwant Close's panic", out)
 	}
 }
 
