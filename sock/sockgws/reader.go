@@ -30,7 +30,6 @@ type reader struct {
 	more    bool     // the data message being read has more fragments to come
 	held    []int64  // of the budget, by data message not handed over yet, oldest first
 	err     error    // why reading ended, as the Session should see it; the next Read returns it
-	told    bool     // Read has returned err to gws
 }
 
 // Read reads the socket for gws. What it reads before a failure is gws's
@@ -38,7 +37,6 @@ type reader struct {
 // refused header. The failure comes at the next Read.
 func (r *reader) Read(p []byte) (int, error) {
 	if r.err != nil {
-		r.told = true
 		return 0, r.err
 	}
 	n, err := r.Conn.Read(p)
@@ -52,7 +50,6 @@ func (r *reader) Read(p []byte) (int, error) {
 	if n > 0 {
 		return n, nil
 	}
-	r.told = err != nil
 	return 0, err
 }
 

@@ -136,12 +136,11 @@ func (events) OnMessage(c *gws.Conn, m *gws.Message) {
 }
 
 // OnClose turns what ended gws's read loop into what the Session should
-// hear: the peer's close frame, or an error wrapping sock's sentinel. What
-// gws read first comes first: the peer's close frame, or a frame gws found
-// breaking the protocol (a stray continuation, a message inside another),
-// before a failure the reader met later in the same read and had not told
-// gws of yet. The reader has refused the frames gws would allocate for
-// wrongly, and told every failed read.
+// hear: the peer's close frame, which gws read before whatever the reader
+// met after it, or an error wrapping sock's sentinel. The reader checks
+// every frame header gws would, and more, before gws reads it, and sees
+// every failed read; what gws could still report itself is a protocol
+// error.
 func (events) OnClose(c *gws.Conn, err error) {
 	t := transportOf(c)
 	var closed *gws.CloseError
@@ -152,7 +151,7 @@ func (events) OnClose(c *gws.Conn, err error) {
 			payload = append(binary.BigEndian.AppendUint16(nil, closed.Code), closed.Reason...)
 		}
 		t.emit(sock.Frame{Op: sock.OpClose, Payload: payload})
-	case t.reader.told: // ours: a frame refused, the budget, the socket
+	case t.reader.err != nil: // ours: a frame refused, the budget, the socket
 		t.err = t.reader.err
 	case err != nil:
 		t.err = fmt.Errorf("%w: %w", sock.ErrProtocol, err)

@@ -347,10 +347,10 @@ func TestTLSEchoSizes(t *testing.T) {
 	})
 }
 
-// A frame that breaks the protocol in a way only the library sees (gws
-// tells a stray continuation, a message inside another) ends the
-// connection with 1002 even when a frame the host refuses itself follows
-// it in the same read: what arrived first is what the peer did first.
+// A frame out of order (a stray continuation, a message inside another)
+// ends the connection with 1002 even when a frame refused for its size
+// follows it in the same read: what arrived first is what the peer did
+// first.
 func TestProtocolErrorBeforeARefusedFrame(t *testing.T) {
 	const limit = 1 << 10
 	for _, tc := range []struct {
