@@ -16,8 +16,9 @@ import (
 // Conformance runs protocol checks — pings and pongs, UTF-8, fragmentation,
 // close codes and the closing handshake, the size limit, protocol
 // violations — against the user's own server, in the process: each case a
-// subtest, in the simulator and, unless the simulator alone can send what
-// it needs, over a loopback socket through ServeHTTP. Nothing to install,
+// subtest, in the simulator and, unless production differs, over a
+// loopback socket through ServeHTTP, where violations, fragments and
+// frames meant to arrive together go as the client's own bytes. Nothing to install,
 // unlike the Autobahn testsuite: the handler, its options and its request
 // factory are the ones production serves. In the simulator sock's own rules
 // are checked after every step, as [Replay] does.
@@ -51,7 +52,7 @@ func Conformance(t *testing.T, newServer func() *sockhttp.Server, opts *Options)
 // checks with want what the client saw.
 type conformanceCase struct {
 	name    string
-	simOnly bool // gorilla's client cannot send it, or production differs (see Differential)
+	simOnly bool // production differs (see Differential)
 	raw     bool // over a socket, the steps go as bytes in one write: what gorilla's client refuses to send, frames to arrive in one read
 	steps   func(limit int64) []Step
 	want    func(frames []sock.Frame, r sock.Reason) error

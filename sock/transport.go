@@ -22,8 +22,8 @@ import "time"
 //     frame itself;
 //   - no close frames of the library's own on errors: report the error,
 //     and the Session sends the close frame (gorilla sends 1002 and 1009
-//     before returning an error; sockhttp maps those errors and skips the
-//     second close frame);
+//     before returning an error; sockhttp maps those errors and writes
+//     nothing after gorilla's close frame);
 //   - no UTF-8 check, no compression the Session cannot see through, no
 //     goroutines of the library's own calling back: ReadFrames runs on
 //     Serve's goroutine and emits from it, in order.
@@ -76,9 +76,8 @@ import "time"
 //
 // Serve calls ReadFrames on one goroutine and WriteFrame and Close on any,
 // one at a time, possibly from within emit. A server may also call Close
-// at any time and more than once (sockhttp does when Shutdown gives up,
-// and Serve again as it returns from a panic): it must be safe for that,
-// as net.Conn's Close is. WriteFrame writes one whole
+// at any time and more than once (sockhttp does when Shutdown gives up):
+// it must be safe for that, as net.Conn's Close is. WriteFrame writes one whole
 // frame, unmasked, and nothing after a close frame; it is done with the
 // payload when it returns, which may be lent (an echo): a library that
 // queues writes must copy it first. Serve gives the same deadline to the

@@ -46,7 +46,8 @@ type Server struct {
 
 // NewServer returns a Server that serves WebSocket upgrades with handlers
 // made by f. It panics if opts are malformed (an origin pattern path.Match
-// rejects), as http.ServeMux does on a malformed route: that is a mistake in
+// rejects, a proxy that is no address, gorilla's settings with another
+// Host), as http.ServeMux does on a malformed route: that is a mistake in
 // the program, and it shows at start-up rather than on every request.
 func NewServer(f Factory, opts *Options) *Server {
 	s := &Server{factory: f, live: map[sock.Transport]liveConn{}, clients: map[netip.Addr]int{}, forcing: make(chan struct{})}
