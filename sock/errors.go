@@ -50,7 +50,10 @@ var (
 // recovers one from a hook or the transport, and ends the connection
 // without a close frame of its own (see [Hooks]).
 type PanicError struct {
-	Value any    // the value passed to panic
+	// Value is the value passed to panic; from Serve, an error of its own
+	// when a goroutine ended by runtime.Goexit, or when the transport
+	// recovered the panic itself.
+	Value any
 	Stack []byte // the goroutine's stack where it panicked
 }
 

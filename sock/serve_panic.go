@@ -2,7 +2,6 @@ package sock
 
 import (
 	"errors"
-	"runtime/debug"
 	"time"
 )
 
@@ -77,7 +76,7 @@ func (d *driver) abandon(v any) {
 		d.s.closeInfos()
 		return
 	}
-	d.s.Fail(time.Now(), p)
+	d.s.end(time.Now(), CloseAbnormal, p)
 	d.flush()
 }
 
@@ -99,7 +98,5 @@ func (d *driver) closeTransport() {
 // logPanic logs v, a panic that no callback's recover caught, and returns
 // it as a [*PanicError].
 func (d *driver) logPanic(v any) *PanicError {
-	p := &PanicError{Value: v, Stack: debug.Stack()}
-	d.s.conn.Logger().Error("sock: a hook or the transport panicked", "panic", v, "stack", string(p.Stack))
-	return p
+	return d.s.logPanic("sock: a hook or the transport panicked", v)
 }

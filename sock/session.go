@@ -295,10 +295,31 @@ func (s *Session) Tick(now time.Time) {
 // Fail reports that the transport failed: a read or write error, a protocol
 // violation it detected (wrap [ErrProtocol]), an oversize message
 // ([ErrMessageTooBig]), a message it had no room for ([ErrBusy]) or a write
-// timeout ([ErrWriteTimeout]), or a [*PanicError] when the driver's
-// goroutine panicked outside the callbacks. A nil err means the transport
-// ended without a closing handshake.
+// timeout ([ErrWriteTimeout]). A nil err means the transport ended
+// without a closing handshake.
 func (s *Session) Fail(now time.Time, err error) {
+	code := CloseAbnormal
+	switch {
+	case errors.Is(err, ErrProtocol):
+		code = CloseProtocolError
+	case errors.Is(err, ErrMessageTooBig):
+		code = CloseTooBig
+	case errors.Is(err, ErrInvalidUTF8):
+		code = CloseInvalidPayload
+	case errors.Is(err, ErrBusy):
+		code = CloseTryAgainLater
+	case err == nil:
+		err = ErrConnectionLost
+	case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost):
+		err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	s.end(now, code, err)
+}
+
+// end ends the connection at once for err: with a close frame with code,
+// unless code is CloseAbnormal, which is never sent. Terminate receives
+// err, unless the connection was ending already.
+func (s *Session) end(now time.Time, code CloseCode, err error) {
 	if !s.advance(now) {
 		return
 	}
@@ -306,26 +327,12 @@ func (s *Session) Fail(now time.Time, err error) {
 		s.state = stateDone
 		return
 	}
-	switch {
-	case errors.Is(err, ErrProtocol):
-		s.fail(CloseProtocolError, err)
-	case errors.Is(err, ErrMessageTooBig):
-		s.fail(CloseTooBig, err)
-	case errors.Is(err, ErrInvalidUTF8):
-		s.fail(CloseInvalidPayload, err)
-	case errors.Is(err, ErrBusy):
-		s.fail(CloseTryAgainLater, err)
-	default:
-		var p *PanicError
-		switch {
-		case err == nil:
-			err = ErrConnectionLost
-		case !errors.Is(err, ErrWriteTimeout) && !errors.Is(err, ErrConnectionLost) && !errors.As(err, &p):
-			err = fmt.Errorf("%w: %w", ErrConnectionLost, err)
-		}
-		s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: err})
-		s.state = stateDone
+	if code != CloseAbnormal {
+		s.fail(code, err)
+		return
 	}
+	s.terminate(Reason{Kind: ReasonError, Code: CloseAbnormal, Err: err})
+	s.state = stateDone
 }
 
 // Shutdown closes the connection because the server is going away: close
@@ -416,8 +423,7 @@ func (s *Session) terminate(r Reason) {
 	// before, and the close frame is already queued.
 	defer func() {
 		if v := recover(); v != nil {
-			p := &PanicError{Value: v, Stack: debug.Stack()}
-			s.conn.Logger().Error("sock: Terminate panicked", "panic", v, "stack", string(p.Stack))
+			p := s.logPanic("sock: Terminate panicked", v)
 			s.bug(p)
 			s.reason = Reason{Kind: ReasonError, Code: s.reason.Code, Text: s.reason.Text, Err: p}
 		}
@@ -471,12 +477,19 @@ const (
 	callInfo
 )
 
+// logPanic logs v, a panic recovered, at Error with its stack, and returns
+// it as a [*PanicError].
+func (s *Session) logPanic(msg string, v any) *PanicError {
+	p := &PanicError{Value: v, Stack: debug.Stack()}
+	s.conn.Logger().Error(msg, "panic", v, "stack", string(p.Stack))
+	return p
+}
+
 // call runs one callback and turns a panic into a close with 1011.
 func (s *Session) call(cb callback, f *Frame, info any) (r Result) {
 	defer func() {
 		if v := recover(); v != nil {
-			p := &PanicError{Value: v, Stack: debug.Stack()}
-			s.conn.Logger().Error("sock: handler panicked", "panic", v, "stack", string(p.Stack))
+			p := s.logPanic("sock: handler panicked", v)
 			s.bug(p)
 			r = Result{stop: stopError, code: CloseInternalError, err: p}
 		}
