@@ -204,12 +204,13 @@ type Accept struct {
 	Header http.Header
 }
 
-// check reports settings that contradict each other.
-func (o *Options) check() error {
+// validate reports settings that are malformed or contradict each other,
+// and returns the origin checks o's settings make.
+func (o *Options) validate() (origins, error) {
 	if o.Host != nil && (o.EnableCompression || o.ReadBufferSize != 0 || o.WriteBufferSize != 0) {
-		return errors.New("EnableCompression, ReadBufferSize and WriteBufferSize are gorilla's settings; with Options.Host set, set the host's own")
+		return origins{}, errors.New("EnableCompression, ReadBufferSize and WriteBufferSize are gorilla's settings; with Options.Host set, set the host's own")
 	}
-	return nil
+	return newOrigins(o)
 }
 
 // host returns the Host of o: its own, or gorilla with o's settings.

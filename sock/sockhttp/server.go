@@ -54,11 +54,8 @@ func NewServer(f Factory, opts *Options) *Server {
 	if opts != nil {
 		s.opts = *opts
 	}
-	err := s.opts.check()
-	if err == nil {
-		s.origins, err = newOrigins(&s.opts)
-	}
-	if err != nil {
+	var err error
+	if s.origins, err = s.opts.validate(); err != nil {
 		panic("sockhttp: NewServer: " + err.Error())
 	}
 	s.host = s.opts.host()

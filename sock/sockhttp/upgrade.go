@@ -31,11 +31,7 @@ func upgradeOnce(w http.ResponseWriter, r *http.Request, h sock.Handler, opts *O
 		o = *opts
 	}
 	acc := Accept{Handler: h, ConnOptions: o.connOptions()}
-	err := o.check()
-	var origins origins
-	if err == nil {
-		origins, err = newOrigins(&o)
-	}
+	origins, err := o.validate()
 	var refusal *Refusal
 	switch {
 	case err != nil:
