@@ -261,7 +261,6 @@ func (d *loopConn) read() {
 	}
 	d.client.SetPingHandler(control(sock.OpPing))
 	d.client.SetPongHandler(control(sock.OpPong))
-
 	for {
 		op, p, err := d.client.ReadMessage()
 		var ce *websocket.CloseError

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,19 +31,14 @@ func FuzzHostsRead(f *testing.F) {
 	frame := func(fin bool, op byte, p string) []byte {
 		return wire.Frame(wire.Header{Fin: fin, Op: op, Masked: true}, []byte(p))
 	}
-	join := func(parts ...[]byte) (b []byte) {
-		for _, p := range parts {
-			b = append(b, p...)
-		}
-		return b
-	}
+
 	f.Add(frame(true, opText, "hello"))
-	f.Add(join(frame(false, opBinary, "a"), frame(true, 0x9, "p"), frame(true, opContinuation, "b")))
+	f.Add(slices.Concat(frame(false, opBinary, "a"), frame(true, 0x9, "p"), frame(true, opContinuation, "b")))
 	// Lengths whose sum wraps around past the budget's free bytes.
-	f.Add(join(frame(false, opBinary, strings.Repeat("a", sockhttp.FreeBytes+10)), wire.Head(wire.Header{Fin: true, Op: opContinuation, Masked: true}, 1<<63-5)))
+	f.Add(slices.Concat(frame(false, opBinary, strings.Repeat("a", sockhttp.FreeBytes+10)), wire.Head(wire.Header{Fin: true, Op: opContinuation, Masked: true}, 1<<63-5)))
 	f.Add(wire.Head(wire.Header{Fin: true, Op: opBinary, Masked: true}, 1<<63))
-	f.Add(join(frame(true, 0x9, "before"), wire.Frame(wire.Header{Fin: true, RSV: 0x40, Op: opText, Masked: true}, []byte("x"))))
-	f.Add(join(frame(true, opClose, "\x03\xe8"), frame(true, opText, "after")))
+	f.Add(slices.Concat(frame(true, 0x9, "before"), wire.Frame(wire.Header{Fin: true, RSV: 0x40, Op: opText, Masked: true}, []byte("x"))))
+	f.Add(slices.Concat(frame(true, opClose, "\x03\xe8"), frame(true, opText, "after")))
 	f.Add(wire.Frame(wire.Header{Fin: true, Op: opText}, []byte("unmasked")))
 
 	type server struct {

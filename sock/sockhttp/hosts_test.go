@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/sockkit/sockkit/internal/hosttest"
+	"github.com/sockkit/sockkit/internal/wire"
 	"github.com/sockkit/sockkit/sock"
 	"github.com/sockkit/sockkit/sock/sockgws"
 	"github.com/sockkit/sockkit/sock/sockhttp"
@@ -292,8 +293,7 @@ func fragmentLengthsPastInt64(t *testing.T, budget int64) {
 		srv, _ := serve(t, p, o)
 		c := dialRaw(t, srv.URL)
 		first := c.frame(rawHeader{fin: false, opcode: opBinary, masked: true}, []byte("x"))
-		huge := []byte{0x80 | opContinuation, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 'y'}
-		binary.BigEndian.PutUint64(huge[2:10], 1<<63-1)
+		huge := append(wire.Head(wire.Header{Fin: true, Op: opContinuation, Masked: true}, 1<<63-1), 'y')
 		c.writeRaw(append(first, huge...))
 		if f := c.mustRead(); f.opcode != opClose || f.closeCode() != want {
 			t.Fatalf("budget %d: server sent opcode %d code %d, want close %d", budget, f.opcode, f.closeCode(), want)
