@@ -16,6 +16,7 @@ import (
 // What a recording holds, and what it keeps out.
 func TestRecorder(t *testing.T) {
 	r := newRecorder([]string{"at"})
+	r.start = start // the events' clock, not the wall clock: at(0) was a time in the future until the day it was not
 	u, _ := url.Parse("ws://example.com/chat?room=1&token=QSECRET")
 	header := http.Header{"Authorization": {"Bearer s3cret"}, "X-Api-Key": {"KEY123"}, "Origin": {"https://example.com"}}
 	opened := client.Event{At: at(1), Kind: client.Opened, Handshake: &client.Handshake{Status: 101, Subprotocol: "chat.v1"}}
