@@ -14,13 +14,34 @@ type Header struct {
 	Masked bool
 }
 
-// key masks every masked frame: a fixed key, so that what a test sends
-// reads the same in every run.
-var key = [4]byte{0x12, 0x34, 0x56, 0x78}
+// Key masks the frames Frame and Head encode: a fixed key, so that what a
+// test sends reads the same in every run. A client of real servers draws
+// one per frame, for Append.
+var Key = [4]byte{0x12, 0x34, 0x56, 0x78}
 
-// Head encodes h's header for a payload of length bytes, with its masking
-// key if h is masked: what a frame's payload follows.
-func Head(h Header, length uint64) []byte {
+// Head encodes h's header for a payload of length bytes, with Key if h is
+// masked: what a frame's payload follows.
+func Head(h Header, length uint64) []byte { return appendHead(nil, h, Key, length) }
+
+// Frame encodes a frame with header h and payload p, masked with Key if h
+// says so.
+func Frame(h Header, p []byte) []byte { return Append(nil, h, Key, p) }
+
+// Append appends to b a frame with header h and payload p, masked with key
+// if h says so.
+func Append(b []byte, h Header, key [4]byte, p []byte) []byte {
+	b = appendHead(b, h, key, uint64(len(p)))
+	at := len(b)
+	b = append(b, p...)
+	if h.Masked {
+		for i := range p {
+			b[at+i] ^= key[i%4]
+		}
+	}
+	return b
+}
+
+func appendHead(b []byte, h Header, key [4]byte, length uint64) []byte {
 	b0 := h.RSV | h.Op
 	if h.Fin {
 		b0 |= 0x80
@@ -29,7 +50,7 @@ func Head(h Header, length uint64) []byte {
 	if h.Masked {
 		mask = 0x80
 	}
-	b := []byte{b0}
+	b = append(b, b0)
 	switch {
 	case length < 126:
 		b = append(b, mask|byte(length))
@@ -40,19 +61,6 @@ func Head(h Header, length uint64) []byte {
 	}
 	if h.Masked {
 		b = append(b, key[:]...)
-	}
-	return b
-}
-
-// Frame encodes a frame with header h and payload p, masked if h says so.
-func Frame(h Header, p []byte) []byte {
-	b := Head(h, uint64(len(p)))
-	at := len(b)
-	b = append(b, p...)
-	if h.Masked {
-		for i := range p {
-			b[at+i] ^= key[i%4]
-		}
 	}
 	return b
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/sockkit/sockkit/internal/wire"
 	"github.com/sockkit/sockkit/internal/wsurl"
 	"github.com/sockkit/sockkit/sock"
 )
@@ -372,30 +372,13 @@ func (c *Conn) writeRaw(frames []RawFrame) {
 // appendFrame appends f to b as RFC 6455 section 5.2 lays a client's frame
 // out: masked, with the shortest length encoding.
 func appendFrame(b []byte, f RawFrame) []byte {
-	first := byte(f.Op) & 0x0f
-	if f.Fin {
-		first |= 0x80
-	}
+	var rsv byte
 	if f.Rsv1 {
-		first |= 0x40
-	}
-	b = append(b, first)
-	switch n := len(f.Payload); {
-	case n <= 125:
-		b = append(b, 0x80|byte(n))
-	case n <= 0xffff:
-		b = append(b, 0x80|126, byte(n>>8), byte(n))
-	default:
-		b = append(b, 0x80|127)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
+		rsv = 0x40
 	}
 	var key [4]byte
 	rand.Read(key[:])
-	b = append(b, key[:]...)
-	for i, x := range f.Payload {
-		b = append(b, x^key[i%4])
-	}
-	return b
+	return wire.Append(b, wire.Header{Fin: f.Fin, RSV: rsv, Op: byte(f.Op) & 0x0f, Masked: true}, key, f.Payload)
 }
 
 func (c *Conn) writeFrame(f sock.Frame) error {
