@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"unsafe"
 
 	"github.com/sockkit/sockkit/internal/lent"
@@ -45,11 +46,11 @@ func (l *lender) remember(span []byte) {
 	l.spans = append(l.spans, span)
 	l.bytes += cap(span)
 	forget := 0
-	for n := len(l.spans) - forget; n > 1 && (n > maxLentSpans || l.bytes > maxLentBytes); n-- {
+	for kept := len(l.spans); kept > 1 && (kept > maxLentSpans || l.bytes > maxLentBytes); kept-- {
 		l.bytes -= cap(l.spans[forget])
 		forget++
 	}
-	l.spans = append(l.spans[:0], l.spans[forget:]...)
+	l.spans = slices.Delete(l.spans, 0, forget)
 }
 
 // reclaim overwrites the payload lent last: its callback has returned and
